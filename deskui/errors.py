@@ -1,0 +1,33 @@
+"""Errors a user can cause and fix. The CLI prints them as one line and exits 1."""
+
+from __future__ import annotations
+
+
+class DeskError(Exception):
+    """Base for every error deskui reports to a user without a traceback."""
+
+
+class NotFound(DeskError):
+    pass
+
+
+class ValidationError(DeskError):
+    pass
+
+
+class DatabaseOpenError(DeskError):
+    pass
+
+
+class SchemaError(DeskError):
+    pass
+
+
+class ConflictError(DeskError):
+    """Someone else changed the ticket first. Carries the fresh ticket."""
+
+    def __init__(self, message: str, fresh=None, changed_by: str = "", changes: list[str] | None = None):
+        super().__init__(message)
+        self.fresh = fresh
+        self.changed_by = changed_by
+        self.changes = changes or []

@@ -1,0 +1,238 @@
+"""SQLModel tables. All datetimes are naive UTC.
+
+A ticket's ``id`` is its human-facing number (shown as ``#123``): the database
+allocates it, so it is unique and increasing under concurrent creation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Group(SQLModel, table=True):
+    __tablename__ = "groups"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=80)
+    tier: int = Field(default=1, ge=1, le=3)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    email: str = Field(default="", max_length=200)
+
+
+class Analyst(SQLModel, table=True):
+    __tablename__ = "analysts"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=64)
+    name: str = Field(max_length=120)
+    email: str = Field(default="", max_length=200)
+    role: str = Field(default="analyst", max_length=16)
+    tier: int = Field(default=1, ge=1, le=3)
+    away: bool = Field(default=False)
+    active: bool = Field(default=True)
+
+
+class GroupMember(SQLModel, table=True):
+    __tablename__ = "group_members"
+    group_id: int = Field(foreign_key="groups.id", primary_key=True)
+    analyst_id: int = Field(foreign_key="analysts.id", primary_key=True, index=True)
+
+
+class Requester(SQLModel, table=True):
+    __tablename__ = "requesters"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    email: str = Field(index=True, unique=True, max_length=200)
+    name: str = Field(max_length=120)
+    department: str = Field(default="", max_length=120)
+    location: str = Field(default="", max_length=120)
+    vip: bool = Field(default=False)
+
+
+class Calendar(SQLModel, table=True):
+    __tablename__ = "calendars"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=80)
+    timezone: str = Field(default="UTC", max_length=64)
+    # {"mon": [["08:00", "18:00"]], ..., "sun": []}; "24:00" closes at midnight.
+    weekly_hours: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    # JSON list of ISO dates that are closed all day.
+    holidays: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    holiday_country: str = Field(default="", max_length=8)
+
+
+class Category(SQLModel, table=True):
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_category_parent_name"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    parent_id: Optional[int] = Field(default=None, foreign_key="categories.id", index=True)
+    # "Network/VPN": the unique, human-facing key.
+    path: str = Field(index=True, unique=True, max_length=170)
+    group_id: Optional[int] = Field(default=None, foreign_key="groups.id")
+
+
+class SlaPolicy(SQLModel, table=True):
+    __tablename__ = "sla_policies"
+    __table_args__ = (UniqueConstraint("priority", "ticket_type", name="uq_sla_priority_type"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    priority: int = Field(ge=1, le=4)
+    # "" applies to every type; a type-specific policy wins over it.
+    ticket_type: str = Field(default="", max_length=16)
+    response_minutes: int
+    resolution_minutes: int
+    warn_share: float = Field(default=0.75)
+    calendar_id: int = Field(foreign_key="calendars.id")
+
+
+class Problem(SQLModel, table=True):
+    __tablename__ = "problems"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    status: str = Field(default="new", max_length=20, index=True)
+    root_cause: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    workaround: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    permanent_fix: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: Optional[datetime] = None
+    owner_id: Optional[int] = Field(default=None, foreign_key="analysts.id")
+    version: int = Field(default=1)
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # Queue sorts (DESIGN.md §4): every sort the queue offers has an index.
+        Index("ix_tickets_status_resdue", "status", "resolution_due_at"),
+        Index("ix_tickets_status_priority_resdue", "status", "priority", "resolution_due_at"),
+        Index("ix_tickets_status_updated", "status", "updated_at"),
+        Index("ix_tickets_status_created", "status", "created_at"),
+        Index("ix_tickets_assignee_status_updated", "assignee_id", "status", "updated_at"),
+        Index("ix_tickets_group_status", "group_id", "status"),
+        Index("ix_tickets_created", "created_at"),
+        Index("ix_tickets_resolved", "resolved_at"),
+        Index("ix_tickets_ci", "ci"),
+        Index("ix_tickets_requester_category", "requester_id", "category_id"),
+    )
+    id: Optional[int] = Field(default=None, primary_key=True)
+    type: str = Field(default="incident", max_length=16)
+    subject: str = Field(max_length=300)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    requester_id: Optional[int] = Field(default=None, foreign_key="requesters.id")
+    channel: str = Field(default="portal", max_length=16)
+    category_id: Optional[int] = Field(default=None, foreign_key="categories.id")
+    impact: str = Field(default="medium", max_length=8)
+    urgency: str = Field(default="medium", max_length=8)
+    priority: int = Field(default=3)
+    priority_reason: str = Field(default="", max_length=300)
+    status: str = Field(default="new", max_length=16)
+    pending_reason: str = Field(default="", max_length=32)
+    group_id: Optional[int] = Field(default=None, foreign_key="groups.id")
+    assignee_id: Optional[int] = Field(default=None, foreign_key="analysts.id")
+    first_assignee_id: Optional[int] = Field(default=None, foreign_key="analysts.id")
+    tier: int = Field(default=1)
+    ci: str = Field(default="", max_length=200)
+    problem_id: Optional[int] = Field(default=None, foreign_key="problems.id", index=True)
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: Optional[datetime] = None
+    resolved_at: Optional[datetime] = None
+    closed_at: Optional[datetime] = None
+    resolution_code: str = Field(default="", max_length=32)
+    resolution_notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    external_ref: Optional[str] = Field(default=None, max_length=120, unique=True)
+    # SLA cache, recomputed from events by services and the sweep (DESIGN.md §2).
+    sla_policy_id: Optional[int] = Field(default=None, foreign_key="sla_policies.id")
+    response_due_at: Optional[datetime] = None
+    resolution_due_at: Optional[datetime] = None
+    response_state: str = Field(default="ok", max_length=10)
+    resolution_state: str = Field(default="ok", max_length=10)
+    sla_breach_recorded: bool = Field(default=False)
+    # Counters kept for metrics (and carried over from imports).
+    reopen_count: int = Field(default=0)
+    reassignment_count: int = Field(default=0)
+    escalation_count: int = Field(default=0)
+    external_made_sla: Optional[bool] = None
+    updated_by: str = Field(default="", max_length=64)
+    version: int = Field(default=1)
+
+
+class Comment(SQLModel, table=True):
+    __tablename__ = "comments"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    author_id: Optional[int] = Field(default=None, foreign_key="analysts.id")
+    # For requester mail and imports, where the author is not an analyst.
+    author_name: str = Field(default="", max_length=200)
+    visibility: str = Field(default="public", max_length=10)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
+    message_id: Optional[str] = Field(default=None, max_length=300, unique=True)
+
+
+class TicketEvent(SQLModel, table=True):
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_events_ticket_id", "ticket_id", "id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id")
+    at: datetime
+    actor_id: Optional[int] = Field(default=None, foreign_key="analysts.id")
+    # "jdoe", "system", "rule:auto-close", "import:servicenow"...
+    actor: str = Field(default="system", max_length=80)
+    kind: str = Field(max_length=24, index=True)
+    field: str = Field(default="", max_length=40)
+    old: str = Field(default="", max_length=300)
+    new: str = Field(default="", max_length=300)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    comment_id: Optional[int] = Field(default=None, foreign_key="comments.id")
+
+
+class Article(SQLModel, table=True):
+    __tablename__ = "articles"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    external_id: str = Field(index=True, unique=True, max_length=120)
+    title: str = Field(max_length=300)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    tags: str = Field(default="", max_length=500)
+    category: str = Field(default="", max_length=170)
+    status: str = Field(default="published", max_length=12)
+    views: int = Field(default=0)
+    helpful: int = Field(default=0)
+    not_helpful: int = Field(default=0)
+    created_at: datetime
+    updated_at: datetime
+
+
+class ArticleLink(SQLModel, table=True):
+    __tablename__ = "article_links"
+    article_id: int = Field(foreign_key="articles.id", primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", primary_key=True, index=True)
+    linked_at: datetime
+    linked_by: str = Field(default="", max_length=64)
+
+
+class Survey(SQLModel, table=True):
+    __tablename__ = "surveys"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(index=True)
+
+
+class CannedResponse(SQLModel, table=True):
+    __tablename__ = "canned_responses"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=80)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Setting(SQLModel, table=True):
+    """Desk-wide settings kept in the database (e.g. the priority matrix as JSON)."""
+
+    __tablename__ = "settings"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
