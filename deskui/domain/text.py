@@ -1,0 +1,78 @@
+"""Sanitising untrusted text on the way in (DESIGN.md §3).
+
+Subjects, bodies, mails and imported rows are data. Before they are stored we
+remove everything a terminal would act on rather than print:
+
+- ANSI / VT escape sequences: CSI (``ESC [`` or 8-bit ``0x9b``, with their
+  parameters), OSC (``ESC ]`` ... terminated by BEL or ST), the DCS, SOS, PM
+  and APC strings (``ESC P``/``X``/``^``/``_`` ... ST), and the short
+  ``ESC`` + byte sequences (``ESC 7``, ``ESC ( B``, ``ESC c`` ...);
+- C0 controls except newline and tab (NUL included), DEL and C1 controls;
+- lone surrogates, which cannot be encoded as UTF-8 and would break storage
+  or rendering.
+
+``\\r\\n``, ``\\r`` and the Unicode line / paragraph separators become ``\\n``.
+Everything printable stays exactly as typed: emoji, CJK, right-to-left
+scripts, and markup-looking text such as ``[bold red]x[/]`` (markup is never
+interpreted; the TUI renders untrusted text as ``rich.text.Text``).
+
+A string sequence (OSC, DCS, ...) without its terminator loses only its
+introducer: the rest is kept as text rather than silently dropping the
+remainder of a body.
+"""
+
+from __future__ import annotations
+
+import re
+
+SUBJECT_MAX_LENGTH = 300
+
+# Terminated strings. Payloads stop at ESC, BEL and C1 so a missing
+# terminator cannot make the match run across later sequences (and the scan
+# stays linear).
+_PAYLOAD = r"[^\x07\x1b\x80-\x9f]*"
+_ST = r"(?:\x1b\\|\x9c)"
+_OSC = rf"(?:\x1b\]|\x9d){_PAYLOAD}(?:\x07|{_ST})"
+_DCS_SOS_PM_APC = rf"(?:\x1b[PX^_]|[\x90\x98\x9e\x9f]){_PAYLOAD}{_ST}"
+# CSI: parameter bytes, intermediate bytes, final byte (missing at the very
+# end of a truncated sequence).
+_CSI = r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
+# Two-character (and nF: ESC, intermediates, final) escape sequences.
+_SHORT = r"\x1b[\x20-\x2f]*[\x30-\x7e]"
+
+_SEQUENCES = re.compile(f"{_OSC}|{_DCS_SOS_PM_APC}|{_CSI}|{_SHORT}")
+_NEWLINES = re.compile("\r\n|[\r\u2028\u2029]")
+# C0 except \t (09) and \n (0a), DEL, C1, lone surrogates.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_LINE_SPACE = re.compile("[ \t\n]+")
+
+
+def clean_text(value: str | None, *, single_line: bool = False, max_length: int | None = None) -> str:
+    """Return ``value`` with escape sequences and control characters removed.
+
+    ``single_line`` turns newlines and tabs into spaces, collapses runs of
+    spaces and trims both ends (for subjects, names, one-line fields).
+    ``max_length`` cuts the result to at most that many characters.
+    ``None`` gives ``""``. The function is idempotent.
+    """
+    if max_length is not None and max_length < 0:
+        raise ValueError(f"max_length must be >= 0, not {max_length}")
+    if not value:
+        return ""
+    text = str(value)
+    text = _SEQUENCES.sub("", text)
+    text = _NEWLINES.sub("\n", text)
+    text = _CONTROLS.sub("", text)
+    if single_line:
+        text = _LINE_SPACE.sub(" ", text).strip(" ")
+    if max_length is not None and len(text) > max_length:
+        text = text[:max_length]
+        if single_line:
+            text = text.rstrip(" ")
+    return text
+
+
+def clean_subject(value: str | None) -> str:
+    """A ticket subject: one line, at most 300 characters."""
+    return clean_text(value, single_line=True, max_length=SUBJECT_MAX_LENGTH)
+
