@@ -6,7 +6,7 @@ allocates it, so it is unique and increasing under concurrent creation.
 
 from __future__ import annotations
 
-from datetime import datetime
+from pydantic import NaiveDatetime
 from typing import Optional
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
@@ -95,9 +95,9 @@ class Problem(SQLModel, table=True):
     root_cause: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     workaround: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     permanent_fix: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    created_at: datetime
-    updated_at: datetime
-    resolved_at: Optional[datetime] = None
+    created_at: NaiveDatetime
+    updated_at: NaiveDatetime
+    resolved_at: Optional[NaiveDatetime] = None
     owner_id: Optional[int] = Field(default=None, foreign_key="analysts.id")
     version: int = Field(default=1)
 
@@ -136,18 +136,18 @@ class Ticket(SQLModel, table=True):
     tier: int = Field(default=1)
     ci: str = Field(default="", max_length=200)
     problem_id: Optional[int] = Field(default=None, foreign_key="problems.id", index=True)
-    created_at: datetime
-    updated_at: datetime
-    first_response_at: Optional[datetime] = None
-    resolved_at: Optional[datetime] = None
-    closed_at: Optional[datetime] = None
+    created_at: NaiveDatetime
+    updated_at: NaiveDatetime
+    first_response_at: Optional[NaiveDatetime] = None
+    resolved_at: Optional[NaiveDatetime] = None
+    closed_at: Optional[NaiveDatetime] = None
     resolution_code: str = Field(default="", max_length=32)
     resolution_notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     external_ref: Optional[str] = Field(default=None, max_length=120, unique=True)
     # SLA cache, recomputed from events by services and the sweep (DESIGN.md §2).
     sla_policy_id: Optional[int] = Field(default=None, foreign_key="sla_policies.id")
-    response_due_at: Optional[datetime] = None
-    resolution_due_at: Optional[datetime] = None
+    response_due_at: Optional[NaiveDatetime] = None
+    resolution_due_at: Optional[NaiveDatetime] = None
     response_state: str = Field(default="ok", max_length=10)
     resolution_state: str = Field(default="ok", max_length=10)
     sla_breach_recorded: bool = Field(default=False)
@@ -169,7 +169,7 @@ class Comment(SQLModel, table=True):
     author_name: str = Field(default="", max_length=200)
     visibility: str = Field(default="public", max_length=10)
     body: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime
+    created_at: NaiveDatetime
     message_id: Optional[str] = Field(default=None, max_length=300, unique=True)
 
 
@@ -178,7 +178,7 @@ class TicketEvent(SQLModel, table=True):
     __table_args__ = (Index("ix_events_ticket_id", "ticket_id", "id"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id")
-    at: datetime
+    at: NaiveDatetime
     actor_id: Optional[int] = Field(default=None, foreign_key="analysts.id")
     # "jdoe", "system", "rule:auto-close", "import:servicenow"...
     actor: str = Field(default="system", max_length=80)
@@ -202,15 +202,15 @@ class Article(SQLModel, table=True):
     views: int = Field(default=0)
     helpful: int = Field(default=0)
     not_helpful: int = Field(default=0)
-    created_at: datetime
-    updated_at: datetime
+    created_at: NaiveDatetime
+    updated_at: NaiveDatetime
 
 
 class ArticleLink(SQLModel, table=True):
     __tablename__ = "article_links"
     article_id: int = Field(foreign_key="articles.id", primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", primary_key=True, index=True)
-    linked_at: datetime
+    linked_at: NaiveDatetime
     linked_by: str = Field(default="", max_length=64)
 
 
@@ -220,7 +220,7 @@ class Survey(SQLModel, table=True):
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    created_at: datetime = Field(index=True)
+    created_at: NaiveDatetime = Field(index=True)
 
 
 class CannedResponse(SQLModel, table=True):

@@ -1,0 +1,126 @@
+"""The `deskui` command. Launches the app; subcommands administer the desk.
+
+Importing this module must stay cheap: no textual, no engine, no file reads.
+Every user mistake surfaces as one line on stderr and exit 1 (usage errors: 2).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from typer.core import TyperGroup
+
+from deskui.cli import common
+
+
+def user_error(message: str) -> typer.Exit:
+    """Print one line on stderr (no box, no traceback) and exit 1."""
+    typer.echo(f"deskui: error: {message}", err=True)
+    return typer.Exit(1)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from deskui.domain.workflow import WorkflowError
+    from deskui.errors import DeskError
+
+    errors: list[type[BaseException]] = [DeskError, WorkflowError]
+    try:
+        from deskui.domain.query import QueryError
+
+        errors.append(QueryError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+class DeskGroup(TyperGroup):
+    """Turns deskui's own errors into one-line click errors for every subcommand."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if isinstance(exc, _user_errors()):
+                raise user_error(str(exc)) from None
+            from sqlalchemy.exc import OperationalError
+
+            if isinstance(exc, OperationalError):
+                raise user_error(f"database error: {str(exc.orig).splitlines()[0]}") from None
+            raise
+
+
+def _typer(**kwargs) -> typer.Typer:
+    return typer.Typer(cls=DeskGroup, rich_markup_mode=None, pretty_exceptions_enable=False,
+                       no_args_is_help=False, **kwargs)
+
+
+app = _typer(help="deskui: a keyboard-first IT service desk for the terminal.", invoke_without_command=True)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(None, "--db", envvar="DESKUI_DB", help="Database URL or SQLite path."),
+    as_user: Optional[str] = typer.Option(None, "--as", envvar="DESKUI_USER", help="Act as this analyst."),
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    """Run without a command to launch the app."""
+    common.reset_state()
+    common.State.db = db
+    common.State.user = as_user
+    if version:
+        from deskui import __version__
+
+        typer.echo(f"deskui {__version__}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        launch_app()
+
+
+def launch_app(db_url: str | None = None) -> None:
+    engine = common.get_engine()
+    actor = common.get_actor()
+    from deskui.tui.app import run_app  # textual is imported only here
+
+    run_app(engine=engine, actor=actor, settings=common.settings())
+
+
+def _register() -> None:
+    from deskui.cli import admin, tickets
+
+    admin.register(app, _typer)
+    tickets.register(app, _typer)
+    for module_name, name in (("kb", "kb"), ("report", None), ("importers", "import"), ("intake", "intake"),
+                              ("problems", "problem"), ("survey", "survey")):
+        _mount_optional(module_name, name)
+    try:
+        from deskui.cli import generate
+
+        app.command("generate", help="Generate a realistic synthetic ticket history.")(generate.generate)
+    except ImportError:
+        pass
+
+
+def _mount_optional(module_name: str, name: str | None) -> None:
+    """Mount a sub-app module if it exists (each module exposes `app` or `register`)."""
+    import importlib
+
+    try:
+        module = importlib.import_module(f"deskui.cli.{module_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"deskui.cli.{module_name}":
+            return
+        raise
+    if hasattr(module, "register"):
+        module.register(app, _typer)
+    elif hasattr(module, "app") and name:
+        module.app.info.cls = DeskGroup
+        app.add_typer(module.app, name=name)
+
+
+_register()
+
+
+def main() -> None:
+    app(prog_name="deskui")

@@ -1,0 +1,160 @@
+"""Admin commands: init, demo, db, seed, sla."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Optional
+
+import typer
+
+from deskui.cli import common
+
+
+def register(app: typer.Typer, make: Callable[..., typer.Typer]) -> None:
+    app.command("init")(init)
+    app.command("demo")(demo)
+
+    db_app = make(help="Database schema: upgrade and inspect.")
+    db_app.command("upgrade")(db_upgrade)
+    db_app.command("current")(db_current)
+    app.add_typer(db_app, name="db")
+
+    seed_app = make(help="Seed the desk from TOML files (idempotent; a bad file changes nothing).")
+    for kind in ("groups", "categories", "analysts", "calendar", "sla", "canned"):
+        seed_app.command(kind, help=f"Upsert {kind} from a TOML file.")(_seed_command(kind))
+    seed_app.command("demo", help="Seed the whole demo organisation from sample_data/.")(seed_demo)
+    app.add_typer(seed_app, name="seed")
+
+    sla_app = make(help="SLA: explain a ticket's clock, sweep states and breaches.")
+    sla_app.command("explain")(sla_explain)
+    sla_app.command("sweep")(sla_sweep)
+    app.add_typer(sla_app, name="sla")
+
+
+def _out(message: str) -> None:
+    typer.echo(message)
+
+
+def init(
+    demo_data: bool = typer.Option(False, "--demo", help="Also load the demo organisation and ~2,000 tickets."),
+    tickets: int = typer.Option(2000, "--tickets", help="With --demo: how many demo tickets."),
+) -> None:
+    """Create (or upgrade) the database schema; with --demo load the demo organisation."""
+    from deskui.store.db import check_connect, upgrade
+
+    engine = common.get_engine(check=False)
+    check_connect(engine)
+    upgrade(engine)
+    _out(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    if demo_data:
+        load_demo(engine, tickets)
+
+
+def load_demo(engine, tickets: int = 2000) -> None:
+    """Seed the demo organisation, articles and history, once."""
+    from sqlalchemy import func, select
+
+    from deskui.resources import sample_data_dir
+    from deskui.services.seed import seed_demo_org
+    from deskui.store.db import session_scope
+    from deskui.store.models import Ticket
+
+    folder = sample_data_dir()
+    for summary in seed_demo_org(engine, folder):
+        _out(f"seeded {summary.kind}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
+    try:
+        from deskui.services.knowledge import import_path
+
+        kb = folder / "kb"
+        if kb.is_dir():
+            result = import_path(engine, kb)
+            _out(f"knowledge base: {result}")
+    except ImportError:
+        pass
+    with session_scope(engine) as session:
+        existing = session.scalar(select(func.count()).select_from(Ticket))
+    if existing:
+        _out(f"demo history: {existing} tickets already present, none generated")
+        return
+    try:
+        from deskui.services.generate import generate_history
+    except ImportError:
+        return
+    summary = generate_history(engine, tickets=tickets, seed=7, days=90)
+    _out(f"demo history: {summary}")
+
+
+def demo() -> None:
+    """Create (or open) the demo database and launch the app on it as `demo`."""
+    from deskui.config import demo_db_url
+    from deskui.store.db import current_revision, head_revision, make_engine, upgrade
+
+    if not common.State.db:
+        import os
+
+        common.State.db = os.environ.get("DESKUI_DB") or demo_db_url()
+    common.State.user = common.State.user or "demo"
+    common.State._settings = None
+    engine = make_engine(common.settings().db_url)
+    if current_revision(engine) != head_revision():
+        upgrade(engine)
+        load_demo(engine)
+    common.State._engine = engine
+    from deskui.cli import launch_app
+
+    launch_app()
+
+
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from deskui.store.db import check_connect, current_revision, upgrade
+
+    engine = common.get_engine(check=False)
+    check_connect(engine)
+    upgrade(engine, revision)
+    _out(f"schema at {current_revision(engine)}")
+
+
+def db_current() -> None:
+    """Print the schema revision of the database and the one this deskui needs."""
+    from deskui.store.db import check_connect, current_revision, head_revision
+
+    engine = common.get_engine(check=False)
+    check_connect(engine)
+    _out(f"database: {current_revision(engine) or 'none'}\ncode:     {head_revision()}")
+
+
+def _seed_command(kind: str):
+    def command(file: Path = typer.Argument(..., help="TOML file")) -> None:
+        from deskui.services.seed import seed_file
+
+        summary = seed_file(common.get_engine(), kind, file)
+        _out(f"{kind}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
+
+    command.__name__ = f"seed_{kind}"
+    return command
+
+
+def seed_demo(folder: Optional[Path] = typer.Argument(None, help="Folder (default: the shipped sample_data)")) -> None:
+    from deskui.resources import sample_data_dir
+    from deskui.services.seed import seed_demo_org
+
+    for summary in seed_demo_org(common.get_engine(), folder or sample_data_dir()):
+        _out(f"{summary.kind}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
+
+
+def sla_explain(ticket: int = typer.Argument(..., help="Ticket number")) -> None:
+    """Explain a ticket's SLA clock step by step."""
+    from deskui.services.sla import explain_ticket
+
+    _status, lines = explain_ticket(common.get_engine(), ticket)
+    for line in lines:
+        _out(line)
+
+
+def sla_sweep() -> None:
+    """Refresh SLA states of active tickets and record new breaches (for cron)."""
+    from deskui.services.sla import sweep
+
+    result = sweep(common.get_engine())
+    _out(f"checked {result.checked}, changed {result.changed}, new breaches {result.breaches}")

@@ -1,0 +1,139 @@
+"""Shared plumbing for CLI commands: settings, engine, the acting user, output.
+
+Commands call :func:`get_engine` / :func:`get_actor`; user mistakes raise
+``deskui.errors.DeskError`` (or call :func:`fail`) and the entry point prints
+one line on stderr and exits 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Iterable, NoReturn, Sequence
+
+import typer
+
+from deskui.errors import DeskError
+
+
+class State:
+    """Global options, filled in by the root callback."""
+
+    db: str | None = None
+    user: str | None = None
+    _settings = None
+    _engine = None
+
+
+def reset_state() -> None:
+    State.db = State.user = None
+    State._settings = State._engine = None
+
+
+def settings():
+    if State._settings is None:
+        from deskui.config import load_settings
+
+        State._settings = load_settings(State.db, State.user)
+    return State._settings
+
+
+def get_engine(*, check: bool = True):
+    """The engine for --db / DESKUI_DB / default; checks the schema is current."""
+    if State._engine is None:
+        from deskui.store.db import make_engine
+
+        State._engine = make_engine(settings().db_url)
+    if check:
+        from deskui.store.db import check_schema
+
+        check_schema(State._engine)
+    return State._engine
+
+
+def get_actor():
+    """The analyst acting (--as / DESKUI_USER); must exist in the database."""
+    from deskui.services.actors import actor_for
+
+    return actor_for(get_engine(), settings().user)
+
+
+def fail(message: str) -> NoReturn:
+    raise DeskError(message)
+
+
+FORMATS = ("table", "json", "csv")
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
+    return fmt
+
+
+def to_plain(value: Any) -> Any:
+    """Make dataclasses, enums and datetimes JSON-friendly."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: to_plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds") + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def emit(rows: Sequence[dict] | Iterable[dict], fmt: str, columns: Sequence[str], *, title: str | None = None) -> None:
+    """Print rows as a rich table, JSON (a list of objects) or CSV."""
+    rows = [to_plain(r) for r in rows]
+    if fmt == "json":
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: _csv_cell(row.get(c)) for c in columns})
+        sys.stdout.write(buf.getvalue())
+    else:
+        print_table(rows, columns, title=title)
+
+
+def emit_object(obj: Any, fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(json.dumps(to_plain(obj), indent=2, ensure_ascii=False) + "\n")
+    else:
+        from rich.console import Console
+        from rich.pretty import Pretty
+
+        Console().print(Pretty(to_plain(obj)))
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else value
+
+
+def print_table(rows: Sequence[dict], columns: Sequence[str], *, title: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, header_style="bold", show_lines=False)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        # Text(), never markup: cells hold untrusted ticket text (DESIGN.md §3).
+        table.add_row(*(Text("" if row.get(c) is None else str(row.get(c))) for c in columns))
+    Console().print(table)

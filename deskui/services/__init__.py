@@ -1,0 +1,1 @@
+"""Use cases: each one transaction, each writes ticket events. The only write path."""

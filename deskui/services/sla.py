@@ -1,0 +1,176 @@
+"""SLA: the clock events of a ticket, its policy and calendar, and the stored cache.
+
+The state is a pure function of (events, policy, calendar, now) computed by
+``deskui.domain.sla.evaluate``; the due times and states stored on the ticket
+are a cache for sorting the queue, refreshed on every change and by the sweep.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from deskui import clock
+from deskui.domain.calendar import BusinessCalendar
+from deskui.domain.enums import ACTIVE_STATUSES, EventKind, SlaState, Status
+from deskui.domain.sla import ClockEvent, SlaStatus, SlaTargets, evaluate, explain
+from deskui.errors import NotFound
+from deskui.store.db import session_scope, write_session
+from deskui.store.models import Calendar, SlaPolicy, Ticket, TicketEvent
+
+
+@lru_cache(maxsize=64)
+def _calendar_from_row(name: str, timezone: str, weekly_hours: str, holidays: str, country: str) -> BusinessCalendar:
+    return BusinessCalendar.from_config(
+        name=name, timezone=timezone, weekly_hours=json.loads(weekly_hours),
+        holidays=json.loads(holidays), holiday_country=country,
+    )
+
+
+def calendar_of(row: Calendar) -> BusinessCalendar:
+    return _calendar_from_row(row.name, row.timezone, row.weekly_hours, row.holidays, row.holiday_country)
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    policy_id: int
+    name: str
+    targets: SlaTargets
+    calendar: BusinessCalendar
+
+
+def policy_for(session: Session, priority: int, ticket_type: str) -> PolicyInfo | None:
+    """The policy for a priority: a type-specific one wins over the generic one."""
+    rows = session.scalars(
+        select(SlaPolicy).where(SlaPolicy.priority == priority, SlaPolicy.ticket_type.in_([ticket_type, ""]))
+    ).all()
+    if not rows:
+        return None
+    policy = sorted(rows, key=lambda p: p.ticket_type == "")[0]
+    calendar = session.get(Calendar, policy.calendar_id)
+    return PolicyInfo(
+        policy_id=policy.id,
+        name=policy.name,
+        targets=SlaTargets(policy.response_minutes * 60, policy.resolution_minutes * 60, policy.warn_share),
+        calendar=calendar_of(calendar),
+    )
+
+
+def clock_events(rows) -> list[ClockEvent]:
+    """Translate the ticket's history into the SLA clock's events."""
+    result: list[ClockEvent] = []
+    for e in rows:
+        if e.kind == EventKind.CREATED:
+            result.append(ClockEvent(e.at, "open"))
+        elif e.kind == EventKind.FIRST_RESPONSE:
+            result.append(ClockEvent(e.at, "respond", f"first public reply by {e.actor}"))
+        elif e.kind == EventKind.RESOLVED:
+            result.append(ClockEvent(e.at, "resolve", f"resolved by {e.actor}"))
+        elif e.kind == EventKind.REOPENED:
+            result.append(ClockEvent(e.at, "reopen", f"reopened by {e.actor}"))
+        elif e.kind == EventKind.STATUS:
+            if e.new == Status.PENDING:
+                result.append(ClockEvent(e.at, "pause", f"pending: {e.detail}".strip(": ")))
+            elif e.old == Status.PENDING and e.new in (Status.OPEN, Status.NEW):
+                result.append(ClockEvent(e.at, "resume", f"back to {e.new}"))
+            elif e.new == Status.CANCELLED:
+                result.append(ClockEvent(e.at, "resolve", "cancelled"))
+    return result
+
+
+def _history(session: Session, ticket_id: int):
+    return session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)).all()
+
+
+def status_of(session: Session, ticket: Ticket, now: datetime | None = None) -> tuple[SlaStatus, PolicyInfo] | None:
+    info = policy_for(session, ticket.priority, ticket.type)
+    if info is None:
+        return None
+    status = evaluate(clock_events(_history(session, ticket.id)), info.targets, info.calendar, now or clock.now())
+    return status, info
+
+
+def refresh(session: Session, ticket: Ticket, actor_name: str = "system", now: datetime | None = None) -> SlaStatus | None:
+    """Recompute the stored SLA cache of one ticket; write a breach event once per target."""
+    now = now or clock.now()
+    session.flush()
+    result = status_of(session, ticket, now)
+    if result is None:
+        ticket.sla_policy_id = None
+        ticket.response_due_at = ticket.resolution_due_at = None
+        ticket.response_state = ticket.resolution_state = SlaState.OK.value
+        return None
+    status, info = result
+    ticket.sla_policy_id = info.policy_id
+    ticket.response_due_at = status.response.due_at
+    ticket.resolution_due_at = status.resolution.due_at
+    ticket.response_state = status.response.state.value
+    ticket.resolution_state = status.resolution.state.value
+    for target in (status.response, status.resolution):
+        if target.breached_at is not None and not _breach_recorded(session, ticket.id, target.name):
+            session.add(TicketEvent(
+                ticket_id=ticket.id, at=min(target.breached_at, now), actor=actor_name,
+                kind=EventKind.SLA_BREACH, field=target.name,
+                detail=f"{target.name} target of {info.name} breached",
+            ))
+            ticket.sla_breach_recorded = True
+    return status
+
+
+def _breach_recorded(session: Session, ticket_id: int, target: str) -> bool:
+    return session.scalars(
+        select(TicketEvent.id).where(
+            TicketEvent.ticket_id == ticket_id, TicketEvent.kind == EventKind.SLA_BREACH, TicketEvent.field == target
+        )
+    ).first() is not None
+
+
+def explain_ticket(engine: Engine, ticket_id: int, now: datetime | None = None) -> tuple[SlaStatus | None, list[str]]:
+    """The SLA status of a ticket and its step-by-step explanation."""
+    with session_scope(engine) as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None:
+            raise NotFound(f"ticket #{ticket_id} not found")
+        result = status_of(session, ticket, now)
+        if result is None:
+            return None, [f"#{ticket_id}: no SLA policy for P{ticket.priority} {ticket.type}"]
+        status, info = result
+        header = [f"#{ticket_id}: policy {info.name} on calendar {info.calendar.name or info.calendar.timezone}"]
+        return status, header + explain(status, info.calendar)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    checked: int
+    changed: int
+    breaches: int
+
+
+def sweep(engine: Engine, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
+    """Refresh the SLA cache of every active ticket, in short write transactions."""
+    now = now or clock.now()
+    active = [s.value for s in ACTIVE_STATUSES]
+    with session_scope(engine) as session:
+        ids = session.scalars(select(Ticket.id).where(Ticket.status.in_(active)).order_by(Ticket.id)).all()
+    checked = changed = breaches = 0
+    for start in range(0, len(ids), batch_size):
+        with write_session(engine) as session:
+            for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(ids[start:start + batch_size]))).all():
+                before = (ticket.response_due_at, ticket.resolution_due_at, ticket.response_state, ticket.resolution_state, ticket.sla_breach_recorded)
+                had_breach = ticket.sla_breach_recorded
+                refresh(session, ticket, "sla-sweep", now)
+                after = (ticket.response_due_at, ticket.resolution_due_at, ticket.response_state, ticket.resolution_state, ticket.sla_breach_recorded)
+                checked += 1
+                # The SLA cache is derived data, not an analyst's edit: the
+                # version stays, so a sweep never makes an analyst's save conflict.
+                if before != after:
+                    changed += 1
+                if ticket.sla_breach_recorded and not had_breach:
+                    breaches += 1
+    return SweepResult(checked, changed, breaches)
