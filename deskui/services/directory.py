@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
+
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from deskui.domain.text import clean_text
@@ -27,7 +31,11 @@ def category_by_path(session: Session, path: str) -> Category:
     key = "/".join(part.strip() for part in path.split("/")).lower()
     category = session.scalars(select(Category).where(func.lower(Category.path) == key)).first()
     if category is None:
-        raise NotFound(f"category: {path!r} not found; categories: {_choices(session, Category.path)}")
+        paths = session.scalars(select(Category.path).order_by(Category.path)).all()
+        close = difflib.get_close_matches(path, paths, n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        tops = ", ".join(p for p in paths if "/" not in p) or "none defined"
+        raise NotFound(f"category: {path!r} not found; {hint}top-level categories: {tops} (subcategories as Parent/Child)")
     return category
 
 
@@ -56,7 +64,9 @@ def requester_for(session: Session, email: str, name: str = "") -> Requester:
     requester = session.scalars(select(Requester).where(Requester.email == key)).first()
     if requester is None:
         display = clean_text(name, single_line=True).strip() or key.split("@")[0].replace(".", " ").title()
-        requester = Requester(email=key, name=display[:120])
-        session.add(requester)
-        session.flush()
+        # Two analysts may log the same new requester at once: insert-or-ignore, then read.
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        session.execute(insert(Requester).values(email=key, name=display[:120], department="", location="",
+                                                 vip=False).on_conflict_do_nothing(index_elements=["email"]))
+        requester = session.scalars(select(Requester).where(Requester.email == key)).one()
     return requester
