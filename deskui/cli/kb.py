@@ -1,0 +1,128 @@
+"""`deskui kb ...`: import, export, search and reindex the knowledge base.
+
+``deskui kb search --format json`` prints a list of objects, best first, with
+the stable keys ``id``, ``external_id``, ``title``, ``score`` (higher is
+better, comparable within one query only), ``snippet`` (plain text, no match
+markers), ``tags``, ``category`` and ``status``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from deskui.cli import common
+
+app = typer.Typer(help="Knowledge base: import, export, search, reindex.", no_args_is_help=True,
+                  rich_markup_mode=None, pretty_exceptions_enable=False)
+
+SEARCH_COLUMNS = ("external_id", "title", "score", "snippet")
+SEARCH_FORMATS = ("table", "json")
+
+
+def _check_search_format(fmt: str) -> str:
+    if fmt not in SEARCH_FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(SEARCH_FORMATS)}", param_hint="--format")
+    return fmt
+
+
+@app.command("import")
+def import_(
+    path: Path = typer.Argument(..., help="A folder of .md files, a .md file or a .jsonl file."),
+    batch_size: int = typer.Option(500, "--batch-size", min=1, help="Articles per transaction."),
+) -> None:
+    """Import articles (idempotent by id: unchanged articles are left alone)."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from deskui.services.knowledge import import_path
+
+    engine = common.get_engine()
+    console = Console(stderr=True)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("importing", total=None)
+        summary = import_path(engine, path, batch_size=batch_size,
+                              on_progress=lambda done: progress.update(task, description=f"imported {done:,}"))
+    typer.echo(f"{summary.read} read: {summary.created} created, {summary.updated} updated, "
+               f"{summary.unchanged} unchanged")
+
+
+@app.command("export")
+def export(
+    directory: Path = typer.Argument(..., help="Folder to write <id>.md files into (created if missing)."),
+    published_only: bool = typer.Option(False, "--published-only", help="Leave drafts out."),
+) -> None:
+    """Export every article as Markdown with front matter (re-imports identically)."""
+    from deskui.services.knowledge import export_dir
+
+    summary = export_dir(common.get_engine(), directory, include_drafts=not published_only)
+    typer.echo(f"{summary.written} articles written to {summary.directory}")
+
+
+@app.command("search")
+def search(
+    query: str = typer.Argument(..., help='Natural language; "quoted phrases" must match, word* is a prefix.'),
+    limit: int = typer.Option(10, "--limit", "-n", min=1, max=1000, help="Most results to show."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json", callback=_check_search_format),
+    drafts: bool = typer.Option(False, "--drafts", help="Include draft articles."),
+) -> None:
+    """Ranked full-text search over titles, tags and bodies."""
+    from deskui.store.db import session_scope
+    from deskui.store.search import search_articles, strip_marks
+
+    with session_scope(common.get_engine()) as session:
+        hits = search_articles(session, query, limit=limit, include_drafts=drafts)
+    rows = [
+        {"id": h.id, "external_id": h.external_id, "title": h.title, "score": round(h.score, 6),
+         "snippet": strip_marks(h.snippet), "tags": h.tags, "category": h.category, "status": h.status}
+        for h in hits
+    ]
+    if fmt == "json":
+        common.emit(rows, "json", SEARCH_COLUMNS)
+    elif not rows:
+        typer.echo("no articles found", err=True)
+    else:
+        _print_hits(hits)
+
+
+def _print_hits(hits) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+
+    table = Table(header_style="bold", show_lines=True)
+    for column, options in (("id", {"no_wrap": True}), ("title", {"ratio": 2}), ("score", {"justify": "right"}),
+                            ("snippet", {"ratio": 3})):
+        table.add_column(column, **options)
+    for hit in hits:
+        table.add_row(Text(hit.external_id), Text(hit.title), Text(f"{hit.score:.3f}"), _marked(hit.snippet))
+    Console().print(table)
+
+
+def _marked(snippet: str):
+    """Snippet as rich Text with matches in bold (untrusted text: never markup)."""
+    from rich.text import Text
+
+    from deskui.store.search import MARK_END, MARK_START
+
+    text = Text()
+    bold = False
+    for piece in snippet.replace(MARK_END, MARK_START).split(MARK_START):
+        if piece:
+            text.append(piece, style="bold" if bold else "")
+        bold = not bold
+    return text
+
+
+@app.command("reindex")
+def reindex() -> None:
+    """Rebuild the article and ticket search indexes."""
+    from deskui.store.db import write_session
+    from deskui.store.search import reindex as rebuild
+
+    with write_session(common.get_engine()) as session:
+        summary = rebuild(session)
+    typer.echo(f"reindexed {summary.articles} articles and {summary.tickets} tickets")

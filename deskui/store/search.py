@@ -1,0 +1,523 @@
+"""Ranked full-text search over articles and tickets (DESIGN.md §2 "Knowledge").
+
+One query language, two engines:
+
+- SQLite: FTS5 external-content tables ``articles_fts`` (title, tags, body)
+  and ``tickets_fts`` (subject, description, resolution_notes), tokenizer
+  ``porter unicode61 remove_diacritics 2``, kept in sync by triggers created
+  in migration 0002. Ranking is ``bm25`` with title above tags above body.
+- PostgreSQL: a stored generated ``search_vector`` tsvector column on
+  ``articles`` and ``tickets`` with a GIN index, built with the text search
+  configuration ``deskui_english`` (the English Snowball stemmer *without*
+  PostgreSQL's stop list, so both engines index every word) over
+  ``deskui_fold(text)``, an IMMUTABLE ``translate()`` that folds Latin
+  diacritics (no ``unaccent`` extension needed). Ranking is ``ts_rank_cd``
+  with weights title A, tags B, body C.
+
+What a user types is data, never query syntax. :func:`parse_query` reduces it
+to alphanumeric tokens, and the engine expressions are built from those
+tokens only, so no input can raise a syntax error:
+
+- words become a ranked OR (stop words such as "the" and "my" are dropped
+  unless nothing else is left);
+- ``"quoted phrases"`` must match as phrases (they are required);
+- ``word*`` is a prefix search;
+- ``wi-fi`` / ``outlook.exe`` (words joined by ``-`` or ``.``) match either
+  as the phrase "wi fi" or as the single word "wifi";
+- diacritics are folded ("résumé" finds "resume" and the other way round).
+
+Snippets are plain text. Matched terms are wrapped in :data:`MARK_START`
+(``"\\x02"``) and :data:`MARK_END` (``"\\x03"``) so a screen can highlight
+them without markup (stored text never contains C0 controls: they are
+stripped on the way in). :func:`strip_marks` removes them.
+
+Queries return frozen dataclasses and open nothing lazily, so they can run in
+a worker thread with their own session.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence, Union
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+MARK_START = "\x02"
+MARK_END = "\x03"
+
+#: Text search configuration and fold function created on PostgreSQL by migration 0002.
+PG_CONFIG = "deskui_english"
+#: Most distinct terms one query uses (a long ticket description keeps its first words).
+MAX_TERMS = 32
+
+# bm25 column weights: title (subject) above tags (resolution) above body (description).
+ARTICLE_WEIGHTS = (10.0, 5.0, 1.0)
+TICKET_WEIGHTS = (3.0, 1.0, 2.0)  # subject, description, resolution_notes
+# ts_rank_cd weights in PostgreSQL's order {D, C, B, A}.
+PG_ARTICLE_WEIGHTS = "{0.0, 0.1, 0.5, 1.0}"
+PG_TICKET_WEIGHTS = "{0.0, 0.3, 0.6, 1.0}"  # A subject, B resolution_notes, C description
+
+# A small English stop list: words that carry no topic in a ticket subject.
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before being below
+    between both but by can cannot could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom why will with
+    would you your yours yourself yourselves
+    don doesn didn isn aren wasn weren won wouldn couldn shouldn hasn haven hadn ve ll re
+    hi hello please thanks thank regards dear
+    """.split()
+)
+
+_TOKEN = re.compile(r"[^\W_]+")
+# English contractions: "user's" -> "user", "can't" -> "can", "we're" -> "we".
+_CONTRACTION = re.compile(r"(?<=[^\W_])['\u2019](?:s|t|re|ve|ll|d|m)(?![^\W_])", re.IGNORECASE)
+# Words joined by these (wi-fi, outlook.exe, 10.0.0.1) form one compound.
+_COMPOUND_JOINERS = frozenset("-.")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics (NFD, drop combining marks)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# --------------------------------------------------------------------- parsing
+
+@dataclass(frozen=True)
+class Term:
+    """One search item: a word (one token), a phrase, or a compound.
+
+    ``tokens`` are folded alphanumeric tokens. A phrase matches the tokens in
+    order; a compound (``wi-fi``) matches the phrase or the tokens written as
+    one word. ``prefix`` makes the last token a prefix.
+    """
+
+    tokens: tuple[str, ...]
+    prefix: bool = False
+    compound: bool = False
+
+    @property
+    def is_word(self) -> bool:
+        return len(self.tokens) == 1
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    words: tuple[Term, ...]    # optional, ranked (OR)
+    phrases: tuple[Term, ...]  # required ("quoted")
+
+    @property
+    def empty(self) -> bool:
+        return not self.words and not self.phrases
+
+
+def _chunk_terms(chunk: str) -> list[Term]:
+    """The terms of one whitespace-separated chunk of unquoted text."""
+    chunk = _CONTRACTION.sub("", chunk)
+    matches = list(_TOKEN.finditer(chunk))
+    if not matches:
+        return []
+    terms: list[Term] = []
+    group: list[str] = []
+    for index, match in enumerate(matches):
+        group.append(fold(match.group()))
+        following = chunk[match.end():matches[index + 1].start()] if index + 1 < len(matches) else chunk[match.end():]
+        last = index + 1 == len(matches)
+        joined = not last and len(following) == 1 and following in _COMPOUND_JOINERS
+        if joined:
+            continue
+        prefix = following.startswith("*")
+        terms.append(Term(tuple(group), prefix=prefix, compound=len(group) > 1))
+        group = []
+    return terms
+
+
+def _is_stop(term: Term) -> bool:
+    if not term.is_word:
+        return False
+    token = term.tokens[0]
+    return token in STOP_WORDS or (len(token) == 1 and not token.isdigit() and not term.prefix)
+
+
+def _dedupe(terms: Sequence[Term]) -> list[Term]:
+    seen: set[Term] = set()
+    out = []
+    for term in terms:
+        if term not in seen:
+            seen.add(term)
+            out.append(term)
+    return out
+
+
+def _phrase_term(text: str) -> Term | None:
+    tokens = tuple(fold(t) for t in _TOKEN.findall(_CONTRACTION.sub("", text)))
+    if not tokens:
+        return None
+    prefix = text.rstrip().endswith("*")
+    return Term(tokens, prefix=prefix)
+
+
+def _word_terms(chunks: Sequence[str], *, drop_stop_words: bool = True) -> list[Term]:
+    terms = _dedupe([t for chunk in chunks for t in _chunk_terms(chunk)])
+    if drop_stop_words:
+        content = [t for t in terms if not _is_stop(t)]
+        if content:  # a query of only stop words still searches for them
+            terms = content
+    return terms[:MAX_TERMS]
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split free text into ranked words and required "quoted phrases".
+
+    An unbalanced quote is ignored (its text is read as words).
+    """
+    text = text or ""
+    parts = text.split('"')
+    if len(parts) % 2 == 0:  # odd number of quotes: the last one opens nothing
+        parts[-2:] = [parts[-2] + " " + parts[-1]]
+    word_chunks: list[str] = []
+    phrases: list[Term] = []
+    for index, part in enumerate(parts):
+        if index % 2:
+            term = _phrase_term(part)
+            if term is not None:
+                phrases.append(term)
+        else:
+            word_chunks.extend(part.split())
+    return ParsedQuery(words=tuple(_word_terms(word_chunks)), phrases=tuple(_dedupe(phrases)[:MAX_TERMS]))
+
+
+# ------------------------------------------------------- engine expressions
+
+def _fts5_phrase(tokens: Sequence[str], prefix: bool) -> str:
+    # Tokens are alphanumeric: quoting them cannot produce FTS5 syntax.
+    return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
+
+
+def fts5_term(term: Term) -> str:
+    phrase = _fts5_phrase(term.tokens, term.prefix)
+    if term.compound:
+        return f'({phrase} OR {_fts5_phrase(("".join(term.tokens),), term.prefix)})'
+    return phrase
+
+
+def fts5_or(query: ParsedQuery) -> str:
+    """An FTS5 expression: required phrases AND a ranked OR of everything.
+
+    Phrases appear inside the OR too so that the OR group is always satisfied
+    when they match: the words then only rank, they don't filter.
+    """
+    everything = " OR ".join(fts5_term(t) for t in (*query.phrases, *query.words))
+    if not query.phrases:
+        return everything
+    required = " AND ".join(fts5_term(t) for t in query.phrases)
+    return f"{required} AND ({everything})"
+
+
+def fts5_and(terms: Sequence[Term]) -> str:
+    """Every term must match (FTS5 implicit AND)."""
+    return " AND ".join(fts5_term(t) for t in terms)
+
+
+def _tsquery_phrase(tokens: Sequence[str], prefix: bool) -> str:
+    body = " <-> ".join(tokens)
+    return body + (":*" if prefix else "")
+
+
+def tsquery_term(term: Term) -> str:
+    """A to_tsquery() operand. Tokens are alphanumeric, so no syntax from input."""
+    phrase = _tsquery_phrase(term.tokens, term.prefix)
+    if term.compound:
+        return f"({phrase} | {_tsquery_phrase(('' .join(term.tokens),), term.prefix)})"
+    return f"({phrase})" if len(term.tokens) > 1 else phrase
+
+
+def tsquery_or(terms: Sequence[Term]) -> str:
+    return " | ".join(tsquery_term(t) for t in terms)
+
+
+def tsquery_and(terms: Sequence[Term]) -> str:
+    return " & ".join(tsquery_term(t) for t in terms)
+
+
+# ------------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class ArticleHit:
+    """One article found. ``score``: higher is better (comparable within one query).
+
+    ``snippet``: plain text around the best match in the body; matched terms are
+    wrapped in ``"\\x02"`` ... ``"\\x03"`` (:data:`MARK_START` / :data:`MARK_END`).
+    """
+
+    id: int
+    external_id: str
+    title: str
+    score: float
+    snippet: str
+    tags: str
+    category: str
+    status: str
+
+
+@dataclass(frozen=True)
+class TicketHit:
+    id: int
+    subject: str
+    status: str
+    score: float
+    resolution_notes: str
+    category_id: int | None
+    group_id: int | None
+    resolved_at: datetime | None
+
+
+SessionOrConnection = Union[Session, Connection]
+
+
+def _dialect(session_or_conn: SessionOrConnection) -> str:
+    bind = session_or_conn.get_bind() if isinstance(session_or_conn, Session) else session_or_conn
+    return bind.dialect.name
+
+
+def strip_marks(text: str) -> str:
+    return text.replace(MARK_START, "").replace(MARK_END, "")
+
+
+_SNIPPET_MARKUP = re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)|\*+|__|`+")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_snippet(text: str) -> str:
+    """One line of plain text: Markdown emphasis, headings and bullets dropped."""
+    return _SPACES.sub(" ", _SNIPPET_MARKUP.sub("", text or "")).strip()
+
+
+# ---------------------------------------------------------------- articles
+
+_ARTICLE_COLUMNS = ("id", "external_id", "title", "tags", "category", "status")
+
+_SQLITE_ARTICLES = """
+SELECT a.id, a.external_id, a.title, a.tags, a.category, a.status,
+       bm25(articles_fts, {w0}, {w1}, {w2}) AS rank,
+       snippet(articles_fts, 2, char(2), char(3), '…', 24) AS snip
+FROM articles_fts JOIN articles AS a ON a.id = articles_fts.rowid
+WHERE articles_fts MATCH :match __STATUS__
+ORDER BY rank, a.id
+LIMIT :limit
+""".format(w0=ARTICLE_WEIGHTS[0], w1=ARTICLE_WEIGHTS[1], w2=ARTICLE_WEIGHTS[2])
+
+# The headline is computed for the limited rows only (ts_headline re-parses the body).
+_PG_ARTICLES = f"""
+SELECT h.id, h.external_id, h.title, h.tags, h.category, h.status, h.score,
+       ts_headline('{PG_CONFIG}', h.body, to_tsquery('{PG_CONFIG}', :ranked),
+                   'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1')
+FROM (
+  SELECT a.id, a.external_id, a.title, a.tags, a.category, a.status, a.body,
+         ts_rank_cd('{PG_ARTICLE_WEIGHTS}', a.search_vector, to_tsquery('{PG_CONFIG}', :ranked), 1) AS score
+  FROM articles AS a
+  WHERE a.search_vector @@ to_tsquery('{PG_CONFIG}', :match) __STATUS__
+  ORDER BY score DESC, a.id
+  LIMIT :limit
+) AS h
+ORDER BY h.score DESC, h.id
+"""
+
+
+def search_articles(
+    session_or_conn: SessionOrConnection, query: str, *, limit: int = 10, include_drafts: bool = False
+) -> list[ArticleHit]:
+    """Articles for a natural-language query, best first (empty query: no hits)."""
+    parsed = parse_query(query)
+    if parsed.empty or limit <= 0:
+        return []
+    status = "" if include_drafts else "AND a.status = 'published'"
+    if _dialect(session_or_conn) == "postgresql":
+        everything = (*parsed.phrases, *parsed.words)
+        match = tsquery_and(parsed.phrases) if parsed.phrases else tsquery_or(everything)
+        rows = session_or_conn.execute(
+            sa.text(_PG_ARTICLES.replace("__STATUS__", status)),
+            {"match": match, "ranked": tsquery_or(everything), "limit": limit},
+        ).all()
+        return [ArticleHit(id=r[0], external_id=r[1], title=r[2], tags=r[3], category=r[4], status=r[5],
+                           score=float(r[6]), snippet=clean_snippet(r[7])) for r in rows]
+    rows = session_or_conn.execute(
+        sa.text(_SQLITE_ARTICLES.replace("__STATUS__", status)), {"match": fts5_or(parsed), "limit": limit}
+    ).all()
+    return [ArticleHit(id=r[0], external_id=r[1], title=r[2], tags=r[3], category=r[4], status=r[5],
+                       score=-float(r[6]), snippet=clean_snippet(r[7])) for r in rows]
+
+
+# ------------------------------------------------------------------ tickets
+
+_RESOLVED = ("resolved", "closed")
+
+_tickets = sa.table(
+    "tickets",
+    sa.column("id", sa.Integer), sa.column("subject", sa.String), sa.column("status", sa.String),
+    sa.column("resolution_notes", sa.Text), sa.column("category_id", sa.Integer),
+    sa.column("group_id", sa.Integer), sa.column("resolved_at", sa.DateTime),
+)
+
+
+def similar_tickets(
+    session: SessionOrConnection, text: str, *, limit: int = 5, resolved_only: bool = True,
+    exclude_id: int | None = None,
+) -> list[TicketHit]:
+    """Tickets whose subject, description or resolution share words with ``text``."""
+    parsed = parse_query(text)
+    if parsed.empty or limit <= 0:
+        return []
+    t = _tickets.alias("t")
+    conditions = []
+    if resolved_only:
+        conditions.append(t.c.status.in_(_RESOLVED))
+    if exclude_id is not None:
+        conditions.append(t.c.id != exclude_id)
+    columns = (t.c.id, t.c.subject, t.c.status, t.c.resolution_notes, t.c.category_id, t.c.group_id,
+               t.c.resolved_at)
+    if _dialect(session) == "postgresql":
+        everything = (*parsed.phrases, *parsed.words)
+        match = tsquery_and(parsed.phrases) if parsed.phrases else tsquery_or(everything)
+        vector = sa.literal_column("t.search_vector")
+        score = sa.func.ts_rank_cd(
+            sa.literal(PG_TICKET_WEIGHTS).cast(sa.dialects.postgresql.ARRAY(sa.Float)), vector,
+            sa.func.to_tsquery(sa.literal_column(f"'{PG_CONFIG}'"), tsquery_or(everything)), 1,
+        )
+        stmt = (
+            sa.select(*columns, score.label("score"))
+            .where(vector.op("@@")(sa.func.to_tsquery(sa.literal_column(f"'{PG_CONFIG}'"), match)), *conditions)
+            .order_by(sa.desc("score"), t.c.id.desc())
+            .limit(limit)
+        )
+        sign = 1.0
+    else:
+        fts = sa.table("tickets_fts", sa.column("rowid", sa.Integer))
+        fts_name = sa.literal_column("tickets_fts")
+        rank = sa.func.bm25(fts_name, *TICKET_WEIGHTS)
+        stmt = (
+            sa.select(*columns, rank.label("score"))
+            .select_from(fts.join(t, t.c.id == fts.c.rowid))
+            .where(fts_name.op("MATCH")(fts5_or(parsed)), *conditions)
+            .order_by(sa.asc("score"), t.c.id.desc())
+            .limit(limit)
+        )
+        sign = -1.0
+    return [
+        TicketHit(id=r.id, subject=r.subject, status=r.status, score=sign * float(r.score),
+                  resolution_notes=r.resolution_notes, category_id=r.category_id, group_id=r.group_id,
+                  resolved_at=r.resolved_at)
+        for r in session.execute(stmt)
+    ]
+
+
+def ticket_text_condition(
+    dialect_name: str, words: Sequence[str], phrases: Sequence[str]
+) -> sa.ColumnElement[bool]:
+    """A condition on ``tickets.id`` for the queue's free-text filter.
+
+    AND semantics: every word (``word*`` is a prefix) and every phrase must
+    appear in the subject, description or resolution notes. Stop words are
+    ignored unless only stop words were given. Words joined by ``-`` or ``.``
+    match as a phrase or as one word. Text with no letters or digits gives
+    ``true()`` (no filter). The condition is ``tickets.id IN (subquery)`` and
+    references the table ``tickets`` by name.
+    """
+    terms = _word_terms(list(words)) + [t for t in (_phrase_term(p) for p in phrases) if t is not None]
+    terms = _dedupe(terms)
+    if not terms:
+        return sa.true()
+    ticket_id = sa.table("tickets", sa.column("id", sa.Integer)).c.id
+    if dialect_name == "postgresql":
+        inner = sa.table("tickets", sa.column("id", sa.Integer), sa.column("search_vector")).alias("tickets_text")
+        query = sa.func.to_tsquery(sa.literal_column(f"'{PG_CONFIG}'"), tsquery_and(terms))
+        sub = sa.select(inner.c.id).where(inner.c.search_vector.op("@@")(query))
+    else:
+        fts = sa.table("tickets_fts", sa.column("rowid", sa.Integer))
+        sub = sa.select(fts.c.rowid).where(sa.literal_column("tickets_fts").op("MATCH")(fts5_and(terms)))
+    return ticket_id.in_(sub)
+
+
+# ------------------------------------------------------------------ upkeep
+
+# The SQLite sync triggers (the same DDL as migration 0002). A migration that
+# rebuilds ``articles`` or ``tickets`` with batch_alter_table drops them:
+# :func:`reindex` puts them back.
+SQLITE_TRIGGERS = {
+    "articles_fts_ai": """CREATE TRIGGER IF NOT EXISTS articles_fts_ai AFTER INSERT ON articles BEGIN
+  INSERT INTO articles_fts(rowid, title, tags, body) VALUES (new.id, new.title, new.tags, new.body);
+END""",
+    "articles_fts_ad": """CREATE TRIGGER IF NOT EXISTS articles_fts_ad AFTER DELETE ON articles BEGIN
+  INSERT INTO articles_fts(articles_fts, rowid, title, tags, body)
+  VALUES ('delete', old.id, old.title, old.tags, old.body);
+END""",
+    "articles_fts_au": """CREATE TRIGGER IF NOT EXISTS articles_fts_au AFTER UPDATE OF title, tags, body ON articles BEGIN
+  INSERT INTO articles_fts(articles_fts, rowid, title, tags, body)
+  VALUES ('delete', old.id, old.title, old.tags, old.body);
+  INSERT INTO articles_fts(rowid, title, tags, body) VALUES (new.id, new.title, new.tags, new.body);
+END""",
+    "tickets_fts_ai": """CREATE TRIGGER IF NOT EXISTS tickets_fts_ai AFTER INSERT ON tickets BEGIN
+  INSERT INTO tickets_fts(rowid, subject, description, resolution_notes)
+  VALUES (new.id, new.subject, new.description, new.resolution_notes);
+END""",
+    "tickets_fts_ad": """CREATE TRIGGER IF NOT EXISTS tickets_fts_ad AFTER DELETE ON tickets BEGIN
+  INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, resolution_notes)
+  VALUES ('delete', old.id, old.subject, old.description, old.resolution_notes);
+END""",
+    "tickets_fts_au": """CREATE TRIGGER IF NOT EXISTS tickets_fts_au
+AFTER UPDATE OF subject, description, resolution_notes ON tickets BEGIN
+  INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, resolution_notes)
+  VALUES ('delete', old.id, old.subject, old.description, old.resolution_notes);
+  INSERT INTO tickets_fts(rowid, subject, description, resolution_notes)
+  VALUES (new.id, new.subject, new.description, new.resolution_notes);
+END""",
+}
+
+
+@dataclass(frozen=True)
+class ReindexSummary:
+    articles: int
+    tickets: int
+
+
+def reindex(session: SessionOrConnection) -> ReindexSummary:
+    """Rebuild both indexes from the tables (and restore missing SQLite triggers)."""
+    if _dialect(session) == "postgresql":
+        # The tsvector columns are generated; rebuilding the GIN indexes is all there is.
+        session.execute(sa.text("REINDEX INDEX ix_articles_search_vector"))
+        session.execute(sa.text("REINDEX INDEX ix_tickets_search_vector"))
+    else:
+        for ddl in SQLITE_TRIGGERS.values():
+            session.execute(sa.text(ddl))
+        session.execute(sa.text("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))
+        session.execute(sa.text("INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')"))
+    articles = session.execute(sa.text("SELECT count(*) FROM articles")).scalar_one()
+    tickets = session.execute(sa.text("SELECT count(*) FROM tickets")).scalar_one()
+    return ReindexSummary(articles=int(articles), tickets=int(tickets))
+
+
+# Names of the search objects migration 0002 creates outside the SQLModel
+# metadata; Alembic autogenerate must not propose dropping them.
+SEARCH_TABLE_PREFIXES = ("articles_fts", "tickets_fts")
+SEARCH_COLUMNS = frozenset({"search_vector"})
+SEARCH_INDEXES = frozenset({"ix_articles_search_vector", "ix_tickets_search_vector"})
+
+
+def alembic_include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """For ``context.configure(include_object=...)`` in migrations/env.py."""
+    if type_ == "table" and name and name.startswith(SEARCH_TABLE_PREFIXES):
+        return False
+    if type_ == "column" and name in SEARCH_COLUMNS:
+        return False
+    if type_ == "index" and name in SEARCH_INDEXES:
+        return False
+    return True
