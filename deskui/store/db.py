@@ -159,7 +159,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def check_schema(engine: Engine) -> None:
-    """Refuse to run against a schema older (or newer) than the code."""
+    """Refuse to run against a missing database or a schema older (or newer) than the code."""
+    database = engine.url.database if is_sqlite(engine) else None
+    if database and database != ":memory:" and not Path(database).exists():
+        raise DatabaseOpenError(f"database {database} does not exist: run `deskui init` (or `deskui init --demo`)")
     check_connect(engine)
     current = current_revision(engine)
     head = head_revision()
