@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -9,8 +10,9 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def _locate(name: str) -> Path:
     # In a checkout (editable install) the top-level folder is next to the package;
-    # in a wheel it is installed as deskui/_shipped/<name>.
-    candidates = (_REPO_ROOT / name, Path(__file__).resolve().parent / "_shipped" / name)
+    # a wheel installs it under <prefix>/share/deskui/<name> (pyproject data-files).
+    candidates = (_REPO_ROOT / name, Path(sys.prefix) / "share" / "deskui" / name,
+                  Path(sys.base_prefix) / "share" / "deskui" / name)
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
