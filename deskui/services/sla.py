@@ -88,11 +88,13 @@ def _history(session: Session, ticket_id: int):
     return session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)).all()
 
 
-def status_of(session: Session, ticket: Ticket, now: datetime | None = None) -> tuple[SlaStatus, PolicyInfo] | None:
+def status_of(session: Session, ticket: Ticket, now: datetime | None = None,
+              detail: bool = True) -> tuple[SlaStatus, PolicyInfo] | None:
     info = policy_for(session, ticket.priority, ticket.type)
     if info is None:
         return None
-    status = evaluate(clock_events(_history(session, ticket.id)), info.targets, info.calendar, now or clock.now())
+    status = evaluate(clock_events(_history(session, ticket.id)), info.targets, info.calendar, now or clock.now(),
+                      detail=detail)
     return status, info
 
 
@@ -100,7 +102,7 @@ def refresh(session: Session, ticket: Ticket, actor_name: str = "system", now: d
     """Recompute the stored SLA cache of one ticket; write a breach event once per target."""
     now = now or clock.now()
     session.flush()
-    result = status_of(session, ticket, now)
+    result = status_of(session, ticket, now, detail=False)
     if result is None:
         ticket.sla_policy_id = None
         ticket.response_due_at = ticket.resolution_due_at = None
