@@ -183,7 +183,7 @@ def _tags_field(value: object, where: str) -> str:
     for item in items:
         if not isinstance(item, str):
             raise _fail(where, "tags", f"every tag must be text, not {type(item).__name__}")
-        tag = _clean(item, single_line=True)
+        tag = _clean(item, single_line=True).strip()
         if "," in tag:
             raise _fail(where, "tags", f"tag {tag!r} contains a comma")
         if tag and tag.lower() not in seen:

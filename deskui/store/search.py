@@ -390,7 +390,7 @@ def similar_tickets(
         match = tsquery_and(parsed.phrases) if parsed.phrases else tsquery_or(everything)
         vector = sa.literal_column("t.search_vector")
         score = sa.func.ts_rank_cd(
-            sa.literal(PG_TICKET_WEIGHTS).cast(sa.dialects.postgresql.ARRAY(sa.Float)), vector,
+            sa.literal_column(f"'{PG_TICKET_WEIGHTS}'::float4[]"), vector,
             sa.func.to_tsquery(sa.literal_column(f"'{PG_CONFIG}'"), tsquery_or(everything)), 1,
         )
         stmt = (
@@ -436,7 +436,9 @@ def ticket_text_condition(
     terms = _dedupe(terms)
     if not terms:
         return sa.true()
-    ticket_id = sa.table("tickets", sa.column("id", sa.Integer)).c.id
+    from deskui.store.models import Ticket  # the mapped table, so the condition joins the caller's FROM
+
+    ticket_id = Ticket.__table__.c.id
     if dialect_name == "postgresql":
         inner = sa.table("tickets", sa.column("id", sa.Integer), sa.column("search_vector")).alias("tickets_text")
         query = sa.func.to_tsquery(sa.literal_column(f"'{PG_CONFIG}'"), tsquery_and(terms))
