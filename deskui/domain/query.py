@@ -42,9 +42,9 @@ Rules:
 - ``sla:`` uses the ticket's overall SLA state, the worse of its response
   and resolution targets (breached > at_risk > paused > ok). ``breached``,
   ``at_risk``, ``paused`` and ``ok`` are live states of an open ticket (new,
-  open, pending); ``met`` is a finished ticket (resolved, closed, cancelled)
-  with no target breached. Finished tickets that breached:
-  ``status:resolved,closed -sla:met``.
+  open, pending); ``met`` is a resolved or closed ticket with no target
+  breached (a cancelled ticket has no SLA state). Finished tickets that
+  breached: ``status:resolved,closed -sla:met``.
 - A ``-`` in front of a word without a key is part of the word.
 - An unknown key or a bad value raises :class:`QueryError` with the position
   and a message naming the key and what it accepts; nothing else is raised.
