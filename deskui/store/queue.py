@@ -46,8 +46,13 @@ def conditions(query_text: str, *, me_id: int | None, now: datetime | None = Non
 
     query = parse_query(query_text or "")
     result = compile_query(query, me_id=me_id, now=now or clock.now(), dialect_name=dialect_name)
-    has_status = any(term.key == "status" for term in query.terms)
-    if not has_status and not include_inactive:
+    # A query that names a status, a resolution time or a met SLA is about
+    # finished tickets too; otherwise the queue shows active tickets only.
+    about_finished = any(
+        term.key in ("status", "resolved") or (term.key == "sla" and "met" in {str(v) for v in term.values})
+        for term in query.terms
+    )
+    if not about_finished and not include_inactive:
         result.append(Ticket.status.in_([s.value for s in ACTIVE_STATUSES]))
     return result
 

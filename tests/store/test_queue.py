@@ -1,0 +1,39 @@
+"""The queue's read side: default active filter, sorts, streaming ids."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from deskui.services import tickets as svc
+from deskui.services.actors import actor_for
+from deskui.store.queue import iter_queue_ids, list_queue
+
+
+def _open(engine, subject, **kw):
+    return svc.open_ticket(engine, actor_for(engine, "demo"), subject=subject, requester="q@northwind.example", **kw)
+
+
+def test_default_queue_is_active_tickets_by_sla_due(org, frozen_now):
+    low = _open(org, "low", impact="low", urgency="low")
+    high = _open(org, "high", impact="high", urgency="high")
+    done = _open(org, "done")
+    svc.resolve(org, actor_for(org, "demo"), done.id, code="solved", notes="ok")
+    ids = [r.id for r in list_queue(org)]
+    assert ids == [high.id, low.id]
+    assert done.id in [r.id for r in list_queue(org, "status:resolved")]
+    assert done.id in [r.id for r in list_queue(org, "sla:met")]
+    assert [r.id for r in list_queue(org, include_inactive=True, sort="created")][0] == done.id
+
+
+def test_sorts_and_streamed_ids_agree(org, frozen_now):
+    made = [_open(org, f"t{i}", impact=("high", "medium", "low")[i % 3], urgency="medium",
+                  at=frozen_now + timedelta(minutes=i)) for i in range(7)]
+    for sort in ("sla", "priority", "updated", "created"):
+        from deskui.store.queue import conditions
+
+        where = conditions("", me_id=None, dialect_name=org.dialect.name)
+        streamed = [i for batch in iter_queue_ids(org, where, sort, batch=3) for i in batch]
+        listed = [r.id for r in list_queue(org, sort=sort, limit=100)]
+        assert streamed == listed and sorted(streamed) == sorted(t.id for t in made)
+    by_priority = [r.priority for r in list_queue(org, sort="priority", limit=100)]
+    assert by_priority == sorted(by_priority)
