@@ -90,6 +90,72 @@ class _Source:
         return ValidationError(f"{where}: {table}[{index + 1}]" + (f".{key}" if key else "") + f": {message}")
 
 
+class _CsvSource(_Source):
+    """A CSV file with one entry per row; columns are the TOML keys.
+
+    List fields (an analyst's groups, a calendar's holidays) are separated by ';'.
+    Whole numbers and true/false are converted so the loaders see TOML-like values.
+    """
+
+    LIST_FIELDS = {"groups", "holidays"}
+
+    def __init__(self, path: Path):
+        import csv
+
+        self.path = path
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise ValidationError(f"{path}: file not found") from None
+        try:
+            self.text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise ValidationError(f"{path}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+        self.lines = self.text.splitlines()
+        reader = csv.DictReader(self.text.splitlines(keepends=True), strict=True)
+        self.rows: list[dict] = []
+        self.row_lines: list[int] = []
+        try:
+            for row in reader:
+                if None in row:
+                    raise ValidationError(f"{path}:{reader.line_num}: more cells than the header has columns")
+                self.rows.append({k.strip(): self._value(k.strip(), v) for k, v in row.items() if v not in (None, "")})
+                self.row_lines.append(reader.line_num)
+        except csv.Error as exc:
+            raise ValidationError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
+        self.header = [h.strip() for h in (reader.fieldnames or [])]
+        self.data = {}
+
+    def _value(self, key: str, value: str):
+        value = value.strip()
+        if key in self.LIST_FIELDS:
+            return [v.strip() for v in value.split(";") if v.strip()]
+        if value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if value.lstrip("-").isdigit():
+            return int(value)
+        return value
+
+    def entries(self, table: str) -> list[dict]:
+        if not self.rows:
+            raise ValidationError(f"{self.path}: no rows found (expected a header and one row per {table})")
+        return self.rows
+
+    def line_of(self, table: str, index: int, key: str | None = None) -> int:
+        return self.row_lines[index] if index < len(self.row_lines) else 1
+
+    def error(self, table: str, index: int, key: str | None, message: str) -> ValidationError:
+        where = f"{self.path}:{self.line_of(table, index, key)}"
+        if key and key in self.header:
+            where += f":{self.header.index(key) + 1}"
+        return ValidationError(f"{where}: " + (f"{key}: " if key else "") + message)
+
+
+def _open_source(path: Path) -> _Source:
+    return _CsvSource(path) if path.suffix.lower() == ".csv" else _Source(path)
+
+
 def _req_str(src: _Source, table: str, i: int, entry: dict, key: str, *, default: str | None = None) -> str:
     value = entry.get(key, default)
     if value is None:
@@ -288,7 +354,7 @@ LOADERS: dict[str, Callable[[Session, _Source, SeedSummary], None]] = {
 def seed_file(engine: Engine, kind: str, path: str | Path) -> SeedSummary:
     if kind not in LOADERS:
         raise ValidationError(f"seed: {kind!r} is not one of {', '.join(KINDS)}")
-    src = _Source(Path(path))
+    src = _open_source(Path(path))
     summary = SeedSummary(kind)
     with write_session(engine) as session:
         LOADERS[kind](session, src, summary)

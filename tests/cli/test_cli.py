@@ -190,3 +190,29 @@ def test_console_script_errors_are_one_line(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
     assert proc.stderr.startswith("deskui: error: ")
+
+
+def test_seed_analysts_from_csv_and_csv_errors(tmp_path):
+    path = tmp_path / "c.db"
+    assert run("init", db=path, user=None).exit_code == 0
+    groups = tmp_path / "groups.toml"
+    groups.write_text(SEED_GROUPS)
+    assert run("seed", "groups", str(groups), db=path).exit_code == 0
+    good = tmp_path / "analysts.csv"
+    good.write_bytes("\ufeffusername,name,role,tier,groups\r\nzoe,Zoë Adams,lead,2,Desk;Network\r\n"
+                     "yan,Yan Li,analyst,1,Desk\r\n".encode())
+    ok = run("seed", "analysts", str(good), db=path)
+    assert ok.exit_code == 0 and "2 created" in ok.stdout, ok.output
+    con = sqlite3.connect(path)
+    assert con.execute("select name from analysts where username='zoe'").fetchone() == ("Zoë Adams",)
+    assert con.execute("select count(*) from group_members").fetchone() == (3,)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("username,name,role,tier,groups\nxa,X A,analyst,1,Desk\nxb,X B,boss,1,Desk\n")
+    r = run("seed", "analysts", str(bad), db=path)
+    assert r.exit_code == 1
+    assert f"{bad}:3:3: role: 'boss' is not one of analyst, lead, admin" in r.stderr
+    assert con.execute("select count(*) from analysts where username like 'x%'").fetchone() == (0,)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("username,name\nab,Jos\xe9\n".encode("latin-1"))
+    r = run("seed", "analysts", str(latin), db=path)
+    assert r.exit_code == 1 and f"{latin}:2: not UTF-8" in r.stderr
