@@ -236,3 +236,8 @@ class Setting(SQLModel, table=True):
     __tablename__ = "settings"
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+# Operations tables (issue 7: problems timeline, rules, bulletins, requests) live in
+# their own module; importing it here registers them in SQLModel.metadata.
+import deskui.store.models_ops  # noqa: E402,F401
