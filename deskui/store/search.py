@@ -11,8 +11,11 @@ One query language, two engines:
   configuration ``deskui_english`` (the English Snowball stemmer *without*
   PostgreSQL's stop list, so both engines index every word) over
   ``deskui_fold(text)``, an IMMUTABLE ``translate()`` that folds Latin
-  diacritics (no ``unaccent`` extension needed). Ranking is ``ts_rank_cd``
-  with weights title A, tags B, body C.
+  diacritics (no ``unaccent`` extension needed). Ranking is bm25-like: a sum
+  of ``idf(term) * ts_rank(term)`` with weights title A, tags B, body C (see
+  :func:`_pg_ranked_ids_sql`). Snippets come from ``ts_headline`` over the
+  original text, so a word matched only through folding ("cafe" for "café")
+  is found but not highlighted there.
 
 What a user types is data, never query syntax. :func:`parse_query` reduces it
 to alphanumeric tokens, and the engine expressions are built from those
@@ -59,8 +62,10 @@ MAX_TERMS = 32
 ARTICLE_WEIGHTS = (10.0, 5.0, 1.0)
 TICKET_WEIGHTS = (3.0, 1.0, 2.0)  # subject, description, resolution_notes
 # ts_rank_cd weights in PostgreSQL's order {D, C, B, A}.
-PG_ARTICLE_WEIGHTS = "{0.0, 0.1, 0.5, 1.0}"
-PG_TICKET_WEIGHTS = "{0.0, 0.3, 0.6, 1.0}"  # A subject, B resolution_notes, C description
+# ts_rank saturates per term, so body matches need a larger share than in bm25
+# (measured on the labelled set: bench/eval_kb.py).
+PG_ARTICLE_WEIGHTS = "{0.0, 0.4, 0.7, 1.0}"
+PG_TICKET_WEIGHTS = "{0.0, 0.4, 0.7, 1.0}"  # A subject, B resolution_notes, C description
 
 # A small English stop list: words that carry no topic in a ticket subject.
 STOP_WORDS = frozenset(
@@ -302,9 +307,58 @@ def clean_snippet(text: str) -> str:
     return _SPACES.sub(" ", _SNIPPET_MARKUP.sub("", text or "")).strip()
 
 
-# ---------------------------------------------------------------- articles
+# ------------------------------------------------- PostgreSQL BM25-like rank
 
-_ARTICLE_COLUMNS = ("id", "external_id", "title", "tags", "category", "status")
+def _pg_ranked_ids_sql(table: str, weights: str, n_terms: int, filters: str, *, required: bool) -> str:
+    """SQL for (id, score) of the best ``:limit`` rows of ``table``, best first.
+
+    ts_rank alone has no inverse document frequency, so frequent words ("laptop",
+    "work") outweigh the rare word that names the problem. Like bm25, the score
+    is a sum over the query terms of ``idf(term) * ts_rank(weights, vector, term)``
+    (ts_rank saturates with repeated occurrences as bm25's tf does), with
+    ``idf = ln(1 + (N - df + 0.5) / (df + 0.5))`` over the whole table as FTS5
+    does. ``N`` is exact below 10,000 rows and the planner's estimate above.
+    Parameters: ``:match`` (filter), ``:ranked`` (OR of all terms), ``:t0``...,
+    ``:limit``; ``filters`` is SQL over alias ``x`` ("AND x.status = ...").
+    """
+    q = lambda name: f"to_tsquery('{PG_CONFIG}', :{name})"  # noqa: E731
+    if required or filters:
+        source = f"(SELECT search_vector AS v FROM {table} WHERE search_vector @@ {q('ranked')}) AS s"
+    else:
+        source = "m AS s"
+    dfs = ", ".join(f"count(*) FILTER (WHERE s.v @@ {q(f't{i}')}) AS d{i}" for i in range(n_terms))
+    score = " + ".join(
+        f"ln(1 + (greatest(st.n, st.d{i}) - st.d{i} + 0.5) / (st.d{i} + 0.5)) "
+        f"* ts_rank('{weights}', m.v, {q(f't{i}')})"
+        for i in range(n_terms)
+    )
+    return f"""
+WITH m AS (
+  SELECT x.id, x.search_vector AS v FROM {table} AS x
+  WHERE x.search_vector @@ {q('match')} {filters}
+),
+st AS MATERIALIZED (  -- once, not once per candidate row
+  SELECT (SELECT CASE WHEN c.reltuples >= 10000 THEN c.reltuples::float8
+                      ELSE (SELECT count(*) FROM {table})::float8 END
+          FROM pg_class AS c WHERE c.oid = '{table}'::regclass) AS n,
+         {dfs}
+  FROM {source}
+)
+SELECT m.id, ({score}) AS score FROM m, st
+ORDER BY score DESC, m.id
+LIMIT :limit"""
+
+
+def _pg_params(parsed: ParsedQuery, limit: int) -> tuple[dict, int]:
+    everything = (*parsed.phrases, *parsed.words)
+    params: dict[str, object] = {f"t{i}": tsquery_term(term) for i, term in enumerate(everything)}
+    params["ranked"] = tsquery_or(everything)
+    params["match"] = tsquery_and(parsed.phrases) if parsed.phrases else params["ranked"]
+    params["limit"] = limit
+    return params, len(everything)
+
+
+# ---------------------------------------------------------------- articles
 
 _SQLITE_ARTICLES = """
 SELECT a.id, a.external_id, a.title, a.tags, a.category, a.status,
@@ -317,19 +371,12 @@ LIMIT :limit
 """.format(w0=ARTICLE_WEIGHTS[0], w1=ARTICLE_WEIGHTS[1], w2=ARTICLE_WEIGHTS[2])
 
 # The headline is computed for the limited rows only (ts_headline re-parses the body).
-_PG_ARTICLES = f"""
-SELECT h.id, h.external_id, h.title, h.tags, h.category, h.status, h.score,
-       ts_headline('{PG_CONFIG}', h.body, to_tsquery('{PG_CONFIG}', :ranked),
+_PG_HEADLINE = f"""
+SELECT a.id, a.external_id, a.title, a.tags, a.category, a.status, r.score,
+       ts_headline('{PG_CONFIG}', a.body, to_tsquery('{PG_CONFIG}', :ranked),
                    'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1')
-FROM (
-  SELECT a.id, a.external_id, a.title, a.tags, a.category, a.status, a.body,
-         ts_rank_cd('{PG_ARTICLE_WEIGHTS}', a.search_vector, to_tsquery('{PG_CONFIG}', :ranked), 1) AS score
-  FROM articles AS a
-  WHERE a.search_vector @@ to_tsquery('{PG_CONFIG}', :match) __STATUS__
-  ORDER BY score DESC, a.id
-  LIMIT :limit
-) AS h
-ORDER BY h.score DESC, h.id
+FROM (__RANKED__) AS r JOIN articles AS a ON a.id = r.id
+ORDER BY r.score DESC, a.id
 """
 
 
@@ -340,21 +387,20 @@ def search_articles(
     parsed = parse_query(query)
     if parsed.empty or limit <= 0:
         return []
-    status = "" if include_drafts else "AND a.status = 'published'"
     if _dialect(session_or_conn) == "postgresql":
-        everything = (*parsed.phrases, *parsed.words)
-        match = tsquery_and(parsed.phrases) if parsed.phrases else tsquery_or(everything)
+        params, n_terms = _pg_params(parsed, limit)
+        filters = "" if include_drafts else "AND x.status = 'published'"
+        ranked = _pg_ranked_ids_sql("articles", PG_ARTICLE_WEIGHTS, n_terms, filters, required=bool(parsed.phrases))
+        rows = session_or_conn.execute(sa.text(_PG_HEADLINE.replace("__RANKED__", ranked)), params).all()
+        sign = 1.0
+    else:
+        status = "" if include_drafts else "AND a.status = 'published'"
         rows = session_or_conn.execute(
-            sa.text(_PG_ARTICLES.replace("__STATUS__", status)),
-            {"match": match, "ranked": tsquery_or(everything), "limit": limit},
+            sa.text(_SQLITE_ARTICLES.replace("__STATUS__", status)), {"match": fts5_or(parsed), "limit": limit}
         ).all()
-        return [ArticleHit(id=r[0], external_id=r[1], title=r[2], tags=r[3], category=r[4], status=r[5],
-                           score=float(r[6]), snippet=clean_snippet(r[7])) for r in rows]
-    rows = session_or_conn.execute(
-        sa.text(_SQLITE_ARTICLES.replace("__STATUS__", status)), {"match": fts5_or(parsed), "limit": limit}
-    ).all()
+        sign = -1.0  # bm25(): lower is better
     return [ArticleHit(id=r[0], external_id=r[1], title=r[2], tags=r[3], category=r[4], status=r[5],
-                       score=-float(r[6]), snippet=clean_snippet(r[7])) for r in rows]
+                       score=sign * float(r[6]), snippet=clean_snippet(r[7])) for r in rows]
 
 
 # ------------------------------------------------------------------ tickets
@@ -373,34 +419,33 @@ def similar_tickets(
     session: SessionOrConnection, text: str, *, limit: int = 5, resolved_only: bool = True,
     exclude_id: int | None = None,
 ) -> list[TicketHit]:
-    """Tickets whose subject, description or resolution share words with ``text``."""
+    """Tickets whose subject, description or resolution share words with ``text``, best first."""
     parsed = parse_query(text)
     if parsed.empty or limit <= 0:
         return []
     t = _tickets.alias("t")
-    conditions = []
-    if resolved_only:
-        conditions.append(t.c.status.in_(_RESOLVED))
-    if exclude_id is not None:
-        conditions.append(t.c.id != exclude_id)
     columns = (t.c.id, t.c.subject, t.c.status, t.c.resolution_notes, t.c.category_id, t.c.group_id,
                t.c.resolved_at)
     if _dialect(session) == "postgresql":
-        everything = (*parsed.phrases, *parsed.words)
-        match = tsquery_and(parsed.phrases) if parsed.phrases else tsquery_or(everything)
-        vector = sa.literal_column("t.search_vector")
-        score = sa.func.ts_rank_cd(
-            sa.literal_column(f"'{PG_TICKET_WEIGHTS}'::float4[]"), vector,
-            sa.func.to_tsquery(sa.literal_column(f"'{PG_CONFIG}'"), tsquery_or(everything)), 1,
-        )
-        stmt = (
-            sa.select(*columns, score.label("score"))
-            .where(vector.op("@@")(sa.func.to_tsquery(sa.literal_column(f"'{PG_CONFIG}'"), match)), *conditions)
-            .order_by(sa.desc("score"), t.c.id.desc())
-            .limit(limit)
-        )
+        params, n_terms = _pg_params(parsed, limit)
+        filters = ""
+        if resolved_only:
+            filters += " AND x.status IN ('resolved', 'closed')"
+        if exclude_id is not None:
+            filters += " AND x.id <> :exclude"
+            params["exclude"] = exclude_id
+        ranked = sa.text(_pg_ranked_ids_sql("tickets", PG_TICKET_WEIGHTS, n_terms, filters,
+                                            required=bool(parsed.phrases)))
+        r = ranked.columns(sa.column("id", sa.Integer), sa.column("score", sa.Float)).subquery("r")
+        stmt = sa.select(*columns, r.c.score).join_from(r, t, t.c.id == r.c.id).order_by(
+            r.c.score.desc(), t.c.id.desc())
         sign = 1.0
     else:
+        conditions = []
+        if resolved_only:
+            conditions.append(t.c.status.in_(_RESOLVED))
+        if exclude_id is not None:
+            conditions.append(t.c.id != exclude_id)
         fts = sa.table("tickets_fts", sa.column("rowid", sa.Integer))
         fts_name = sa.literal_column("tickets_fts")
         rank = sa.func.bm25(fts_name, *TICKET_WEIGHTS)
@@ -411,12 +456,13 @@ def similar_tickets(
             .order_by(sa.asc("score"), t.c.id.desc())
             .limit(limit)
         )
+        params = {}
         sign = -1.0
     return [
         TicketHit(id=r.id, subject=r.subject, status=r.status, score=sign * float(r.score),
                   resolution_notes=r.resolution_notes, category_id=r.category_id, group_id=r.group_id,
                   resolved_at=r.resolved_at)
-        for r in session.execute(stmt)
+        for r in session.execute(stmt, params)
     ]
 
 
