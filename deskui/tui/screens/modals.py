@@ -1,0 +1,741 @@
+"""The ticket screen's action dialogs.
+
+Each dialog validates what it can (required fields) and dismisses with a frozen
+value; the ticket screen calls the service in a worker thread. Dialogs that hold
+typing (reply/note, resolve, reopen, escalate, priority) dismiss with an
+:class:`Outcome` whether sent or not, so the screen can keep the unsent text as
+a draft (after Esc, an error, or a conflict) and reopen the dialog with it.
+
+Untrusted text (subjects, names, bodies) is shown as ``Content``, never markup.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+from deskui.domain.enums import Level, PendingReason, ResolutionCode, Status
+from deskui.domain.priority import PriorityMatrix
+from deskui.domain.workflow import allowed_targets
+from deskui.services.actors import Actor
+from deskui.services.canned import render_canned
+from deskui.store.db import session_scope
+from deskui.store.directory_queries import (
+    CannedRecord, GroupRecord, MemberLoad, analyst_record, canned_responses, group_members_with_load, groups,
+)
+from deskui.store.records import TicketRecord
+from deskui.tui.widgets.ticket_format import priority_text, words
+
+T = TypeVar("T")
+
+
+# ------------------------------------------------------------------ values the dialogs return
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What a typing dialog hands back: the value, and whether to send it now.
+
+    ``send=False`` with a value: closed with Esc, keep it as a draft.
+    ``value=None``: the analyst discarded the draft.
+    """
+
+    value: T | None
+    send: bool = False
+
+
+@dataclass(frozen=True)
+class ComposeDraft:
+    body: str
+    internal: bool = False
+
+
+@dataclass(frozen=True)
+class ResolveDraft:
+    code: str = ""
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class ReopenDraft:
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class EscalateDraft:
+    tier: int | None = None
+    group: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PriorityDraft:
+    impact: str
+    urgency: str
+    override: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AssignChoice:
+    username: str | None  # None: unassign
+    group: str | None  # None: keep the ticket's group
+
+
+@dataclass(frozen=True)
+class StatusChoice:
+    status: str
+    pending_reason: str | None = None
+
+
+# ------------------------------------------------------------------ $EDITOR
+
+class EditorError(Exception):
+    pass
+
+
+def editor_command() -> list[str]:
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    return shlex.split(editor)
+
+
+def edit_in_editor(app: App, text: str, suffix: str = ".txt") -> str:
+    """Edit ``text`` in $VISUAL / $EDITOR on a temp file and return what was saved.
+
+    The app is suspended while the editor owns the terminal. Where the driver
+    cannot suspend (headless tests) the editor runs without a terminal.
+    Raises EditorError with one clear line when the editor is missing or fails.
+    """
+    command = editor_command()
+    fd, name = tempfile.mkstemp(prefix="deskui-", suffix=suffix, text=True)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        try:
+            try:
+                with app.suspend():
+                    code = subprocess.run([*command, str(path)]).returncode
+            except SuspendNotSupported:
+                code = subprocess.run([*command, str(path)], stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        except (FileNotFoundError, PermissionError) as exc:
+            raise EditorError(f"editor {' '.join(command)!r} could not start ({exc.strerror}); set $EDITOR") from None
+        if code != 0:
+            raise EditorError(f"editor {' '.join(command)!r} exited with status {code}; text unchanged")
+        return path.read_text(encoding="utf-8")
+    finally:
+        path.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------ base
+
+class DeskModal(ModalScreen[T]):
+    """A centred dialog with a title, an inline error line and Send/Cancel buttons."""
+
+    DEFAULT_CSS = """
+    DeskModal {
+        align: center middle;
+        background: $background 60%;
+    }
+    DeskModal > #dialog {
+        width: 76;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    DeskModal #dialog-title { text-style: bold; margin-bottom: 1; width: 100%; }
+    DeskModal .field-label { color: $text-muted; margin-top: 1; }
+    DeskModal .modal-error { color: $error; text-style: bold; height: auto; display: none; }
+    DeskModal .modal-error.-shown { display: block; }
+    DeskModal .modal-hint { color: $text-muted; height: auto; }
+    DeskModal #buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    DeskModal #buttons Button { margin-left: 1; min-width: 10; }
+    DeskModal TextArea { height: 10; }
+    DeskModal Select { width: 100%; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Close", id="modal.cancel"),
+        Binding("ctrl+s", "submit", "Send", id="modal.submit"),
+    ]
+
+    TITLE_TEXT = ""
+    SUBMIT_LABEL = "Save"
+
+    def __init__(self, ticket: TicketRecord) -> None:
+        super().__init__()
+        self.ticket = ticket
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self.title_content(), id="dialog-title")
+            yield from self.compose_fields()
+            yield Static("", classes="modal-error")
+            with Horizontal(id="buttons"):
+                yield from self.compose_buttons()
+
+    def title_content(self) -> Content:
+        return Content.assemble((self.TITLE_TEXT, "bold"), f" {self.ticket.number} ", (self.ticket.subject, "italic"))
+
+    def compose_fields(self) -> ComposeResult:
+        yield from ()
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button(f"{self.SUBMIT_LABEL} (ctrl+s)", id="submit", variant="primary")
+        yield Button("Cancel (esc)", id="cancel")
+
+    def show_error(self, message: str) -> None:
+        error = self.query_one(".modal-error", Static)
+        error.update(Content(message))
+        error.set_class(bool(message), "-shown")
+
+    @property
+    def error_text(self) -> str:
+        error = self.query_one(".modal-error", Static)
+        return str(error.render()) if error.has_class("-shown") else ""
+
+    @on(Button.Pressed, "#submit")
+    def _submit_pressed(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# ------------------------------------------------------------------ reply / note
+
+class ReplyModal(DeskModal[Outcome[ComposeDraft]]):
+    """Compose a public reply or an internal note (ctrl+t switches; the dialog's colour says which)."""
+
+    DEFAULT_CSS = """
+    ReplyModal > #dialog { width: 100; }
+    ReplyModal.-internal > #dialog { border: thick $warning; background: $warning 8%; }
+    ReplyModal #compose-body { height: 14; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+t", "toggle_visibility", "Public/internal", id="compose.toggle"),
+        Binding("ctrl+e", "editor", "$EDITOR", id="compose.editor", priority=True),
+    ]
+
+    def __init__(self, ticket: TicketRecord, draft: ComposeDraft | None = None, *, internal: bool = False) -> None:
+        super().__init__(ticket)
+        self.body = draft.body if draft else ""
+        self.internal = internal
+
+    def title_content(self) -> Content:
+        if self.internal:
+            return Content.assemble((" INTERNAL NOTE ", "bold reverse $warning"), " on ", self.ticket.number,
+                                    (" -- analysts only, the requester never sees it", "$text-muted"))
+        who = self.ticket.requester_name or self.ticket.requester_email or "the requester"
+        return Content.assemble((" PUBLIC REPLY ", "bold reverse $primary"), " on ", self.ticket.number, " to ",
+                                (who, "bold"), (" -- the requester sees this", "$text-muted"))
+
+    def compose_fields(self) -> ComposeResult:
+        yield TextArea(self.body, id="compose-body", soft_wrap=True, tab_behavior="focus")
+        yield Static(Content("ctrl+s send · ctrl+t public/internal · ctrl+e $EDITOR · esc keep draft"),
+                     classes="modal-hint")
+
+    def compose_buttons(self) -> ComposeResult:
+        yield Button("Discard", id="discard", variant="error")
+        yield Button("Keep draft (esc)", id="cancel")
+        yield Button("Send (ctrl+s)", id="submit", variant="primary")
+
+    def on_mount(self) -> None:
+        self._sync_visibility()
+        area = self.query_one("#compose-body", TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def _sync_visibility(self) -> None:
+        self.set_class(self.internal, "-internal")
+        self.query_one("#dialog-title", Static).update(self.title_content())
+        self.query_one("#submit", Button).label = "Add note (ctrl+s)" if self.internal else "Send reply (ctrl+s)"
+
+    @property
+    def text(self) -> str:
+        return self.query_one("#compose-body", TextArea).text
+
+    def draft(self) -> ComposeDraft:
+        return ComposeDraft(self.text, self.internal)
+
+    def action_toggle_visibility(self) -> None:
+        self.internal = not self.internal
+        self._sync_visibility()
+
+    def action_editor(self) -> None:
+        try:
+            edited = edit_in_editor(self.app, self.text, suffix=".md")
+        except EditorError as exc:
+            self.show_error(str(exc))
+            return
+        area = self.query_one("#compose-body", TextArea)
+        area.text = edited.rstrip("\n")
+        area.move_cursor(area.document.end)
+        area.focus()
+
+    def action_submit(self) -> None:
+        if not self.text.strip():
+            self.show_error("The message is empty: type something, or press esc.")
+            return
+        self.dismiss(Outcome(self.draft(), send=True))
+
+    def action_cancel(self) -> None:
+        self.dismiss(Outcome(self.draft() if self.text.strip() else None, send=False))
+
+    @on(Button.Pressed, "#discard")
+    def _discard(self) -> None:
+        self.dismiss(Outcome(None, send=False))
+
+
+# ------------------------------------------------------------------ resolve / reopen
+
+class ResolveModal(DeskModal[Outcome[ResolveDraft]]):
+    """A resolution code and notes, both required."""
+
+    TITLE_TEXT = "Resolve"
+    SUBMIT_LABEL = "Resolve"
+
+    def __init__(self, ticket: TicketRecord, draft: ResolveDraft | None = None) -> None:
+        super().__init__(ticket)
+        self.initial = draft or ResolveDraft()
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label("Resolution code", classes="field-label")
+        options = [(words(c.value), c.value) for c in ResolutionCode]
+        yield Select(options, prompt="choose a resolution code", id="resolve-code",
+                     value=self.initial.code if self.initial.code else Select.NULL)
+        yield Label("Resolution notes (what was done; the requester may see them)", classes="field-label")
+        yield TextArea(self.initial.notes, id="resolve-notes", soft_wrap=True, tab_behavior="focus")
+
+    def on_mount(self) -> None:
+        target = "#resolve-notes" if self.initial.code else "#resolve-code"
+        self.query_one(target).focus()
+
+    def draft(self) -> ResolveDraft:
+        code = self.query_one("#resolve-code", Select).value
+        return ResolveDraft(code="" if code is Select.NULL else str(code),
+                            notes=self.query_one("#resolve-notes", TextArea).text)
+
+    def action_submit(self) -> None:
+        draft = self.draft()
+        missing = [name for name, ok in (("a resolution code", draft.code), ("notes", draft.notes.strip())) if not ok]
+        if missing:
+            self.show_error(f"Resolving needs {' and '.join(missing)}.")
+            return
+        self.dismiss(Outcome(draft, send=True))
+
+    def action_cancel(self) -> None:
+        draft = self.draft()
+        self.dismiss(Outcome(draft if (draft.code or draft.notes.strip()) else None, send=False))
+
+
+class ReopenModal(DeskModal[Outcome[ReopenDraft]]):
+    TITLE_TEXT = "Reopen"
+    SUBMIT_LABEL = "Reopen"
+
+    def __init__(self, ticket: TicketRecord, draft: ReopenDraft | None = None) -> None:
+        super().__init__(ticket)
+        self.initial = draft or ReopenDraft()
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label("Why is it reopened? (required)", classes="field-label")
+        yield Input(self.initial.reason, id="reopen-reason", placeholder="e.g. requester says the fault is back")
+
+    def on_mount(self) -> None:
+        self.query_one("#reopen-reason").focus()
+
+    def draft(self) -> ReopenDraft:
+        return ReopenDraft(self.query_one("#reopen-reason", Input).value)
+
+    def action_submit(self) -> None:
+        draft = self.draft()
+        if not draft.reason.strip():
+            self.show_error("Reopening needs a reason.")
+            return
+        self.dismiss(Outcome(draft, send=True))
+
+    def action_cancel(self) -> None:
+        draft = self.draft()
+        self.dismiss(Outcome(draft if draft.reason.strip() else None, send=False))
+
+
+# ------------------------------------------------------------------ escalate
+
+class EscalateModal(DeskModal[Outcome[EscalateDraft]]):
+    """Up a tier and/or to another group, with a reason."""
+
+    TITLE_TEXT = "Escalate"
+    SUBMIT_LABEL = "Escalate"
+
+    def __init__(self, ticket: TicketRecord, draft: EscalateDraft | None = None) -> None:
+        super().__init__(ticket)
+        self.initial = draft or EscalateDraft(tier=min(ticket.tier + 1, 3))
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label(f"Tier (now {self.ticket.tier})", classes="field-label")
+        tier = self.initial.tier if self.initial.tier is not None else Select.NULL
+        yield Select([(f"tier {n}", n) for n in (1, 2, 3)], id="escalate-tier", value=tier,
+                     prompt="keep the tier (or the group's)")
+        yield Label(f"Group (now {self.ticket.group or 'none'})", classes="field-label")
+        yield Select([], id="escalate-group", prompt="keep the current group")
+        yield Label("Reason (required)", classes="field-label")
+        yield Input(self.initial.reason, id="escalate-reason", placeholder="what was tried, why it needs the next tier")
+
+    def on_mount(self) -> None:
+        self.query_one("#escalate-reason").focus()
+        self._load_groups()
+
+    @work(thread=True, exclusive=True, group="escalate-groups")
+    def _load_groups(self) -> None:
+        with session_scope(self.app.desk.engine) as session:
+            found = groups(session)
+        self.app.call_from_thread(self._show_groups, found)
+
+    def _show_groups(self, found: list[GroupRecord]) -> None:
+        select = self.query_one("#escalate-group", Select)
+        select.set_options([(f"{g.name} (tier {g.tier})", g.name) for g in found if g.name != self.ticket.group])
+        if self.initial.group:
+            select.value = self.initial.group
+
+    def draft(self) -> EscalateDraft:
+        tier = self.query_one("#escalate-tier", Select).value
+        group = self.query_one("#escalate-group", Select).value
+        return EscalateDraft(tier=None if tier is Select.NULL else int(tier),
+                             group=None if group is Select.NULL else str(group),
+                             reason=self.query_one("#escalate-reason", Input).value)
+
+    def action_submit(self) -> None:
+        draft = self.draft()
+        if not draft.reason.strip():
+            self.show_error("Escalating needs a reason.")
+            return
+        if draft.tier is None and draft.group is None:
+            self.show_error("Choose a tier, a group, or both.")
+            return
+        self.dismiss(Outcome(draft, send=True))
+
+    def action_cancel(self) -> None:
+        draft = self.draft()
+        self.dismiss(Outcome(draft if draft.reason.strip() else None, send=False))
+
+
+# ------------------------------------------------------------------ priority
+
+class PriorityModal(DeskModal[Outcome[PriorityDraft]]):
+    """Impact x urgency through the matrix, or an override with a reason."""
+
+    TITLE_TEXT = "Priority"
+    SUBMIT_LABEL = "Change"
+
+    def __init__(self, ticket: TicketRecord, matrix: PriorityMatrix | None = None,
+                 draft: PriorityDraft | None = None) -> None:
+        super().__init__(ticket)
+        self.matrix = matrix or PriorityMatrix()
+        self.initial = draft or PriorityDraft(impact=ticket.impact, urgency=ticket.urgency)
+
+    def compose_fields(self) -> ComposeResult:
+        levels = [(lvl.value, lvl.value) for lvl in Level]
+        yield Static(Content.assemble("Now ", (priority_text(self.ticket.priority), "bold"), "  ",
+                                      (self.ticket.priority_reason, "$text-muted")), classes="modal-hint")
+        with Horizontal(classes="priority-row"):
+            with Vertical():
+                yield Label("Impact", classes="field-label")
+                yield Select(levels, id="priority-impact", value=self.initial.impact, allow_blank=False)
+            with Vertical():
+                yield Label("Urgency", classes="field-label")
+                yield Select(levels, id="priority-urgency", value=self.initial.urgency, allow_blank=False)
+        yield Static("", id="priority-matrix", classes="modal-hint")
+        yield Label("Override (optional; needs a reason)", classes="field-label")
+        override = self.initial.override if self.initial.override is not None else Select.NULL
+        yield Select([(priority_text(p), p) for p in (1, 2, 3, 4)], id="priority-override", value=override,
+                     prompt="no override: use the matrix")
+        yield Label("Reason for the override", classes="field-label")
+        yield Input(self.initial.reason, id="priority-reason")
+
+    DEFAULT_CSS = """
+    PriorityModal .priority-row { height: auto; }
+    PriorityModal .priority-row > Vertical { height: auto; width: 1fr; }
+    """
+
+    def on_mount(self) -> None:
+        self._show_matrix()
+        self.query_one("#priority-impact").focus()
+
+    @on(Select.Changed)
+    def _show_matrix(self) -> None:
+        draft = self.draft()
+        computed = self.matrix.priority(draft.impact, draft.urgency)
+        self.query_one("#priority-matrix", Static).update(Content.assemble(
+            "Matrix: impact ", draft.impact, " x urgency ", draft.urgency, " = ", (priority_text(computed), "bold")))
+
+    def draft(self) -> PriorityDraft:
+        override = self.query_one("#priority-override", Select).value
+        return PriorityDraft(
+            impact=str(self.query_one("#priority-impact", Select).value),
+            urgency=str(self.query_one("#priority-urgency", Select).value),
+            override=None if override is Select.NULL else int(override),
+            reason=self.query_one("#priority-reason", Input).value,
+        )
+
+    def action_submit(self) -> None:
+        draft = self.draft()
+        if draft.override is not None and not draft.reason.strip():
+            self.show_error("An override needs a reason (it is recorded in the history).")
+            return
+        if draft.override is None:
+            unchanged = (draft.impact, draft.urgency) == (self.ticket.impact, self.ticket.urgency)
+            if unchanged and self.matrix.priority(draft.impact, draft.urgency) == self.ticket.priority:
+                self.show_error("Nothing to change: pick another impact or urgency, or an override.")
+                return
+        self.dismiss(Outcome(draft, send=True))
+
+    def action_cancel(self) -> None:
+        draft = self.draft()
+        keep = draft.override is not None or draft.reason.strip()
+        self.dismiss(Outcome(draft if keep else None, send=False))
+
+
+# ------------------------------------------------------------------ status
+
+class StatusModal(DeskModal[StatusChoice]):
+    """Only the transitions the workflow allows; pending needs a reason."""
+
+    TITLE_TEXT = "Status"
+    SUBMIT_LABEL = "Change"
+
+    @staticmethod
+    def targets(ticket: TicketRecord) -> list[str]:
+        # Resolving needs code and notes (x); reopening needs a reason (o).
+        return [s.value for s in Status if s in allowed_targets(ticket.status)
+                and s is not Status.RESOLVED and not (s is Status.OPEN and ticket.status == Status.RESOLVED)]
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label(f"Now {self.ticket.status}. Move to:", classes="field-label")
+        with RadioSet(id="status-target"):
+            for index, status in enumerate(self.targets(self.ticket)):
+                yield RadioButton(status, value=index == 0, name=status)
+        yield Label("Pending reason", classes="field-label", id="pending-label")
+        yield Select([(words(r.value), r.value) for r in PendingReason], id="pending-reason",
+                     value=PendingReason.AWAITING_REQUESTER.value, allow_blank=False)
+        hint = "resolve with x (code and notes)"
+        if self.ticket.status == Status.RESOLVED:
+            hint = "reopen with o (with a reason)"
+        yield Static(Content(hint), classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(RadioSet).focus()
+        self._sync()
+
+    @property
+    def chosen(self) -> str | None:
+        button = self.query_one(RadioSet).pressed_button
+        return button.name if button else None
+
+    @on(RadioSet.Changed)
+    def _sync(self) -> None:
+        pending = self.chosen == Status.PENDING
+        self.query_one("#pending-reason").display = pending
+        self.query_one("#pending-label").display = pending
+
+    def action_submit(self) -> None:
+        status = self.chosen
+        if status is None:
+            self.show_error("Choose a status.")
+            return
+        reason = str(self.query_one("#pending-reason", Select).value) if status == Status.PENDING else None
+        self.dismiss(StatusChoice(status, reason))
+
+
+# ------------------------------------------------------------------ assign
+
+class AssignModal(DeskModal[AssignChoice]):
+    """Pick an analyst of a group, least loaded first; changing the group moves the ticket too."""
+
+    TITLE_TEXT = "Assign"
+    SUBMIT_LABEL = "Assign"
+
+    DEFAULT_CSS = """
+    AssignModal #assign-members { height: auto; max-height: 14; }
+    """
+
+    UNASSIGN = "\x00unassign"
+
+    def __init__(self, ticket: TicketRecord) -> None:
+        super().__init__(ticket)
+        self.members: list[MemberLoad] = []
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label("Group", classes="field-label")
+        yield Select([], id="assign-group", prompt="all analysts")
+        yield Label("Analyst (open tickets each holds)", classes="field-label")
+        yield OptionList(id="assign-members")
+        yield Static(Content("enter assigns · tab to the group list"), classes="modal-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#assign-members").focus()
+        self._load_groups()
+
+    @work(thread=True, exclusive=True, group="assign-groups")
+    def _load_groups(self) -> None:
+        with session_scope(self.app.desk.engine) as session:
+            found = groups(session)
+            members = group_members_with_load(session, self.ticket.group_id)
+        self.app.call_from_thread(self._show_groups, found, members)
+
+    def _show_groups(self, found: list[GroupRecord], members: list[MemberLoad]) -> None:
+        select = self.query_one("#assign-group", Select)
+        with self.prevent(Select.Changed):
+            select.set_options([(f"{g.name} (tier {g.tier})", g.name) for g in found])
+            if self.ticket.group:
+                select.value = self.ticket.group
+        self._show_members(members)
+
+    @on(Select.Changed, "#assign-group")
+    def _group_changed(self, event: Select.Changed) -> None:
+        self._load_members(None if event.value is Select.NULL else str(event.value))
+
+    @work(thread=True, exclusive=True, group="assign-members")
+    def _load_members(self, group_name: str | None) -> None:
+        with session_scope(self.app.desk.engine) as session:
+            group_id = next((g.id for g in groups(session) if g.name == group_name), None)
+            members = group_members_with_load(session, group_id)
+        self.app.call_from_thread(self._show_members, members)
+
+    def _show_members(self, members: list[MemberLoad]) -> None:
+        self.members = members
+        options = self.query_one("#assign-members", OptionList)
+        options.clear_options()
+        width = max([len(m.username) for m in members] + [8])
+        rows = [Option(Content.styled("(unassign)", "italic $text-muted"), id=self.UNASSIGN)]
+        for m in members:
+            load_style = "$error" if m.open_count >= 10 else "$warning" if m.open_count >= 5 else "$success"
+            parts = [(f"{m.username:<{width}}", "bold"), "  ", f"{m.name[:28]:<28}", f"  T{m.tier}  ",
+                     (f"{m.open_count:>3} open", load_style)]
+            if m.away:
+                parts.append(("  away", "italic $text-muted"))
+            if m.analyst_id == self.ticket.assignee_id:
+                parts.append(("  (current)", "$accent"))
+            rows.append(Option(Content.assemble(*parts), id=m.username))
+        options.add_options(rows)
+        current = next((i + 1 for i, m in enumerate(members) if m.analyst_id == self.ticket.assignee_id), None)
+        options.highlighted = current if current is not None else (1 if members else 0)
+
+    @on(OptionList.OptionSelected, "#assign-members")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        options = self.query_one("#assign-members", OptionList)
+        if options.highlighted is None:
+            self.show_error("Choose an analyst.")
+            return
+        option_id = options.get_option_at_index(options.highlighted).id
+        group = self.query_one("#assign-group", Select).value
+        group_name = None if group is Select.NULL or group == self.ticket.group else str(group)
+        self.dismiss(AssignChoice(username=None if option_id == self.UNASSIGN else option_id, group=group_name))
+
+
+# ------------------------------------------------------------------ canned responses
+
+class CannedResponseModal(DeskModal[str]):
+    """Choose a stored reply; the preview shows it with the placeholders filled in."""
+
+    TITLE_TEXT = "Canned response for"
+    SUBMIT_LABEL = "Insert"
+
+    DEFAULT_CSS = """
+    CannedResponseModal > #dialog { width: 110; }
+    CannedResponseModal #canned-row { height: 18; }
+    CannedResponseModal #canned-list { width: 34; height: 100%; }
+    CannedResponseModal #canned-preview-scroll { width: 1fr; height: 100%; border: round $primary 50%; }
+    CannedResponseModal #canned-preview { padding: 0 1; }
+    """
+
+    def __init__(self, ticket: TicketRecord, actor: Actor) -> None:
+        super().__init__(ticket)
+        self.actor = actor
+        self.templates: list[CannedRecord] = []
+        self.analyst_email = ""
+
+    def compose_fields(self) -> ComposeResult:
+        with Horizontal(id="canned-row"):
+            yield OptionList(id="canned-list")
+            with VerticalScroll(id="canned-preview-scroll"):
+                yield Static("", id="canned-preview")
+
+    def on_mount(self) -> None:
+        self.query_one("#canned-list").focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="canned-load")
+    def _load(self) -> None:
+        with session_scope(self.app.desk.engine) as session:
+            templates = canned_responses(session)
+            me = analyst_record(session, self.actor.id)
+        self.app.call_from_thread(self._show, templates, me.email if me else "")
+
+    def _show(self, templates: list[CannedRecord], email: str) -> None:
+        self.templates = templates
+        self.analyst_email = email
+        options = self.query_one("#canned-list", OptionList)
+        options.clear_options()
+        options.add_options([Option(Content(t.name), id=str(t.id)) for t in templates])
+        if templates:
+            options.highlighted = 0
+            self._preview(0)
+        else:
+            self.show_error("No canned responses stored: seed them with `deskui seed canned FILE`.")
+
+    def rendered(self, index: int) -> str:
+        return render_canned(self.templates[index].body, self.ticket, self.actor, analyst_email=self.analyst_email)
+
+    @on(OptionList.OptionHighlighted, "#canned-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._preview(event.option_index)
+
+    def _preview(self, index: int) -> None:
+        if 0 <= index < len(self.templates):
+            self.query_one("#canned-preview", Static).update(Content(self.rendered(index)))
+
+    @on(OptionList.OptionSelected, "#canned-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        highlighted = self.query_one("#canned-list", OptionList).highlighted
+        if highlighted is None or not self.templates:
+            self.show_error("Choose a response.")
+            return
+        self.dismiss(self.rendered(highlighted))

@@ -1,0 +1,95 @@
+"""The conversation: the description first, then comments oldest first.
+
+Public replies and internal notes must never be mistaken for each other: each
+block carries a label in its border title ("PUBLIC REPLY" / "INTERNAL NOTE"), its
+own colour, and its own border style (round primary vs heavy warning on a tinted
+background). Bodies are plain text (``Content``), never markup or Markdown.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from deskui.store.records import CommentRecord
+from deskui.tui.widgets.ticket_format import when
+
+LABELS = {"public": "PUBLIC REPLY", "internal": "INTERNAL NOTE"}
+
+
+def comment_title(comment: CommentRecord) -> Content:
+    label = LABELS.get(comment.visibility, comment.visibility.upper())
+    style = "bold reverse $warning" if comment.visibility == "internal" else "bold $primary"
+    return Content.assemble((f" {label} ", style), " ", (comment.author or "?", "bold"), f" · {when(comment.created_at)} ")
+
+
+class CommentBlock(Static):
+    """One comment; its CSS class (-public / -internal) sets colour and border."""
+
+    DEFAULT_CSS = """
+    CommentBlock {
+        height: auto;
+        margin: 0 0 1 0;
+        padding: 0 1;
+        border-title-align: left;
+    }
+    CommentBlock.-public {
+        border: round $primary;
+    }
+    CommentBlock.-internal {
+        border: heavy $warning;
+        background: $warning 10%;
+    }
+    CommentBlock.-description {
+        border: solid $foreground 40%;
+    }
+    """
+
+    def __init__(self, comment: CommentRecord) -> None:
+        visibility = "internal" if comment.visibility == "internal" else "public"
+        super().__init__(Content(comment.body), classes=f"-{visibility}")
+        self.comment = comment
+        self.border_title = comment_title(comment)
+
+
+class DescriptionBlock(Static):
+    DEFAULT_CSS = CommentBlock.DEFAULT_CSS.replace("CommentBlock", "DescriptionBlock")
+
+    def __init__(self) -> None:
+        super().__init__("", classes="-description")
+
+    def show(self, description: str, requester: str, created_at: datetime) -> None:
+        self.border_title = Content.assemble((" DESCRIPTION ", "bold"), " ", (requester or "?", "bold"),
+                                             f" · {when(created_at)} ")
+        self.update(Content(description) if description.strip() else Content.styled("(no description)", "italic $text-muted"))
+
+
+class Conversation(Vertical):
+    """Description and comments. Comments are append-only, so a reload only mounts new ones."""
+
+    DEFAULT_CSS = """
+    Conversation { height: auto; padding: 0 1; }
+    Conversation > .conversation--empty { color: $text-muted; margin: 0 0 1 1; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._shown: set[int] = set()
+
+    def compose(self):
+        yield DescriptionBlock()
+
+    async def show(self, description: str, requester: str, created_at: datetime,
+                   comments: list[CommentRecord] | tuple[CommentRecord, ...]) -> None:
+        self.query_one(DescriptionBlock).show(description, requester, created_at)
+        new = [CommentBlock(c) for c in comments if c.id not in self._shown]
+        if new:
+            self._shown.update(block.comment.id for block in new)
+            await self.mount_all(new)
+
+    @property
+    def blocks(self) -> list[CommentBlock]:
+        return list(self.query(CommentBlock))

@@ -1,0 +1,67 @@
+"""Small formatting helpers shared by the ticket widgets.
+
+Every stored time is naive UTC; the ticket screen shows UTC and says so, so two
+analysts in different offices read the same times. Untrusted strings are only
+ever passed as plain text parts of a ``Content``, never as markup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from deskui.domain.priority import PRIORITY_NAMES
+
+
+def when(at: datetime | None) -> str:
+    """``Mon 16 Nov 09:00`` (UTC), or ``-``."""
+    return at.strftime("%a %d %b %H:%M") if at else "-"
+
+
+def when_long(at: datetime | None) -> str:
+    return at.strftime("%a %d %b %Y %H:%M UTC") if at else "-"
+
+
+def ago(at: datetime | None, now: datetime) -> str:
+    """Calendar time since ``at``: ``just now``, ``5m ago``, ``3h ago``, ``2d ago``."""
+    if at is None:
+        return ""
+    seconds = (now - at).total_seconds()
+    if seconds < 0:
+        return "in the future"
+    if seconds < 60:
+        return "just now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes}m ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours}h ago"
+    return f"{hours // 24}d ago"
+
+
+def priority_text(priority: int) -> str:
+    return f"P{priority} {PRIORITY_NAMES.get(priority, '')}".strip()
+
+
+def words(value: str) -> str:
+    """``awaiting_vendor`` -> ``awaiting vendor``."""
+    return value.replace("_", " ")
+
+
+# Theme variables for each state (Content styles resolve them against the app theme).
+PRIORITY_STYLES = {1: "bold $error", 2: "bold $warning", 3: "$accent", 4: "$text-muted"}
+STATUS_STYLES = {
+    "new": "bold $accent",
+    "open": "bold $primary",
+    "pending": "bold $secondary",
+    "resolved": "bold $success",
+    "closed": "$text-muted",
+    "cancelled": "$text-muted",
+}
+SLA_STATE_LABELS = {
+    "ok": "ok",
+    "at_risk": "at risk",
+    "breached": "BREACHED",
+    "paused": "paused",
+    "met": "met",
+}

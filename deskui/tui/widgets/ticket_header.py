@@ -1,0 +1,105 @@
+"""The ticket's header: number, type, status, priority and why, subject, and who/where."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widget import Widget
+
+from deskui.store.records import TicketRecord
+from deskui.tui.widgets.ticket_format import PRIORITY_STYLES, STATUS_STYLES, priority_text, when, words
+
+_LABEL = "$text-muted"
+_GAP = "   "
+
+
+def header_fields(t: TicketRecord) -> list[Content]:
+    """``Label value`` pairs, each kept whole when the header wraps."""
+    requester = t.requester_name or t.requester_email or "-"
+    if t.requester_name and t.requester_email:
+        requester = f"{t.requester_name} <{t.requester_email}>"
+    if t.assignee:
+        assignee = f"{t.assignee} ({t.assignee_name})" if t.assignee_name else t.assignee
+        assignee_style = ""
+    else:
+        assignee, assignee_style = "unassigned", "italic $warning"
+    pairs = [
+        ("Requester", requester, ""),
+        ("Channel", words(t.channel), ""),
+        ("Category", t.category or "-", ""),
+        ("Group", t.group or "-", ""),
+        ("Assignee", assignee, assignee_style),
+        ("Tier", str(t.tier), ""),
+        ("CI", t.ci or "-", ""),
+        ("Opened", when(t.created_at) + " UTC", ""),
+    ]
+    return [Content.assemble((f"{label} ", _LABEL), (value, style)) for label, value, style in pairs]
+
+
+def pack(fields: list[Content], width: int) -> list[Content]:
+    """Greedy line packing: as many whole fields per line as fit in ``width``."""
+    lines: list[Content] = []
+    current: Content | None = None
+    for field in fields:
+        if current is None:
+            current = field
+        elif current.cell_length + len(_GAP) + field.cell_length <= width:
+            current = Content.assemble(current, _GAP, field)
+        else:
+            lines.append(current)
+            current = field
+    if current is not None:
+        lines.append(current)
+    return lines
+
+
+def header_content(t: TicketRecord, width: int = 160) -> Content:
+    status = t.status.upper()
+    if t.status == "pending" and t.pending_reason:
+        status += f" ({words(t.pending_reason)})"
+    first = [
+        (t.number, "bold"), "  ", (t.type, "italic"), "  ",
+        (f" {status} ", f"reverse {STATUS_STYLES.get(t.status, '')}"), "  ",
+        (priority_text(t.priority), PRIORITY_STYLES.get(t.priority, "")),
+    ]
+    if t.priority_reason:
+        first += ["  ", (t.priority_reason, _LABEL)]
+    lines = [Content.assemble(*first), Content.assemble((t.subject, "bold"))]
+    lines += pack(header_fields(t), width)
+    if t.resolution_code:
+        notes = t.resolution_notes.splitlines()[0] if t.resolution_notes else ""
+        lines.append(Content.assemble(("Resolution ", _LABEL), (words(t.resolution_code), "bold $success"),
+                                      "  ", notes))
+    return Content("\n").join(lines)
+
+
+class TicketHeader(Widget):
+    """Shows a TicketRecord (call :meth:`show` after every load), or a message."""
+
+    DEFAULT_CSS = """
+    TicketHeader {
+        height: auto;
+        padding: 0 1;
+        background: $boost;
+        border-bottom: solid $primary 40%;
+    }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.ticket: TicketRecord | None = None
+        self.message: Content = Content("")
+
+    def show(self, ticket: TicketRecord) -> None:
+        self.ticket = ticket
+        self.refresh(layout=True)
+
+    def update(self, message: Content) -> None:
+        """A line instead of a ticket: loading, or why it could not be loaded."""
+        self.ticket = None
+        self.message = message
+        self.refresh(layout=True)
+
+    def render(self) -> Content:
+        if self.ticket is None:
+            return self.message
+        return header_content(self.ticket, self.content_region.width or 160)

@@ -1,0 +1,140 @@
+"""Both SLA targets as progress bars coloured by state, and the explanation timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Static
+
+from deskui.domain.sla import SlaStatus, TargetStatus, format_business_duration
+from deskui.tui.widgets.ticket_format import SLA_STATE_LABELS, when
+
+STATES = ("ok", "at_risk", "breached", "paused", "met")
+
+
+def target_detail(target: TargetStatus) -> str:
+    """What an analyst needs next to the bar: when it is due and how much is left."""
+    state = target.state.value
+    if state == "met":
+        return f"met {when(target.stopped_at)}"
+    if state == "breached":
+        if target.is_stopped:
+            return f"breached {when(target.breached_at)}"
+        return f"breached {when(target.breached_at)} · {format_business_duration(-target.remaining_seconds)} over"
+    if state == "paused":
+        return f"on hold · {format_business_duration(target.remaining_seconds)} left"
+    return f"due {when(target.due_at)} · {format_business_duration(target.remaining_seconds)} left"
+
+
+class SlaBar(Widget):
+    """One target on one line: name, bar, share, state and due time (UTC).
+
+    Colours come from component classes so an app stylesheet can restyle them.
+    """
+
+    COMPONENT_CLASSES = {f"sla-bar--{s}" for s in STATES} | {"sla-bar--empty", "sla-bar--label"}
+
+    DEFAULT_CSS = """
+    SlaBar { height: 1; padding: 0 1; }
+    SlaBar > .sla-bar--ok { color: $success; }
+    SlaBar > .sla-bar--at_risk { color: $warning; text-style: bold; }
+    SlaBar > .sla-bar--breached { color: $error; text-style: bold; }
+    SlaBar > .sla-bar--paused { color: $secondary; }
+    SlaBar > .sla-bar--met { color: $success 70%; }
+    SlaBar > .sla-bar--empty { color: $foreground 25%; }
+    SlaBar > .sla-bar--label { color: $text-muted; }
+    """
+
+    def __init__(self, label: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.label = label
+        self.target: TargetStatus | None = None
+        self.note = "no SLA policy"
+        self.detail_width = 0  # set by SlaBars so both bars line up
+
+    def show(self, target: TargetStatus | None, note: str = "no SLA policy", detail_width: int = 0) -> None:
+        self.target = target
+        self.note = note
+        self.detail_width = detail_width
+        for state in STATES:
+            self.set_class(target is not None and target.state.value == state, f"-{state}")
+        self.refresh()
+
+    def render(self) -> Content:
+        label = (f"{self.label:<11}", self.get_visual_style("sla-bar--label", partial=True))
+        target = self.target
+        if target is None:
+            return Content.assemble(label, (self.note, self.get_visual_style("sla-bar--label", partial=True)))
+        state = target.state.value
+        style = self.get_visual_style(f"sla-bar--{state}", partial=True)
+        share = target.share
+        tail = f" {share:>4.0%} "
+        verdict = f"{SLA_STATE_LABELS[state]:<9}"
+        detail = target_detail(target)
+        width = self.content_region.width or self.size.width
+        bar_width = max(8, min(48, width - 11 - len(tail) - len(verdict) - max(len(detail), self.detail_width) - 2))
+        filled = bar_width if share >= 1 else int(round(share * bar_width))
+        if 0 < share < 1:
+            filled = max(1, min(bar_width - 1, filled))
+        return Content.assemble(
+            label,
+            ("█" * filled, style),
+            ("░" * (bar_width - filled), self.get_visual_style("sla-bar--empty", partial=True)),
+            tail,
+            (verdict, style),
+            " ",
+            detail,
+        )
+
+
+class SlaBars(Widget):
+    """Response and resolution bars, one line each."""
+
+    DEFAULT_CSS = """
+    SlaBars { height: auto; }
+    """
+
+    def compose(self):
+        yield SlaBar("Response", id="sla-response")
+        yield SlaBar("Resolution", id="sla-resolution")
+
+    def show(self, status: SlaStatus | None, note: str = "no SLA policy") -> None:
+        width = max((len(target_detail(t)) for t in status.targets), default=0) if status else 0
+        self.query_one("#sla-response", SlaBar).show(status.response if status else None, note, width)
+        self.query_one("#sla-resolution", SlaBar).show(status.resolution if status else None, note, width)
+
+
+def timeline_content(lines: list[str] | tuple[str, ...]) -> Content:
+    """The step-by-step explanation from ``deskui.services.sla.explain_ticket``."""
+    parts: list[Content] = []
+    for line in lines:
+        stripped = line.strip()
+        if not line.startswith(" "):
+            style = "bold"
+            if ": BREACHED" in line:
+                style = "bold $error"
+            elif ": at risk" in line:
+                style = "bold $warning"
+        elif stripped.startswith("breached at"):
+            style = "bold $error"
+        elif "not counted: paused" in stripped:
+            style = "$secondary"
+        elif "not counted" in stripped:
+            style = "$text-muted"
+        else:
+            style = ""
+        parts.append(Content.styled(line, style) if style else Content(line))
+    return Content("\n").join(parts)
+
+
+class SlaTimeline(Static):
+    """Every interval of both SLA clocks: counted, outside business hours, paused, and why."""
+
+    DEFAULT_CSS = """
+    SlaTimeline { height: auto; padding: 0 1; }
+    """
+
+    def show(self, lines: list[str] | tuple[str, ...], now: datetime | None = None) -> None:
+        self.update(timeline_content(lines))
