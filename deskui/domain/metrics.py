@@ -287,3 +287,103 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # Backlog aging buckets: [0, 1d), [1d, 3d), [3d, 7d), [7d, infinity).
 AGING_BUCKETS = (("under_1d", 0, 1), ("1d_to_3d", 1, 3), ("3d_to_7d", 3, 7), ("over_7d", 7, None))
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """What config.toml may change: ``[targets]`` (see Targets) and ``[metrics]``::
+
+        [metrics]
+        timezone = "Europe/London"     # days and hours of the report; default: the desk calendar's
+        recurrence_window_days = 30
+        default_days = 30              # the report's period when no --since/--until
+    """
+
+    targets: Targets = Targets()
+    timezone: str | None = None
+    window_days: int = 30
+    default_days: int = 30
+
+    @classmethod
+    def from_config(cls, targets: Mapping[str, object] | None, metrics: Mapping[str, object] | None) -> "MetricsConfig":
+        metrics = dict(metrics or {})
+        allowed_keys = ("timezone", "recurrence_window_days", "default_days")
+        for key in metrics:
+            if key not in allowed_keys:
+                raise ValueError(f"metrics: unknown key {key!r}; allowed: {', '.join(allowed_keys)}")
+        tz = metrics.get("timezone")
+        if tz is not None:
+            if not isinstance(tz, str):
+                raise ValueError(f"metrics.timezone: {tz!r} is not a time zone name")
+            zone(tz)
+        return cls(
+            targets=Targets.from_mapping(targets),
+            timezone=tz,
+            window_days=_whole_days(metrics, "recurrence_window_days", 30),
+            default_days=_whole_days(metrics, "default_days", 30),
+        )
+
+
+def _whole_days(values: Mapping[str, object], key: str, default: int) -> int:
+    value = values.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3660:
+        raise ValueError(f"metrics.{key}: {value!r} is not a whole number of days (1-3660)")
+    return value
+
+
+# --------------------------------------------------------------------- display
+
+def format_share(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def format_minutes(minutes: float | None) -> str:
+    """Calendar minutes, compact: "42m", "3h 05m", "2d 4h"."""
+    if minutes is None:
+        return "-"
+    total = int(round(minutes))
+    if total < 60:
+        return f"{total}m"
+    hours, mins = divmod(total, 60)
+    if hours < 48:
+        return f"{hours}h {mins:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h"
+
+
+def format_hours(hours: float | None) -> str:
+    return "-" if hours is None else format_minutes(hours * 60)
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A KPI value in its unit: "%" shares, "min" minutes, "h" hours, "" counts, "/5" scores."""
+    if value is None:
+        return "-"
+    if unit == "%":
+        return format_share(value)
+    if unit == "min":
+        return format_minutes(value)
+    if unit == "h":
+        return format_hours(value)
+    if unit == "/5":
+        return f"{value:.2f}/5"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def format_target(target: float | None, unit: str, better: str) -> str:
+    if target is None:
+        return ""
+    return ("≥ " if better == HIGHER else "< ") + format_value(target, unit)
+
+
+def format_change(delta: float | None, unit: str) -> str:
+    """A change against the previous period: "+3.2 pt", "-12m", "+1h 05m", "+40"."""
+    if delta is None:
+        return ""
+    sign = "+" if delta > 0 else "-" if delta < 0 else "±"
+    size = abs(delta)
+    if unit == "%":
+        return f"{sign}{size * 100:.1f} pt"
+    if unit in ("min", "h"):
+        return sign + format_value(size, unit)
+    return f"{sign}{format_value(size, unit)}"

@@ -1,0 +1,234 @@
+"""`deskui report`, `deskui wallboard` and `deskui survey record`.
+
+``deskui report --format json`` prints one object with the stable keys listed in
+docs/metrics.md: tickets_opened, tickets_resolved, first_response_minutes {responses,
+median, p90}, resolution_hours {resolved, mean, median, p90}, fcr_rate, reopen_rate,
+escalation_rate, reassignment_rate, sla {response_compliance, resolution_compliance,
+response_due, response_met, resolution_due, resolution_met}, backlog {open, past_sla,
+past_sla_share, aging {under_1d, 1d_to_3d, 3d_to_7d, over_7d}}, csat {responses,
+satisfied_share, mean}, recurrence {resolved_incidents, recurring, rate,
+mean_hours_between, window_days}, plus period, kpis and, with --by, by and breakdown
+(a list of objects: value + the same figures). Rates are fractions (0.75), null when
+there is nothing to divide.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from typing import Callable, Optional
+
+import typer
+
+from deskui.cli import common
+
+FormatOpt = typer.Option("table", "--format", "-f", help="table, json or csv", callback=common.check_format)
+
+
+def register(app: typer.Typer, make: Callable[..., typer.Typer]) -> None:
+    app.command("report")(report)
+    app.command("wallboard")(wallboard)
+    survey_app = make(help="CSAT surveys: record a requester's 1-5 answer.")
+    survey_app.command("record")(survey_record)
+    app.add_typer(survey_app, name="survey")
+
+
+# ------------------------------------------------------------------ report
+
+def metrics_config():
+    """[targets] and [metrics] from config.toml, as a MetricsConfig (one clear error if wrong)."""
+    from deskui.domain.metrics import MetricsConfig
+    from deskui.errors import ValidationError
+
+    settings = common.settings()
+    try:
+        return MetricsConfig.from_config(settings.targets, settings.raw.get("metrics"))
+    except ValueError as exc:
+        raise ValidationError(f"config.toml: {exc}") from None
+
+
+def report(
+    since: Optional[str] = typer.Option(None, "--since", help="First day (YYYY-MM-DD, local to the desk)."),
+    until: Optional[str] = typer.Option(None, "--until", help="Day after the last (exclusive). Default: tomorrow."),
+    by: Optional[str] = typer.Option(None, "--by",
+                                     help="Breakdown: priority, category, group, analyst, channel or type."),
+    fmt: str = FormatOpt,
+) -> None:
+    """Service desk metrics over a period (default: the last 30 days, today included)."""
+    from deskui import clock
+    from deskui.domain.metrics import choose_period
+    from deskui.errors import ValidationError
+    from deskui.store import metrics as m
+
+    if by is not None and by not in m.DIMENSIONS:
+        raise ValidationError(f"--by: {by!r} is not one of {', '.join(m.DIMENSIONS)}")
+    config = metrics_config()
+    engine = common.get_engine()
+    now = clock.now()
+    tz = config.timezone or _desk_timezone(engine)
+    try:
+        period = choose_period(since, until, now, tz, config.default_days)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    result = m.build_report(engine, period, by=by, now=now, targets=config.targets, window_days=config.window_days)
+    data = m.report_dict(result)
+    if fmt == "json":
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(_csv(data))
+    else:
+        _print_tables(result)
+
+
+def _desk_timezone(engine) -> str:
+    from deskui.store.db import session_scope
+    from deskui.store.metrics import desk_timezone
+
+    with session_scope(engine) as session:
+        return desk_timezone(session)
+
+
+FIGURE_KEYS_SKIPPED_IN_CSV = ("period", "kpis", "by", "breakdown")
+
+
+def _csv(data: dict) -> str:
+    """One row for the whole period ("(all)") and one per breakdown value; nested keys flattened."""
+    from deskui.store.metrics import flatten
+
+    overall = {k: v for k, v in data.items() if k not in FIGURE_KEYS_SKIPPED_IN_CSV}
+    rows = [{"value": "(all)", **flatten(overall)}]
+    for row in data.get("breakdown", []):
+        rows.append(flatten({**row, "value": "(none)" if row["value"] is None else row["value"]}))
+    columns = ["first_day", "last_day", "by"] + list(rows[0])
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({"first_day": data["period"]["first_day"], "last_day": data["period"]["last_day"],
+                         "by": data.get("by", ""), **{k: "" if v is None else v for k, v in row.items()}})
+    return buf.getvalue()
+
+
+def _print_tables(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from deskui.domain.metrics import AGING_BUCKETS, format_hours, format_minutes, format_share, format_target, format_value
+    from deskui.store.metrics import kpis
+
+    f = result.figures
+    p = result.period
+    console = Console()
+    table = Table(title=f"deskui report {p.label()} ({p.timezone})", header_style="bold")
+    for column in ("metric", "value", "target", ""):
+        table.add_column(column)
+
+    def row(label: str, value: str, target: str = "", status: str = "") -> None:
+        style = {"good": "green", "near": "yellow", "bad": "red"}.get(status, "")
+        mark = {"good": "met", "near": "near", "bad": "missed"}.get(status, "")
+        table.add_row(Text(label), Text(value, style=style), Text(target), Text(mark, style=style))
+
+    row("Tickets opened", f"{f.opened:,}")
+    row("Tickets resolved", f"{f.resolved:,}")
+    fr = f.first_response
+    row("First response median / p90", f"{format_minutes(_min(fr.median_seconds))} / "
+        f"{format_minutes(_min(fr.p90_seconds))}  ({fr.count:,} responses)")
+    rs = f.resolution
+    row("Resolution mean / median / p90", f"{format_hours(_h(rs.mean_seconds))} / {format_hours(_h(rs.median_seconds))}"
+        f" / {format_hours(_h(rs.p90_seconds))}")
+    for kpi in kpis(f, result.target_figures, result.targets):
+        detail = ""
+        if kpi.key == "sla_response_compliance":
+            detail = f"  ({f.sla.response_met:,} of {f.sla.response_due:,} due)"
+        elif kpi.key == "sla_resolution_compliance":
+            detail = f"  ({f.sla.resolution_met:,} of {f.sla.resolution_due:,} due)"
+        elif kpi.key == "csat_satisfied_share":
+            detail = f"  (mean {format_value(f.csat.mean, '/5')}, {f.csat.responses:,} responses)"
+        elif kpi.key == "backlog_past_sla_share":
+            detail = f"  ({f.backlog.past_sla:,} of {f.backlog.open:,} open)"
+        row(kpi.label, format_value(kpi.value, kpi.unit) + detail, format_target(kpi.target, kpi.unit, kpi.better),
+            kpi.status)
+    aging = " / ".join(f"{count:,}" for count in f.backlog.aging)
+    row("Backlog aging " + " / ".join(_bucket_label(b) for b in AGING_BUCKETS), aging)
+    row("Reopen rate", format_share(f.reopen_rate))
+    row("Escalation rate", format_share(f.escalation_rate))
+    row("Reassignment rate", format_share(f.reassignment_rate))
+    rec = f.recurrence
+    row(f"Recurring incidents ({rec.window_days} d window)",
+        f"{format_share(rec.rate)}  ({rec.recurring:,} of {rec.resolved_incidents:,}; mean "
+        f"{format_hours(rec.mean_hours_between)} apart)")
+    console.print(table)
+    if result.by:
+        console.print(_breakdown_table(result))
+
+
+def _min(seconds):
+    return None if seconds is None else seconds / 60
+
+
+def _h(seconds):
+    return None if seconds is None else seconds / 3600
+
+
+def _bucket_label(bucket) -> str:
+    _name, low, high = bucket
+    if low == 0:
+        return f"<{high}d"
+    return f"{low}-{high}d" if high else f">={low}d"
+
+
+def _breakdown_table(result):
+    from rich.table import Table
+    from rich.text import Text
+
+    from deskui.domain.metrics import format_hours, format_share
+
+    # The widest figures only; --format json or csv has every figure of every row.
+    table = Table(title=f"by {result.by}", header_style="bold", box=None, pad_edge=False)
+    table.add_column("value", overflow="fold", min_width=12)
+    # (header, width): the widest value each column shows ("12,345", "37h 10m", "100%")
+    for header, width in (("opened", 6), ("resolved", 8), ("MTTR", 7), ("FCR", 4), ("SLA rsp", 7),
+                          ("SLA res", 7), ("past SLA", 8), ("CSAT", 4)):
+        table.add_column(header, justify="right", no_wrap=True, width=width)
+    for row in result.breakdown:
+        f = row.figures
+        table.add_row(
+            Text(row.label if row.label is not None else "(none)"),  # names are data, never markup
+            f"{f.opened:,}", f"{f.resolved:,}", format_hours(_h(f.resolution.mean_seconds)),
+            format_share(f.fcr_rate, 0), format_share(f.sla.response_compliance, 0),
+            format_share(f.sla.resolution_compliance, 0), format_share(f.backlog.past_sla_share, 0),
+            format_share(f.csat.satisfied_share, 0),
+        )
+    return table
+
+
+# ------------------------------------------------------------------ wallboard
+
+def wallboard() -> None:
+    """Launch the app straight into the wallboard (live counts for a team lead's screen)."""
+    engine = common.get_engine()
+    actor = common.get_actor()
+    from deskui.tui.app import run_app  # textual is imported only here
+
+    run_app(engine=engine, actor=actor, settings=common.settings(), start_mode="wallboard")
+
+
+# ------------------------------------------------------------------ survey
+
+def survey_record(
+    ticket: str = typer.Argument(..., help="Ticket number (123 or #123)."),
+    score: str = typer.Argument(..., help="The requester's answer, 1 (very unhappy) to 5 (very happy)."),
+    comment: str = typer.Option("", "--comment", help="What the requester said."),
+) -> None:
+    """Record a requester's CSAT answer for a resolved or closed ticket."""
+    from deskui.errors import ValidationError
+    from deskui.services.survey import record_survey
+
+    text = ticket.strip().lstrip("#")
+    if not text.isascii() or not text.isdigit():
+        raise ValidationError(f"ticket: {ticket!r} is not a ticket number (e.g. 123 or #123)")
+    saved = record_survey(common.get_engine(), int(text), score, comment=comment)
+    typer.echo(f"recorded {saved.score}/5 for #{saved.ticket_id}")
