@@ -1,0 +1,110 @@
+"""Read queries behind the live queue: ordered ids, the change marker, counts.
+
+Every change writes a ticket event, so ``max(ticket_events.id)`` is the one
+cheap question the live refresh asks ("has anything changed since N?").
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from itertools import chain
+from typing import Iterator, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from deskui.domain.enums import ACTIVE_STATUSES
+from deskui.store.models import Analyst, Ticket, TicketEvent
+from deskui.store.queue import order_by
+
+
+def latest_event_id(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(TicketEvent.id))).scalar() or 0
+
+
+def changed_ticket_ids(engine: Engine, after: int, upto: int, limit: int = 5000) -> list[int] | None:
+    """Tickets with an event in (after, upto]; None when more than ``limit``
+    changed (the caller then reloads everything)."""
+    stmt = (
+        select(TicketEvent.ticket_id)
+        .where(TicketEvent.id > after, TicketEvent.id <= upto)
+        .distinct()
+        .limit(limit + 1)
+    )
+    with engine.connect() as conn:
+        ids = list(conn.execute(stmt).scalars())
+    return None if len(ids) > limit else ids
+
+
+def iter_ids(engine: Engine, where: Sequence, sort: str, batch: int = 65536, first: int | None = None) -> Iterator[array]:
+    """Ordered ticket ids in batches of ``array('q')``.
+
+    Only ids are read, straight from the driver's cursor (SQLAlchemy compiles
+    the statement and binds the parameters; rows of one integer need no result
+    processing), so a million ids cost ~8 MB and about a second. ``first``
+    makes the first batch small, so the first page can be shown at once.
+    """
+    stmt = select(Ticket.id).where(*where).order_by(*order_by(sort))
+    with engine.connect() as conn:
+        if engine.dialect.name != "sqlite":
+            # Server-side cursor; SQLAlchemy's own buffering is in play, so use its API.
+            result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
+            for rows in result.partitions(batch):
+                yield array("q", chain.from_iterable(rows))
+            return
+        result = conn.execute(stmt)
+        cursor = result.cursor
+        size = first or batch
+        try:
+            while True:
+                rows = cursor.fetchmany(size)
+                size = batch
+                if not rows:
+                    break
+                yield array("q", chain.from_iterable(rows))
+        finally:
+            result.close()
+
+
+def read_ids(engine: Engine, where: Sequence, sort: str) -> array:
+    ids = array("q")
+    for chunk in iter_ids(engine, where, sort):
+        ids.extend(chunk)
+    return ids
+
+
+def count_where(engine: Engine, where_lists: Sequence[Sequence]) -> list[int]:
+    """COUNT(*) for each list of conditions, on one connection."""
+    with engine.connect() as conn:
+        return [conn.execute(select(func.count()).select_from(Ticket).where(*where)).scalar() or 0
+                for where in where_lists]
+
+
+@dataclass(frozen=True)
+class AnalystLoad:
+    username: str
+    name: str
+    tier: int
+    away: bool
+    open_tickets: int
+
+
+def analyst_loads(engine: Engine) -> list[AnalystLoad]:
+    """Active analysts with the number of active tickets assigned to each."""
+    active = [status.value for status in ACTIVE_STATUSES]
+    load = (
+        select(Ticket.assignee_id, func.count().label("n"))
+        .where(Ticket.status.in_(active), Ticket.assignee_id.is_not(None))
+        .group_by(Ticket.assignee_id)
+        .subquery()
+    )
+    stmt = (
+        select(Analyst.username, Analyst.name, Analyst.tier, Analyst.away, func.coalesce(load.c.n, 0))
+        .outerjoin(load, load.c.assignee_id == Analyst.id)
+        .where(Analyst.active.is_(True))
+        .order_by(Analyst.username)
+    )
+    with engine.connect() as conn:
+        return [AnalystLoad(u, n, t, bool(a), int(c)) for u, n, t, a, c in conn.execute(stmt)]

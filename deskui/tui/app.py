@@ -1,0 +1,272 @@
+"""DeskApp: modes (queue, knowledge, metrics, wallboard), app-wide keys, the
+command palette, themes, and the SLA sweep timer.
+
+Screens are imported when first shown (DESIGN.md §4 startup), and reach the
+database through ``self.app.desk`` (a DeskContext).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Iterable
+
+from textual.app import App
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from deskui.tui.context import DeskContext
+from deskui.tui.keymap import APP_BINDINGS, check_keymap
+from deskui.tui.themes import DEFAULT_THEME, SEMANTIC_DEFAULTS, load_themes
+
+
+def _queue_screen() -> Screen:
+    from deskui.tui.screens.queue import QueueScreen
+
+    return QueueScreen()
+
+
+def _knowledge_screen() -> Screen:
+    from deskui.tui.screens.knowledge import KnowledgeScreen
+
+    return KnowledgeScreen()
+
+
+def _metrics_screen() -> Screen:
+    from deskui.tui.screens.metrics import MetricsScreen
+
+    return MetricsScreen()
+
+
+def _wallboard_screen() -> Screen:
+    from deskui.tui.screens.wallboard import WallboardScreen
+
+    return WallboardScreen()
+
+
+MODE_NAMES = {"queue": "Queue", "knowledge": "Knowledge", "metrics": "Metrics", "wallboard": "Wallboard"}
+
+
+class ScreenActions(Provider):
+    """Every key of the current screen (and the app) as a palette command,
+    plus a screen's extra ``palette_commands()`` (name, help, callback)."""
+
+    def _commands(self) -> list[tuple[str, str, object]]:
+        screen = self.screen
+        app = self.app
+        # A screen with its own provider lists its own actions; add only the app's.
+        own_provider = bool(getattr(type(screen), "COMMANDS", None))
+        seen: set[tuple[int, str]] = set()
+        keys: dict[tuple[int, str], list[str]] = {}
+        entries: dict[tuple[int, str], tuple] = {}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            # Textual's own keys (no id: focus, copy, scrolling) are not desk actions.
+            if binding.system or binding.id is None or binding.action in ("command_palette", "back"):
+                continue
+            if own_provider and active.node is not app:
+                continue
+            group = (id(active.node), binding.id or binding.action)
+            keys.setdefault(group, [])
+            display = app.get_key_display(binding)
+            if display not in keys[group]:
+                keys[group].append(display)
+            if group in seen:
+                continue
+            seen.add(group)
+            entries[group] = (binding.description, binding.id, partial(app.run_action, binding.action, active.node))
+        commands = []
+        for group, (description, binding_id, callback) in entries.items():
+            help_text = " ".join(keys[group]) + (f" · {binding_id}" if binding_id else "")
+            commands.append((description, help_text, callback))
+        if not own_provider and hasattr(screen, "palette_commands"):
+            commands.extend(screen.palette_commands())
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class DeskApp(App):
+    """The analyst's terminal service desk."""
+
+    TITLE = "deskui"
+    CSS_PATH = "app.tcss"
+    BINDINGS = APP_BINDINGS
+    MODES = {"queue": _queue_screen, "knowledge": _knowledge_screen, "metrics": _metrics_screen,
+             "wallboard": _wallboard_screen}
+    COMMANDS = App.COMMANDS | {ScreenActions}
+
+    # (at risk, breached), set by the queue's counts; the status line shows them.
+    live_counts: reactive[tuple | None] = reactive(None)
+
+    def __init__(self, desk: DeskContext) -> None:
+        super().__init__()
+        self.desk = desk
+        self._startup_messages: list[tuple[str, str]] = []
+        self._sweeping = False
+        self._load_themes()
+        keymap, warnings = check_keymap(getattr(desk.settings, "keymap", None) or {})
+        self._startup_messages += [(w, "warning") for w in warnings]
+        if keymap:
+            self.set_keymap(keymap)
+
+    # ------------------------------------------------------------ themes
+
+    def _load_themes(self) -> None:
+        loaded = load_themes()
+        for theme in loaded.themes.values():
+            self.register_theme(theme)
+        self._startup_messages += [(error, "error") for error in loaded.errors]
+        wanted = getattr(self.desk.settings, "theme", None) or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self._startup_messages.append((f"theme {wanted!r} is not available; using {DEFAULT_THEME}", "warning"))
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(SEMANTIC_DEFAULTS)
+
+    # ------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        for message, severity in self._startup_messages:
+            self.notify(message, severity=severity, timeout=8, markup=False)
+        self.switch_mode("queue")
+        self._schedule_sweep()
+
+    def _schedule_sweep(self) -> None:
+        seconds = self.desk.sweep_seconds
+        if seconds and seconds > 0:
+            self.set_timer(seconds, self.run_sweep)
+
+    def run_sweep(self) -> None:
+        """Refresh the stored SLA states in a worker; the next one is scheduled
+        only after this one finished."""
+        if self._sweeping:
+            return
+        self._sweeping = True
+        engine = self.desk.engine
+
+        def work() -> None:
+            from deskui.services.sla import sweep
+
+            try:
+                result = sweep(engine)
+            except Exception as exc:  # a locked database must not stop the app
+                self.call_from_thread(self._swept, None, f"{type(exc).__name__}: {exc}")
+                return
+            self.call_from_thread(self._swept, result, "")
+
+        self.run_worker(work, thread=True, group="sla-sweep", name="SLA sweep", exit_on_error=False)
+
+    def _swept(self, result, error: str) -> None:
+        self._sweeping = False
+        if error:
+            self.notify(f"SLA sweep failed: {error.splitlines()[0]}", severity="warning", markup=False)
+        elif result is not None and result.changed:
+            for screen in self._all_screens():
+                if hasattr(screen, "refresh_queue"):
+                    screen.refresh_queue(force=True)
+        self._schedule_sweep()
+
+    def _all_screens(self) -> Iterable[Screen]:
+        for stack in self._screen_stacks.values():
+            yield from stack
+
+    # ------------------------------------------------------------ actions
+
+    def open_ticket(self, ticket_id: int) -> None:
+        try:
+            from deskui.tui.screens.ticket import TicketScreen
+        except ImportError:
+            self.notify(f"#{ticket_id}: the ticket screen is not available yet", severity="warning")
+            return
+        self.push_screen(TicketScreen(ticket_id))
+
+    def action_help(self) -> None:
+        from deskui.tui.screens.help import HelpScreen, binding_rows
+
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = MODE_NAMES.get(self.current_mode, "") if len(self.screen_stack) <= 1 else type(screen).__name__
+        title = title.removesuffix("Screen") or "deskui"
+        self.push_screen(HelpScreen(title, binding_rows(screen)))
+
+    def action_jump(self) -> None:
+        from deskui.tui.screens.jump import JumpScreen
+
+        if isinstance(self.screen, JumpScreen):
+            return
+        self.push_screen(JumpScreen(), self._jumped)
+
+    def _jumped(self, jump) -> None:
+        if jump is None:
+            return
+        if jump.kind == "ticket":
+            self._open_if_exists(jump.value)
+        elif jump.kind == "mode":
+            self.action_switch_mode(jump.value)
+        elif jump.kind == "theme":
+            if jump.value in self.available_themes:
+                self.theme = jump.value
+            else:
+                self.notify(f"no theme {jump.value!r}; themes: {', '.join(sorted(self.available_themes))}",
+                            severity="warning", markup=False)
+        elif jump.kind == "quit":
+            self.exit()
+
+    def _open_if_exists(self, ticket_id: int) -> None:
+        engine = self.desk.engine
+
+        def work() -> None:
+            from sqlalchemy import select
+
+            from deskui.store.models import Ticket
+
+            with engine.connect() as conn:
+                found = conn.execute(select(Ticket.id).where(Ticket.id == ticket_id)).first() is not None
+            if found:
+                self.call_from_thread(self.open_ticket, ticket_id)
+            else:
+                self.call_from_thread(self.notify, f"ticket #{ticket_id} not found", severity="warning")
+
+        self.run_worker(work, thread=True, group="jump", name="jump", exit_on_error=False)
+
+    async def action_switch_mode(self, mode: str) -> None:
+        if mode not in self._modes:
+            self.notify(f"no screen {mode!r}", severity="warning")
+            return
+        await super().action_switch_mode(mode)
+
+    def action_back(self) -> None:
+        """esc: close the top screen; on a mode's first screen go back to the queue."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        elif self.current_mode != "queue":
+            self.switch_mode("queue")
+
+    def action_back_or_quit(self) -> None:
+        """q: back, and at the top ask before quitting."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        elif self.current_mode != "queue":
+            self.switch_mode("queue")
+        else:
+            from deskui.tui.screens.bulk import ConfirmModal
+
+            self.push_screen(ConfirmModal("Quit deskui?"), lambda yes: self.exit() if yes else None)
+
+
+def run_app(*, engine, actor, settings) -> None:
+    """Launch the app (called by the CLI)."""
+    DeskApp(DeskContext(engine=engine, actor=actor, settings=settings)).run()

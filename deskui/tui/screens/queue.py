@@ -1,0 +1,626 @@
+"""The live queue (DESIGN.md §4, §5): saved views, the `/` filter, sorts,
+marks and bulk actions over a virtual list of every matching ticket.
+
+Work that touches the database runs in thread workers and comes back as
+messages tagged with a generation number, so a stale answer (the filter
+changed meanwhile) is dropped. The live refresh asks one cheap question
+(the newest event id) and only then re-reads; it reschedules itself after it
+finishes, so refreshes never overlap.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Container, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from deskui import clock
+from deskui.tui.keymap import QUEUE_BINDINGS
+from deskui.tui.widgets.queue_view import PAGE_SIZE, QueueView, RowLoader
+from deskui.tui.widgets.saved_views import SavedViews, views_from_settings
+from deskui.tui.widgets.status_line import StatusLine
+
+SORTS = ("sla", "priority", "updated", "created")
+SORT_LABELS = {"sla": "SLA due", "priority": "priority", "updated": "last update", "created": "creation"}
+
+
+# ------------------------------------------------------------------ messages
+
+
+@dataclass
+class IdsRead(Message):
+    """Ids of a query: the first part (``replace``), more (extend), then ``done``."""
+
+    generation: int
+    ids: array
+    replace: bool
+    done: bool
+    keep_cursor: bool = False
+    rows: list = field(default_factory=list)
+    event_id: int | None = None
+    error: str = ""
+
+
+@dataclass
+class Refreshed(Message):
+    generation: int
+    changed: bool
+    ids: array | None = None
+    rows: list = field(default_factory=list)
+    event_id: int | None = None
+    counts: list | None = None
+    error: str = ""
+
+
+@dataclass
+class CountsRead(Message):
+    counts: list
+
+
+@dataclass
+class BulkDone(Message):
+    verb: str
+    done: list
+    failed: list
+
+
+class QueueScreen(Screen):
+    """The analyst's queue."""
+
+    BINDINGS = QUEUE_BINDINGS
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
+    def __init__(self) -> None:
+        super().__init__(id="queue-screen")
+        self.sort = "sla"
+        self.filter_text = ""
+        self.view_index = 0
+        self.views = []
+        self._generation = 0
+        self._last_event_id: int | None = None
+        self._refreshing = False
+        self._refresh_again = False
+        self._refresh_timer = None
+        self._filter_timer = None
+        self._done_reading = False
+        self._total: int | None = None
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        desk = self.app.desk
+        self.views, warnings = views_from_settings(getattr(desk.settings, "raw", {}))
+        self._warnings = warnings
+        self.loader = RowLoader(desk.engine)
+        with Container(id="queue-body"):
+            yield SavedViews(self.views, id="views")
+            with Vertical(id="queue-main"):
+                yield Input(placeholder="filter: status:open priority:1,2 assignee:me|none sla:breached vpn …",
+                            id="filter", classes="-hidden")
+                yield Static("", id="filter-error", classes="-hidden", markup=False)
+                yield QueueView(self.loader, id="queue")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    @property
+    def view(self) -> QueueView:
+        return self.query_one("#queue", QueueView)
+
+    @property
+    def desk(self):
+        return self.app.desk
+
+    def on_mount(self) -> None:
+        for warning in self._warnings:
+            self.notify(warning, severity="warning", markup=False)
+        self.view.focus()
+        self.reload(keep_cursor=False)
+        self._update_note()
+
+    def on_screen_resume(self) -> None:
+        # Back from a ticket: show what changed at once, not at the next tick.
+        if self._done_reading:
+            self.refresh_queue()
+
+    # ------------------------------------------------------------ queries
+
+    def query_text(self) -> str:
+        return f"{self.views[self.view_index].query} {self.filter_text}".strip()
+
+    def _where(self, filter_text: str | None = None) -> list:
+        """SQL conditions for the current view and filter; raises QueryError."""
+        from deskui.domain.query import QueryError, parse_query
+        from deskui.store.queue import conditions
+
+        text = self.filter_text if filter_text is None else filter_text
+        parse_query(text)  # errors point into what the user typed
+        query = f"{self.views[self.view_index].query} {text}".strip()
+        try:
+            return conditions(query, me_id=self.desk.actor.id, now=clock.now(),
+                              dialect_name=self.desk.engine.dialect.name)
+        except QueryError:
+            raise
+        except Exception as exc:  # a filter must never crash the app
+            raise QueryError(f"cannot use this filter: {exc}") from None
+
+    def reload(self, *, keep_cursor: bool) -> None:
+        """Read the ids for the current view, filter and sort."""
+        from deskui.domain.query import QueryError
+
+        try:
+            where = self._where()
+        except QueryError as exc:
+            self._show_error(exc)
+            return
+        self._generation += 1
+        self._done_reading = False
+        self._total = None
+        self._update_note()
+        self.run_worker(partial(self._read_ids, self._generation, where, self.sort, keep_cursor),
+                        thread=True, exclusive=True, group="queue-ids", name="queue ids", exit_on_error=False)
+
+    def _read_ids(self, generation: int, where: list, sort: str, keep_cursor: bool) -> None:
+        from deskui.store.queue_live import iter_ids, latest_event_id
+
+        worker = get_current_worker()
+        engine = self.desk.engine
+        try:
+            # The marker first: a change made while we read is seen by the next refresh.
+            event_id = latest_event_id(engine)
+            if keep_cursor:
+                ids = array("q")
+                for chunk in iter_ids(engine, where, sort):
+                    if worker.is_cancelled:
+                        return
+                    ids.extend(chunk)
+                self.post_message(IdsRead(generation, ids, replace=True, done=True, keep_cursor=True,
+                                          event_id=event_id))
+                return
+            first = True
+            for chunk in iter_ids(engine, where, sort, first=PAGE_SIZE):
+                if worker.is_cancelled:
+                    return
+                if first:
+                    # The first page is read with its rows, so the first paint is complete.
+                    rows = self.loader(chunk)
+                    self.post_message(IdsRead(generation, chunk, replace=True, done=False, rows=rows))
+                    first = False
+                else:
+                    self.post_message(IdsRead(generation, chunk, replace=False, done=False))
+            self.post_message(IdsRead(generation, array("q"), replace=first, done=True, event_id=event_id))
+        except Exception as exc:
+            self.post_message(IdsRead(generation, array("q"), replace=False, done=True, error=_one_line(exc)))
+
+    def on_ids_read(self, message: IdsRead) -> None:
+        if message.generation != self._generation:
+            return
+        view = self.view
+        if message.error:
+            self._show_error_text(f"could not read the queue: {message.error}")
+            return
+        if message.rows:
+            view.patch_rows(message.rows)
+        if message.replace:
+            view.set_ids(message.ids, keep_cursor=message.keep_cursor, loaded=message.done or bool(message.ids))
+        elif len(message.ids):
+            view.extend_ids(message.ids)
+        if message.done:
+            view.loaded = True
+            view.prune_marks()
+            view.refresh()
+            self._done_reading = True
+            self._total = len(view.ids)
+            if message.event_id is not None:
+                self._last_event_id = message.event_id
+            self._update_note()
+            self.load_counts()
+            self._schedule_refresh()
+
+    # ------------------------------------------------------------ live refresh
+
+    def _schedule_refresh(self) -> None:
+        seconds = self.desk.live_refresh_seconds
+        if seconds and seconds > 0 and self._refresh_timer is None and not self._refreshing:
+            self._refresh_timer = self.set_timer(seconds, self._on_refresh_timer)
+
+    def _on_refresh_timer(self) -> None:
+        self._refresh_timer = None
+        self.refresh_queue()
+
+    def refresh_queue(self, force: bool = False) -> None:
+        """Re-read if anything changed (always, with ``force``); keeps cursor and marks."""
+        from deskui.domain.query import QueryError
+
+        if self._refreshing or not self._done_reading:
+            self._refresh_again = self._refresh_again or force or self._refreshing
+            return
+        try:
+            where = self._where()
+        except QueryError:
+            return
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+            self._refresh_timer = None
+        self._refreshing = True
+        cached = self.view.cached_ids()
+        self.run_worker(
+            partial(self._refresh, self._generation, where, self.sort, self._last_event_id, cached, force),
+            thread=True, group="queue-refresh", name="queue refresh", exit_on_error=False,
+        )
+
+    def _refresh(self, generation: int, where: list, sort: str, last: int | None, cached: frozenset,
+                 force: bool) -> None:
+        from deskui.store.queue_live import changed_ticket_ids, latest_event_id, read_ids
+
+        engine = self.desk.engine
+        try:
+            latest = latest_event_id(engine)
+            if not force and last is not None and latest == last:
+                self.post_message(Refreshed(generation, changed=False))
+                return
+            changed = None if force or last is None else changed_ticket_ids(engine, last, latest)
+            ids = read_ids(engine, where, sort)
+            stale = list(cached) if changed is None else [i for i in changed if i in cached]
+            rows = []
+            for start in range(0, len(stale), 500):
+                rows.extend(self.loader(stale[start:start + 500]))
+            counts = self._counts()
+            self.post_message(Refreshed(generation, True, ids, rows, latest, counts))
+        except Exception as exc:
+            self.post_message(Refreshed(generation, False, error=_one_line(exc)))
+
+    def on_refreshed(self, message: Refreshed) -> None:
+        self._refreshing = False
+        if message.error:
+            self.notify(f"refresh failed: {message.error}", severity="error", markup=False)
+        if message.changed:
+            if message.counts is not None:
+                self._apply_counts(message.counts)
+            if message.generation == self._generation and message.ids is not None:
+                view = self.view
+                view.patch_rows(message.rows)
+                view.set_ids(message.ids, keep_cursor=True)
+                view.prune_marks()
+                self._last_event_id = message.event_id
+                self._total = len(message.ids)
+                self._update_note()
+        if self._refresh_again:
+            self._refresh_again = False
+            self.refresh_queue(force=True)
+        else:
+            self._schedule_refresh()
+
+    # ------------------------------------------------------------ counts
+
+    def _counts(self) -> list:
+        """Counts of every saved view, then at-risk and breached (thread)."""
+        from deskui.domain.query import QueryError
+        from deskui.store.queue import conditions
+        from deskui.store.queue_live import count_where
+
+        now = clock.now()
+        dialect = self.desk.engine.dialect.name
+        me = self.desk.actor.id
+        texts = [view.query for view in self.views] + ["sla:at_risk", "sla:breached"]
+        wheres, usable = [], []
+        for text in texts:
+            try:
+                wheres.append(conditions(text, me_id=me, now=now, dialect_name=dialect))
+                usable.append(True)
+            except QueryError:
+                usable.append(False)
+        numbers = iter(count_where(self.desk.engine, wheres))
+        return [next(numbers) if ok else None for ok in usable]
+
+    def load_counts(self) -> None:
+        def work() -> None:
+            try:
+                self.post_message(CountsRead(self._counts()))
+            except Exception as exc:
+                self.post_message(CountsRead([]))
+                self.app.call_from_thread(self.notify, f"counts failed: {_one_line(exc)}", severity="error",
+                                          markup=False)
+
+        self.run_worker(work, thread=True, exclusive=True, group="queue-counts", name="view counts",
+                        exit_on_error=False)
+
+    def on_counts_read(self, message: CountsRead) -> None:
+        if message.counts:
+            self._apply_counts(message.counts)
+
+    def _apply_counts(self, counts: list) -> None:
+        n = len(self.views)
+        self.query_one(SavedViews).counts = tuple(counts[:n])
+        if hasattr(self.app, "live_counts") and len(counts) >= n + 2:
+            self.app.live_counts = (counts[n], counts[n + 1])
+
+    # ------------------------------------------------------------ the filter
+
+    def action_filter(self) -> None:
+        field_ = self.query_one("#filter", Input)
+        field_.remove_class("-hidden")
+        field_.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        # Search as you type, after a short pause.
+        self._filter_timer = self.set_timer(0.3, partial(self.apply_filter, event.value))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        if self.apply_filter(event.value):
+            if not event.value.strip():
+                event.input.add_class("-hidden")
+            self.view.focus()
+
+    def apply_filter(self, text: str) -> bool:
+        """Use ``text`` as the filter; a bad query shows a message and changes nothing."""
+        from deskui.domain.query import QueryError
+
+        self._filter_timer = None
+        try:
+            self._where(text)
+        except QueryError as exc:
+            self._show_error(exc)
+            return False
+        self._clear_error()
+        if text.strip() != self.filter_text:
+            self.filter_text = text.strip()
+            self.reload(keep_cursor=False)
+        return True
+
+    def _show_error(self, exc) -> None:
+        position = getattr(exc, "position", None)
+        where = f"at {position + 1}: " if isinstance(position, int) and self.filter_text is not None else ""
+        self._show_error_text(f"⚠ {where}{getattr(exc, 'message', str(exc))}")
+
+    def _show_error_text(self, text: str) -> None:
+        error = self.query_one("#filter-error", Static)
+        error.update(Text(text))
+        error.remove_class("-hidden")
+
+    def _clear_error(self) -> None:
+        error = self.query_one("#filter-error", Static)
+        error.update("")
+        error.add_class("-hidden")
+
+    def action_clear(self) -> None:
+        """esc: leave the filter field, else clear the filter, else clear the marks."""
+        field_ = self.query_one("#filter", Input)
+        if field_.has_focus:
+            if self.filter_text or field_.value:
+                field_.value = ""
+                self._clear_error()
+                if self._filter_timer is not None:
+                    self._filter_timer.stop()
+                    self._filter_timer = None
+                if self.filter_text:
+                    self.filter_text = ""
+                    self.reload(keep_cursor=True)
+            field_.add_class("-hidden")
+            self.view.focus()
+        elif self.filter_text:
+            field_.value = ""
+            field_.add_class("-hidden")
+            self._clear_error()
+            self.filter_text = ""
+            self.reload(keep_cursor=True)
+        elif self.view.marks:
+            self.view.clear_marks()
+            self._update_note()
+        else:
+            self._clear_error()
+
+    # ------------------------------------------------------------ views, sort
+
+    def select_view(self, index: int) -> None:
+        index %= len(self.views)
+        if index == self.view_index:
+            return
+        self.view_index = index
+        self.query_one(SavedViews).current = index
+        self.reload(keep_cursor=False)
+
+    @on(SavedViews.Selected)
+    def _view_clicked(self, event: SavedViews.Selected) -> None:
+        self.select_view(event.index)
+
+    def action_next_view(self) -> None:
+        self.select_view(self.view_index + 1)
+
+    def action_previous_view(self) -> None:
+        self.select_view(self.view_index - 1)
+
+    def action_cycle_sort(self) -> None:
+        self.set_sort(SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)])
+
+    def set_sort(self, sort: str) -> None:
+        if sort == self.sort:
+            return
+        self.sort = sort
+        self.view.sort = sort
+        self.view.refresh()
+        self.reload(keep_cursor=True)
+        self.notify(f"sorted by {SORT_LABELS[sort]}", timeout=2)
+
+    def action_refresh(self) -> None:
+        self.refresh_queue(force=True)
+
+    # ------------------------------------------------------------ cursor, marks
+
+    def action_cursor_down(self) -> None:
+        self.view.move_by(1)
+
+    def action_cursor_up(self) -> None:
+        self.view.move_by(-1)
+
+    def action_cursor_first(self) -> None:
+        self.view.move_cursor(0)
+
+    def action_cursor_last(self) -> None:
+        self.view.move_cursor(len(self.view.ids) - 1)
+
+    def action_half_page_down(self) -> None:
+        self.view.page(0.5)
+
+    def action_half_page_up(self) -> None:
+        self.view.page(-0.5)
+
+    def action_page_down(self) -> None:
+        self.view.page(1)
+
+    def action_page_up(self) -> None:
+        self.view.page(-1)
+
+    def action_mark(self) -> None:
+        self.view.toggle_mark()
+        self.view.move_by(1)
+        self._update_note()
+
+    def action_open_ticket(self) -> None:
+        ticket_id = self.view.cursor_id
+        if ticket_id is not None:
+            self.app.open_ticket(ticket_id)
+
+    @on(QueueView.Activated)
+    def _activated(self, event: QueueView.Activated) -> None:
+        self.app.open_ticket(event.ticket_id)
+
+    def _update_note(self) -> None:
+        view = self.views[self.view_index] if self.views else None
+        if view is None:
+            return
+        total = "…" if self._total is None else f"{self._total:,}"
+        parts = [f"{view.name} {total}", f"sort {SORT_LABELS[self.sort]}"]
+        if self.filter_text:
+            parts.append("filtered")
+        marks = len(self.view.marks) if self.is_mounted else 0
+        if marks:
+            parts.append(f"{marks} marked")
+        self.query_one(StatusLine).note = " · ".join(parts)
+
+    # ------------------------------------------------------------ bulk actions
+
+    def targets(self) -> list[int]:
+        """Marked tickets, or the one under the cursor."""
+        view = self.view
+        if view.marks:
+            return sorted(view.marks)
+        return [view.cursor_id] if view.cursor_id is not None else []
+
+    def action_take(self) -> None:
+        from deskui.services.tickets import take
+
+        desk = self.desk
+        self._bulk("took", lambda ticket_id, version: take(desk.engine, desk.actor, ticket_id, version=version))
+
+    def action_assign(self) -> None:
+        from deskui.tui.screens.bulk import BulkAssignModal
+
+        ids = self.targets()
+        if ids:
+            self.app.push_screen(BulkAssignModal(len(ids)), self._assign_chosen)
+
+    def _assign_chosen(self, username: str | None) -> None:
+        from deskui.services.tickets import assign
+
+        if username is None:
+            return
+        desk = self.desk
+        verb = f"assigned to {username}" if username else "unassigned"
+        self._bulk(verb, lambda ticket_id, version: assign(desk.engine, desk.actor, ticket_id, username or None,
+                                                          version=version))
+
+    def action_status(self) -> None:
+        from deskui.tui.screens.bulk import BulkStatusModal
+
+        ids = self.targets()
+        if ids:
+            self.app.push_screen(BulkStatusModal(len(ids)), self._status_chosen)
+
+    def _status_chosen(self, answer: tuple[str, str | None] | None) -> None:
+        from deskui.services.tickets import change_status
+
+        if answer is None:
+            return
+        status, reason = answer
+        desk = self.desk
+        self._bulk(f"set to {status}", lambda ticket_id, version: change_status(
+            desk.engine, desk.actor, ticket_id, status, pending_reason=reason, version=version))
+
+    def _bulk(self, verb: str, action: Callable[[int, int | None], object]) -> None:
+        """Run ``action`` on every target in a worker; each ticket is its own transaction.
+        The version the analyst saw goes along, so a ticket someone else changed
+        meanwhile fails with who changed what instead of being overwritten."""
+        from deskui.services.tickets import bulk
+
+        ids = self.targets()
+        if not ids:
+            return
+        seen = {ticket_id: (row.version if (row := self.view.row(ticket_id)) else None) for ticket_id in ids}
+        engine = self.desk.engine
+
+        def work() -> None:
+            result = bulk(engine, ids, lambda ticket_id: action(ticket_id, seen.get(ticket_id)))
+            self.post_message(BulkDone(verb, result.done, result.failed))
+
+        self.run_worker(work, thread=True, group="queue-bulk", name=f"bulk {verb}", exit_on_error=False)
+
+    def on_bulk_done(self, message: BulkDone) -> None:
+        done, failed = message.done, message.failed
+        if done:
+            noun = "ticket" if len(done) == 1 else "tickets"
+            self.notify(f"{message.verb}: {len(done)} {noun}", title="Done", markup=False)
+        if failed:
+            lines = "\n".join(f"#{ticket_id}: {reason}" for ticket_id, reason in failed[:5])
+            more = f"\n… and {len(failed) - 5} more" if len(failed) > 5 else ""
+            self.notify(f"{len(failed)} failed:\n{lines}{more}", title="Not done", severity="error",
+                        markup=False, timeout=10)
+        self.view.marks.difference_update(done)
+        self._update_note()
+        self.refresh_queue(force=bool(failed))
+
+    # ------------------------------------------------------------ palette, workers
+
+    def palette_commands(self):
+        """Extra command-palette entries (the bindings are listed too)."""
+        for sort in SORTS:
+            yield f"Sort by {SORT_LABELS[sort]}", "Order the queue", partial(self.set_sort, sort)
+        for index, view in enumerate(self.views):
+            yield f"View: {view.name}", f"Show the saved view ({view.query or 'every open ticket'})", \
+                partial(self.select_view, index)
+        yield "Clear marks", "Unmark every ticket", self._clear_marks
+
+    def _clear_marks(self) -> None:
+        self.view.clear_marks()
+        self._update_note()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Workers report their own errors as messages; this catches the unexpected.
+        if event.state == WorkerState.ERROR:
+            if event.worker.group == "queue-refresh":
+                self._refreshing = False
+                self._schedule_refresh()
+            self.notify(f"{event.worker.name}: {_one_line(event.worker.error)}", severity="error", markup=False)
+
+
+def _one_line(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]
