@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import sys
 from datetime import timedelta
-from pathlib import Path
+import sys
 
 import pytest
-from textual.app import App
 from textual.widgets import Input, OptionList, Select, TextArea
 
 from deskui import clock
-from deskui.config import Settings
 from deskui.services import tickets as svc
-from deskui.services.actors import actor_for
 from deskui.services.seed import seed_demo_org
 from deskui.store.db import session_scope
 from deskui.store.tickets import comments, events, ticket_record
-from deskui.tui.context import DeskContext
 from deskui.tui.screens.modals import (
     AssignModal, CannedResponseModal, EscalateModal, PriorityModal, ReopenModal, ReplyModal, ResolveModal,
     StatusModal,
@@ -30,33 +23,10 @@ from deskui.tui.widgets.ticket_conversation import CommentBlock, Conversation, D
 from deskui.tui.widgets.ticket_header import TicketHeader
 from deskui.tui.widgets.ticket_history import TicketHistory
 from deskui.tui.widgets.ticket_sla import SlaBar, SlaTimeline
-
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
-NOW = clock.parse_utc("2026-11-16T09:00:00")
-MARKUP_SUBJECT = "[bold red]x[/] VPN [link=http://evil]click[/link]"
-MARKUP_BODY = "Error: [b]Access denied[/b] \x1b[31mred\x1b[0m and $variable {ticket.number}"
-
-
-def run_async(test):
-    """Run an async test body on a fresh event loop (no pytest async plugin needed)."""
-
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        return asyncio.run(test(*args, **kwargs))
-
-    return wrapper
-
-
-class Harness(App):
-    """The smallest app that hosts the ticket screen, as DeskApp does."""
-
-    def __init__(self, desk: DeskContext, ticket_id: int) -> None:
-        super().__init__()
-        self.desk = desk
-        self.ticket_id = ticket_id
-
-    def on_mount(self) -> None:
-        self.push_screen(TicketScreen(self.ticket_id))
+from ticket_support import (
+    MARKUP_BODY, MARKUP_SUBJECT, NOW, SAMPLE, actor, make_app, open_ticket, run_async, screen_of, settle,
+    type_text,
+)
 
 
 @pytest.fixture
@@ -64,41 +34,6 @@ def desk_db(sqlite_engine):
     seed_demo_org(sqlite_engine, SAMPLE)
     with clock.frozen(NOW):
         yield sqlite_engine
-
-
-def actor(engine, username="demo"):
-    return actor_for(engine, username)
-
-
-def open_ticket(engine, ago=timedelta(minutes=20), **kw):
-    args = dict(subject="VPN drops every few minutes", requester="ana.ruiz@northwind.example",
-                requester_name="Ana Ruiz", category="Network/VPN", impact="medium", urgency="high",
-                description="Since this morning the VPN disconnects every 5 minutes.", channel="email")
-    args.update(kw)
-    with clock.frozen(NOW - ago):
-        return svc.open_ticket(engine, actor(engine), **args)
-
-
-def make_app(engine, ticket_id: int, username: str = "demo") -> Harness:
-    settings = Settings(db_url=str(engine.url), user=username)
-    desk = DeskContext(engine=engine, actor=actor(engine, username), settings=settings,
-                       live_refresh_seconds=0, sweep_seconds=0)
-    return Harness(desk, ticket_id)
-
-
-async def settle(pilot) -> None:
-    """Wait until every worker is done and every message they posted is handled."""
-    app = pilot.app
-    for _ in range(50):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers):
-            return
-
-
-def screen_of(app) -> TicketScreen:
-    return next(s for s in app.screen_stack if isinstance(s, TicketScreen))
 
 
 def fresh(engine, ticket_id):
@@ -161,3 +96,474 @@ async def test_missing_ticket_says_so(desk_db):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert "#999 not found" in screen_of(app).query_one(TicketHeader).render().plain
+
+
+# ------------------------------------------------------------------ helpers for typing
+
+def comment_rows(engine, ticket_id):
+    with session_scope(engine) as s:
+        return [(c.visibility, c.author, c.body) for c in comments(s, ticket_id)]
+
+
+# ------------------------------------------------------------------ reply and note
+
+@run_async
+async def test_reply_is_sent_and_shown_as_public(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_modal(pilot, "r", ReplyModal)
+        assert not modal.internal and not modal.has_class("-internal")
+        await type_text(pilot, "Restart it.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert comment_rows(desk_db, t.id) == [("public", "demo", "Restart it.")]
+        screen = screen_of(app)
+        assert app.screen is screen
+        blocks = list(screen.query(CommentBlock))
+        assert [b.comment.visibility for b in blocks] == ["public"]
+        assert "Restart it." in blocks[0].render().plain
+        assert "compose" not in screen.drafts
+        # The first public reply stops the response clock.
+        assert fresh(desk_db, t.id).first_response_at is not None
+
+
+@run_async
+async def test_note_is_internal_and_looks_different(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_modal(pilot, "n", ReplyModal)
+        assert modal.internal and modal.has_class("-internal")
+        await type_text(pilot, "Logs ok.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert comment_rows(desk_db, t.id) == [("internal", "demo", "Logs ok.")]
+        (block,) = screen_of(app).query(CommentBlock)
+        assert block.has_class("-internal") and "INTERNAL NOTE" in block.border_title
+        # An internal note is not a response to the requester.
+        assert fresh(desk_db, t.id).first_response_at is None
+
+
+@run_async
+async def test_reply_toggle_to_internal_and_empty_message_is_refused(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_modal(pilot, "r", ReplyModal)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is modal and "empty" in modal.error_text
+        await pilot.press("ctrl+t")
+        assert modal.internal
+        await type_text(pilot, "note")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert comment_rows(desk_db, t.id) == [("internal", "demo", "note")]
+
+
+@run_async
+async def test_esc_keeps_the_reply_draft_and_discard_drops_it(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_modal(pilot, "r", ReplyModal)
+        await type_text(pilot, "half written")
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = screen_of(app)
+        assert app.screen is screen
+        assert "reply (r)" in screen.query_one("#drafts-line").render().plain
+        modal = await open_modal(pilot, "r", ReplyModal)
+        assert modal.query_one(TextArea).text == "half written"
+        await pilot.click("#discard")
+        await settle(pilot)
+        assert "compose" not in screen.drafts
+        modal = await open_modal(pilot, "r", ReplyModal)
+        assert modal.query_one(TextArea).text == ""
+        assert comment_rows(desk_db, t.id) == []
+
+
+# ------------------------------------------------------------------ take, assign, status
+
+@run_async
+async def test_take_assigns_to_me(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        now = fresh(desk_db, t.id)
+        assert now.assignee == "demo" and now.status == "open"
+        assert "demo (Demo Analyst)" in screen_of(app).query_one(TicketHeader).render().plain
+
+
+@run_async
+async def test_assign_picker_lists_group_members_with_load(desk_db):
+    t = open_ticket(desk_db, group="Service Desk")
+    other = open_ticket(desk_db, group="Service Desk", subject="Other")
+    svc.assign(desk_db, actor(desk_db), other.id, "akhan")
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_modal(pilot, "a", AssignModal)
+        await settle(pilot)
+        load = {m.username: m.open_count for m in modal.members}
+        assert load["akhan"] == 1 and load["demo"] == 0
+        options = modal.query_one("#assign-members", OptionList)
+        texts = [options.get_option_at_index(i).prompt.plain for i in range(options.option_count)]
+        assert any("akhan" in x and "1 open" in x for x in texts)
+        target = next(i for i, x in enumerate(texts) if x.startswith("cbennett"))
+        options.highlighted = target
+        await pilot.press("enter")
+        await settle(pilot)
+        assert fresh(desk_db, t.id).assignee == "cbennett"
+
+
+@run_async
+async def test_status_pending_needs_and_records_a_reason(desk_db):
+    t = open_ticket(desk_db)
+    svc.take(desk_db, actor(desk_db), t.id)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_modal(pilot, "s", StatusModal)
+        names = [b.name for b in modal.query("RadioButton")]
+        assert names == ["pending", "cancelled"]  # open -> pending | cancelled (resolve is x)
+        assert modal.query_one("#pending-reason").display
+        modal.query_one("#pending-reason", Select).value = "awaiting_vendor"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        now = fresh(desk_db, t.id)
+        assert (now.status, now.pending_reason) == ("pending", "awaiting_vendor")
+        assert "PENDING (awaiting vendor)" in screen_of(app).query_one(TicketHeader).render().plain
+
+
+# ------------------------------------------------------------------ escalate, resolve, reopen, priority
+
+@run_async
+async def test_escalate_to_tier_and_group_with_reason(desk_db):
+    t = open_ticket(desk_db, group="Service Desk")
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_modal(pilot, "e", EscalateModal)
+        await settle(pilot)
+        assert modal.query_one("#escalate-tier", Select).value == 2
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "reason" in modal.error_text
+        modal.query_one("#escalate-group", Select).value = "Network Operations"
+        modal.query_one("#escalate-reason", Input).focus()
+        await type_text(pilot, "gateway config\n")
+        await settle(pilot)
+        now = fresh(desk_db, t.id)
+        assert (now.tier, now.group, now.escalation_count) == (2, "Network Operations", 1)
+        assert "needs gateway" not in screen_of(app).query_one(TicketHistory).render().plain
+        assert "(gateway config)" in screen_of(app).query_one(TicketHistory).render().plain
+
+
+@run_async
+async def test_resolve_requires_code_and_notes(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_modal(pilot, "x", ResolveModal)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is modal
+        assert "a resolution code and notes" in modal.error_text
+        modal.query_one("#resolve-code", Select).value = "solved"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is modal and "notes" in modal.error_text and "code" not in modal.error_text
+        assert fresh(desk_db, t.id).status == "new"
+        modal.query_one("#resolve-notes", TextArea).focus()
+        await type_text(pilot, "Raised DPD.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        now = fresh(desk_db, t.id)
+        assert (now.status, now.resolution_code, now.resolution_notes) == (
+            "resolved", "solved", "Raised DPD.")
+        header = screen_of(app).query_one(TicketHeader).render().plain
+        assert "RESOLVED" in header and "Resolution solved" in header
+
+
+@run_async
+async def test_reopen_needs_a_reason(desk_db):
+    t = open_ticket(desk_db)
+    svc.resolve(desk_db, actor(desk_db), t.id, code="solved", notes="done")
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")  # not active: a message, no dialog
+        await settle(pilot)
+        assert app.screen is screen_of(app)
+        modal = await open_modal(pilot, "o", ReopenModal)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "reason" in modal.error_text
+        await type_text(pilot, "fault is back\n")
+        await settle(pilot)
+        now = fresh(desk_db, t.id)
+        assert (now.status, now.reopen_count) == ("open", 1)
+        assert "reopened" in event_kinds(desk_db, t.id)
+
+
+@run_async
+async def test_priority_override_needs_a_reason(desk_db):
+    t = open_ticket(desk_db, impact="low", urgency="low")
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_modal(pilot, "p", PriorityModal)
+        assert "= P4" in modal.query_one("#priority-matrix").render().plain
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Nothing to change" in modal.error_text
+        modal.query_one("#priority-override", Select).value = 1
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "needs a reason" in modal.error_text
+        modal.query_one("#priority-reason", Input).focus()
+        await type_text(pilot, "CEO laptop\n")
+        await settle(pilot)
+        now = fresh(desk_db, t.id)
+        assert now.priority == 1 and now.priority_reason == "override by demo: CEO laptop"
+        assert "P1 Critical" in screen_of(app).query_one(TicketHeader).render().plain
+
+
+@run_async
+async def test_priority_from_the_matrix(desk_db):
+    t = open_ticket(desk_db, impact="low", urgency="low")
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_modal(pilot, "p", PriorityModal)
+        modal.query_one("#priority-impact", Select).value = "high"
+        modal.query_one("#priority-urgency", Select).value = "high"
+        await settle(pilot)
+        assert "= P1" in modal.query_one("#priority-matrix").render().plain
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        now = fresh(desk_db, t.id)
+        assert (now.priority, now.impact, now.urgency) == (1, "high", "high")
+        assert now.priority_reason.startswith("matrix:")
+
+
+# ------------------------------------------------------------------ canned responses and $EDITOR
+
+@run_async
+async def test_canned_response_is_inserted_with_placeholders_filled(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(140, 44)) as pilot:
+        await settle(pilot)
+        modal = await open_modal(pilot, "c", CannedResponseModal)
+        await settle(pilot)
+        names = [x.name for x in modal.templates]
+        options = modal.query_one("#canned-list", OptionList)
+        options.highlighted = names.index("Acknowledge")
+        await settle(pilot)
+        preview = modal.query_one("#canned-preview").render().plain
+        assert preview.startswith("Hello Ana Ruiz,") and f"#{t.id}" in preview
+        await pilot.press("enter")
+        await settle(pilot)
+        reply = app.screen
+        assert isinstance(reply, ReplyModal)
+        text = reply.query_one(TextArea).text
+        assert "{" not in text and "Demo Analyst" in text and "Network Operations" in text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        ((visibility, _, body),) = comment_rows(desk_db, t.id)
+        assert visibility == "public" and body.startswith("Hello Ana Ruiz,") and f"#{t.id}" in body
+
+
+@run_async
+async def test_compose_in_editor(desk_db, tmp_path, monkeypatch):
+    script = tmp_path / "fake_editor.py"
+    script.write_text("import sys\np = sys.argv[1]\nopen(p, 'a').write('typed in the editor\\n')\n")
+    monkeypatch.setenv("VISUAL", f"{sys.executable} {script}")
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ReplyModal)
+        assert modal.query_one(TextArea).text == "typed in the editor"
+        # ctrl+e inside the dialog edits what is there.
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert modal.query_one(TextArea).text == "typed in the editortyped in the editor"
+
+
+@run_async
+async def test_missing_editor_is_one_clear_message(desk_db, monkeypatch):
+    monkeypatch.setenv("VISUAL", "/nonexistent/editor-xyz")
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        modal = await open_modal(pilot, "r", ReplyModal)
+        await type_text(pilot, "keep me")
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert "could not start" in modal.error_text
+        assert modal.query_one(TextArea).text == "keep me"
+
+
+# ------------------------------------------------------------------ conflicts
+
+@run_async
+async def test_conflict_on_resolve_says_who_reloads_and_keeps_drafts(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        # An unsent reply, kept with esc.
+        await open_modal(pilot, "r", ReplyModal)
+        await type_text(pilot, "Draft to the requester")
+        await pilot.press("escape")
+        await settle(pilot)
+        # Meanwhile another analyst takes the ticket.
+        svc.take(desk_db, actor(desk_db, "akhan"), t.id)
+        modal = await open_modal(pilot, "x", ResolveModal)
+        modal.query_one("#resolve-code", Select).value = "workaround"
+        modal.query_one("#resolve-notes", TextArea).focus()
+        await type_text(pilot, "Reinstalled")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        # Nothing of ours was written.
+        assert fresh(desk_db, t.id).status == "open"
+        banner = screen.query_one(ConflictBanner)
+        assert banner.shown
+        assert "changed by akhan" in banner.message
+        assert "assignee — → akhan" in banner.message and "status new → open" in banner.message
+        assert "press x" in banner.message
+        # Fresh data is shown.
+        assert "akhan (Amira Khan)" in screen.query_one(TicketHeader).render().plain
+        assert screen.view.ticket.assignee == "akhan"
+        assert "resolution (x)" in screen.query_one("#drafts-line").render().plain
+        # Both drafts survive: the resolution...
+        modal = await open_modal(pilot, "x", ResolveModal)
+        assert modal.query_one("#resolve-code", Select).value == "workaround"
+        assert modal.query_one("#resolve-notes", TextArea).text == "Reinstalled"
+        # ... sent again against the fresh version, it goes through.
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert fresh(desk_db, t.id).status == "resolved"
+        assert not banner.shown and "resolve" not in screen.drafts
+        # ... and the reply draft is still in the composer.
+        modal = await open_modal(pilot, "r", ReplyModal)
+        assert modal.query_one(TextArea).text == "Draft to the requester"
+
+
+@run_async
+async def test_conflict_on_assign(desk_db):
+    t = open_ticket(desk_db, group="Service Desk")
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        modal = await open_modal(pilot, "a", AssignModal)
+        await settle(pilot)
+        # Another analyst escalates while the picker is open.
+        svc.escalate(desk_db, actor(desk_db, "akhan"), t.id, reason="vendor", group="Network Operations")
+        options = modal.query_one("#assign-members", OptionList)
+        texts = [options.get_option_at_index(i).prompt.plain for i in range(options.option_count)]
+        options.highlighted = next(i for i, x in enumerate(texts) if x.startswith("cbennett"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert fresh(desk_db, t.id).assignee == ""
+        banner = screen.query_one(ConflictBanner)
+        assert "changed by akhan" in banner.message and "group Service Desk → Network Operations" in banner.message
+        assert "Network Operations" in screen.query_one(TicketHeader).render().plain
+        await pilot.press("escape")  # hides the banner, stays on the ticket
+        assert not banner.shown and app.screen is screen
+
+
+# ------------------------------------------------------------------ untrusted text
+
+@run_async
+async def test_markup_and_escapes_render_as_typed(desk_db):
+    t = open_ticket(desk_db, subject=MARKUP_SUBJECT, description=MARKUP_BODY, requester_name="[i]Eve[/i]")
+    svc.add_comment(desk_db, actor(desk_db), t.id, "[red]not red[/red] :smile: \x1b[2Jafter")
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        header = screen.query_one(TicketHeader).render().plain
+        assert MARKUP_SUBJECT in header and "[i]Eve[/i]" in header
+        description = screen.query_one(DescriptionBlock).render().plain
+        assert "Error: [b]Access denied[/b] red and $variable {ticket.number}" in description
+        assert "\x1b" not in description
+        (block,) = screen.query(CommentBlock)
+        assert block.render().plain == "[red]not red[/red] :smile: after"
+        # And on screen, character for character.
+        svg = app.export_screenshot()
+        assert "[bold&#160;red]x[/]" in svg or "[bold red]x[/]" in svg
+
+
+def test_comment_block_never_interprets_markup():
+    from deskui.store.records import CommentRecord
+
+    record = CommentRecord(id=1, ticket_id=1, author="[b]eve[/b]", visibility="public",
+                           body="[bold red]x[/] \x1b[2J\x07done", created_at=NOW)
+    block = CommentBlock(record)
+    assert block.render().plain == "[bold red]x[/] done"
+    assert "[b]eve[/b]" in str(block.border_title) or "eve" in str(block.border_title)
+
+
+# ------------------------------------------------------------------ palette and layout
+
+@run_async
+async def test_every_action_is_a_palette_command(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        names = [name for name, _, _ in screen.palette_commands()]
+        for word in ("Reply", "internal note", "Take", "Assign", "status", "Escalate", "Resolve", "Reopen",
+                     "priority", "canned", "EDITOR"):
+            assert any(word in n for n in names), word
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, "Resolve ticket")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ResolveModal)
+
+
+@run_async
+async def test_bindings_have_ids_and_letters_are_not_priority(desk_db):
+    ids = {b.id for b in TicketScreen.BINDINGS}
+    for action in ("reply", "note", "take", "assign", "status", "escalate", "resolve", "reopen", "priority",
+                   "canned", "editor", "back"):
+        assert f"ticket.{action}" in ids
+    assert all(not b.priority for b in TicketScreen.BINDINGS if len(b.key) == 1)
+
+
+@run_async
+async def test_narrow_terminal_stacks_the_columns(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        columns = screen_of(app).query_one("#ticket-columns")
+        assert columns.has_class("-narrow")
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        assert not columns.has_class("-narrow")

@@ -38,7 +38,7 @@ from deskui.store.directory_queries import (
     CannedRecord, GroupRecord, MemberLoad, analyst_record, canned_responses, group_members_with_load, groups,
 )
 from deskui.store.records import TicketRecord
-from deskui.tui.widgets.ticket_format import priority_text, words
+from deskui.tui.widgets.ticket_format import priority_text, safe, safe_line, words
 
 T = TypeVar("T")
 
@@ -182,6 +182,7 @@ class DeskModal(ModalScreen[T]):
     def __init__(self, ticket: TicketRecord) -> None:
         super().__init__()
         self.ticket = ticket
+        self._error = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -192,7 +193,7 @@ class DeskModal(ModalScreen[T]):
                 yield from self.compose_buttons()
 
     def title_content(self) -> Content:
-        return Content.assemble((self.TITLE_TEXT, "bold"), f" {self.ticket.number} ", (self.ticket.subject, "italic"))
+        return Content.assemble((self.TITLE_TEXT, "bold"), f" {self.ticket.number} ", (safe_line(self.ticket.subject), "italic"))
 
     def compose_fields(self) -> ComposeResult:
         yield from ()
@@ -203,13 +204,13 @@ class DeskModal(ModalScreen[T]):
 
     def show_error(self, message: str) -> None:
         error = self.query_one(".modal-error", Static)
-        error.update(Content(message))
+        self._error = safe_line(message)
+        error.update(Content(self._error))
         error.set_class(bool(message), "-shown")
 
     @property
     def error_text(self) -> str:
-        error = self.query_one(".modal-error", Static)
-        return str(error.render()) if error.has_class("-shown") else ""
+        return self._error
 
     @on(Button.Pressed, "#submit")
     def _submit_pressed(self) -> None:
@@ -258,7 +259,7 @@ class ReplyModal(DeskModal[Outcome[ComposeDraft]]):
                                     (" -- analysts only, the requester never sees it", "$text-muted"))
         who = self.ticket.requester_name or self.ticket.requester_email or "the requester"
         return Content.assemble((" PUBLIC REPLY ", "bold reverse $primary"), " on ", self.ticket.number, " to ",
-                                (who, "bold"), (" -- the requester sees this", "$text-muted"))
+                                (safe_line(who), "bold"), (" -- the requester sees this", "$text-muted"))
 
     def compose_fields(self) -> ComposeResult:
         yield TextArea(self.body, id="compose-body", soft_wrap=True, tab_behavior="focus")
@@ -639,7 +640,7 @@ class AssignModal(DeskModal[AssignChoice]):
         rows = [Option(Content.styled("(unassign)", "italic $text-muted"), id=self.UNASSIGN)]
         for m in members:
             load_style = "$error" if m.open_count >= 10 else "$warning" if m.open_count >= 5 else "$success"
-            parts = [(f"{m.username:<{width}}", "bold"), "  ", f"{m.name[:28]:<28}", f"  T{m.tier}  ",
+            parts = [(f"{m.username:<{width}}", "bold"), "  ", f"{safe_line(m.name)[:28]:<28}", f"  T{m.tier}  ",
                      (f"{m.open_count:>3} open", load_style)]
             if m.away:
                 parts.append(("  away", "italic $text-muted"))
@@ -710,7 +711,7 @@ class CannedResponseModal(DeskModal[str]):
         self.analyst_email = email
         options = self.query_one("#canned-list", OptionList)
         options.clear_options()
-        options.add_options([Option(Content(t.name), id=str(t.id)) for t in templates])
+        options.add_options([Option(Content(safe_line(t.name)), id=str(t.id)) for t in templates])
         if templates:
             options.highlighted = 0
             self._preview(0)
@@ -726,7 +727,7 @@ class CannedResponseModal(DeskModal[str]):
 
     def _preview(self, index: int) -> None:
         if 0 <= index < len(self.templates):
-            self.query_one("#canned-preview", Static).update(Content(self.rendered(index)))
+            self.query_one("#canned-preview", Static).update(Content(safe(self.rendered(index))))
 
     @on(OptionList.OptionSelected, "#canned-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from deskui.store.records import TicketRecord
-from deskui.tui.widgets.ticket_format import words
+from deskui.tui.widgets.ticket_format import safe_line, words
 
 # Fields an analyst recognises; ids, SLA cache and counters are implied by these.
 FIELD_LABELS = {
@@ -33,7 +33,7 @@ def _value(name: str, value: object) -> str:
     if isinstance(value, datetime):
         return value.strftime("%d %b %H:%M")
     text = words(str(value)) if name in ("status", "pending_reason", "resolution_code") else str(value)
-    text = " ".join(text.split())
+    text = safe_line(text)
     return text if len(text) <= 40 else text[:39] + "…"
 
 
@@ -63,7 +63,7 @@ class ConflictBanner(Static):
         self.message = ""
 
     def show_conflict(self, error_message: str, changes: list[str], draft_hint: str) -> None:
-        parts: list = [("CONFLICT ", "bold $error"), error_message.rstrip(".") + "."]
+        parts: list = [("CONFLICT ", "bold $error"), safe_line(error_message).rstrip(".") + "."]
         if changes:
             parts += ["\n", ("Changed: ", "bold"), "; ".join(changes) + "."]
         parts += ["\n", "Reloaded with their changes. "]

@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from deskui.store.records import CommentRecord
-from deskui.tui.widgets.ticket_format import when
+from deskui.tui.widgets.ticket_format import safe, safe_line, when
 
 LABELS = {"public": "PUBLIC REPLY", "internal": "INTERNAL NOTE"}
 
@@ -23,7 +23,7 @@ LABELS = {"public": "PUBLIC REPLY", "internal": "INTERNAL NOTE"}
 def comment_title(comment: CommentRecord) -> Content:
     label = LABELS.get(comment.visibility, comment.visibility.upper())
     style = "bold reverse $warning" if comment.visibility == "internal" else "bold $primary"
-    return Content.assemble((f" {label} ", style), " ", (comment.author or "?", "bold"), f" · {when(comment.created_at)} ")
+    return Content.assemble((f" {label} ", style), " ", (safe_line(comment.author) or "?", "bold"), f" · {when(comment.created_at)} ")
 
 
 class CommentBlock(Static):
@@ -50,7 +50,7 @@ class CommentBlock(Static):
 
     def __init__(self, comment: CommentRecord) -> None:
         visibility = "internal" if comment.visibility == "internal" else "public"
-        super().__init__(Content(comment.body), classes=f"-{visibility}")
+        super().__init__(Content(safe(comment.body)), classes=f"-{visibility}")
         self.comment = comment
         self.border_title = comment_title(comment)
 
@@ -62,9 +62,9 @@ class DescriptionBlock(Static):
         super().__init__("", classes="-description")
 
     def show(self, description: str, requester: str, created_at: datetime) -> None:
-        self.border_title = Content.assemble((" DESCRIPTION ", "bold"), " ", (requester or "?", "bold"),
+        self.border_title = Content.assemble((" DESCRIPTION ", "bold"), " ", (safe_line(requester) or "?", "bold"),
                                              f" · {when(created_at)} ")
-        self.update(Content(description) if description.strip() else Content.styled("(no description)", "italic $text-muted"))
+        self.update(Content(safe(description)) if description.strip() else Content.styled("(no description)", "italic $text-muted"))
 
 
 class Conversation(Vertical):

@@ -10,6 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from deskui.domain.priority import PRIORITY_NAMES
+from deskui.domain.text import clean_text
+
+
+def safe(text: str | None) -> str:
+    """Untrusted text as it may be drawn: escape sequences and control characters
+    removed (newlines and tabs kept). Stored text is cleaned on the way in already;
+    this is the second line of defence for anything that was not."""
+    return clean_text(text)
+
+
+def safe_line(text: str | None) -> str:
+    return clean_text(text, single_line=True)
 
 
 def when(at: datetime | None) -> str:

@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 from deskui.store.records import TicketRecord
-from deskui.tui.widgets.ticket_format import PRIORITY_STYLES, STATUS_STYLES, priority_text, when, words
+from deskui.tui.widgets.ticket_format import PRIORITY_STYLES, STATUS_STYLES, priority_text, safe_line, when, words
 
 _LABEL = "$text-muted"
 _GAP = "   "
@@ -32,7 +32,7 @@ def header_fields(t: TicketRecord) -> list[Content]:
         ("CI", t.ci or "-", ""),
         ("Opened", when(t.created_at) + " UTC", ""),
     ]
-    return [Content.assemble((f"{label} ", _LABEL), (value, style)) for label, value, style in pairs]
+    return [Content.assemble((f"{label} ", _LABEL), (safe_line(value), style)) for label, value, style in pairs]
 
 
 def pack(fields: list[Content], width: int) -> list[Content]:
@@ -62,11 +62,11 @@ def header_content(t: TicketRecord, width: int = 160) -> Content:
         (priority_text(t.priority), PRIORITY_STYLES.get(t.priority, "")),
     ]
     if t.priority_reason:
-        first += ["  ", (t.priority_reason, _LABEL)]
-    lines = [Content.assemble(*first), Content.assemble((t.subject, "bold"))]
+        first += ["  ", (safe_line(t.priority_reason), _LABEL)]
+    lines = [Content.assemble(*first), Content.assemble((safe_line(t.subject), "bold"))]
     lines += pack(header_fields(t), width)
     if t.resolution_code:
-        notes = t.resolution_notes.splitlines()[0] if t.resolution_notes else ""
+        notes = safe_line(t.resolution_notes.splitlines()[0]) if t.resolution_notes else ""
         lines.append(Content.assemble(("Resolution ", _LABEL), (words(t.resolution_code), "bold $success"),
                                       "  ", notes))
     return Content("\n").join(lines)

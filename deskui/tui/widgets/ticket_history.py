@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from deskui.store.records import EventRecord
-from deskui.tui.widgets.ticket_format import when, words
+from deskui.tui.widgets.ticket_format import safe_line, when, words
 
 _MUTED = "$text-muted"
 
@@ -28,9 +28,10 @@ def event_parts(e: EventRecord) -> list:
     if label:
         parts += [(label, "bold"), " "]
     if e.field:
-        parts += [(e.field, "bold"), " ", (e.old or "—", _MUTED), " → ", (e.new or "—", "bold")]
+        parts += [(e.field, "bold"), " ", (safe_line(e.old) or "—", _MUTED), " → ", (safe_line(e.new) or "—", "bold")]
     if e.detail:
-        parts += ["  ", (f"({words(e.detail) if e.kind == 'status' else e.detail})", _MUTED)]
+        detail = safe_line(e.detail)
+        parts += ["  ", (f"({words(detail) if e.kind == 'status' else detail})", _MUTED)]
     return parts
 
 
@@ -39,7 +40,8 @@ def history_content(events: list[EventRecord] | tuple[EventRecord, ...]) -> Cont
         return Content.styled("no events", _MUTED)
     actor_width = min(16, max(len(e.actor) for e in events))
     lines = [
-        Content.assemble((when(e.at), _MUTED), "  ", (f"{e.actor:<{actor_width}}", "$accent"), "  ", *event_parts(e))
+        Content.assemble((when(e.at), _MUTED), "  ", (f"{safe_line(e.actor):<{actor_width}}", "$accent"), "  ",
+                         *event_parts(e))
         for e in events
     ]
     return Content("\n").join(lines)

@@ -1,0 +1,115 @@
+"""Shared by the ticket screen tests: a seeded desk, a host app, and waiting helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from datetime import timedelta
+from pathlib import Path
+
+from textual.app import App
+
+from deskui import clock
+from deskui.config import Settings
+from deskui.services import tickets as svc
+from deskui.services.actors import actor_for
+from deskui.tui.context import DeskContext
+from deskui.tui.screens.ticket import TicketScreen
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
+# Monday 16 Nov 2026, 09:00 UTC (09:00 London).
+NOW = clock.parse_utc("2026-11-16T09:00:00")
+MARKUP_SUBJECT = "[bold red]x[/] VPN [link=http://evil]click[/link]"
+MARKUP_BODY = "Error: [b]Access denied[/b] \x1b[31mred\x1b[0m and $variable {ticket.number}"
+
+
+def run_async(test):
+    """Run an async test body on a fresh event loop (no pytest async plugin needed)."""
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return wrapper
+
+
+class Harness(App):
+    """The smallest app that hosts the ticket screen the way DeskApp does (``app.desk``)."""
+
+    def __init__(self, desk: DeskContext, ticket_id: int) -> None:
+        super().__init__()
+        self.desk = desk
+        self.ticket_id = ticket_id
+
+    def on_mount(self) -> None:
+        self.push_screen(TicketScreen(self.ticket_id))
+
+
+def desk_context(engine, username: str = "demo") -> DeskContext:
+    settings = Settings(db_url=str(engine.url), user=username)
+    return DeskContext(engine=engine, actor=actor_for(engine, username), settings=settings,
+                       live_refresh_seconds=0, sweep_seconds=0)
+
+
+def make_app(engine, ticket_id: int, username: str = "demo") -> App:
+    return Harness(desk_context(engine, username), ticket_id)
+
+
+def actor(engine, username: str = "demo"):
+    return actor_for(engine, username)
+
+
+def open_ticket(engine, ago: timedelta = timedelta(minutes=20), **kw):
+    args = dict(subject="VPN drops every few minutes", requester="ana.ruiz@northwind.example",
+                requester_name="Ana Ruiz", category="Network/VPN", impact="medium", urgency="high",
+                description="Since this morning the VPN disconnects every 5 minutes.", channel="email")
+    args.update(kw)
+    with clock.frozen(NOW - ago):
+        return svc.open_ticket(engine, actor(engine), **args)
+
+
+def showcase_ticket(engine):
+    """A ticket with a day of history: reply, note, pending and back, escalation."""
+    with clock.frozen(NOW - timedelta(hours=26)):
+        t = svc.open_ticket(
+            engine, actor(engine), subject=MARKUP_SUBJECT, requester="ana.ruiz@northwind.example",
+            requester_name="Ana Ruiz", category="Network/VPN", impact="high", urgency="medium", channel="email",
+            ci="NW-L-0042",
+            description="Since this morning the VPN disconnects every 5 minutes.\n"
+                        "I am in the Tilbury warehouse office.\n" + MARKUP_BODY,
+        )
+    akhan = actor(engine, "akhan")
+    with clock.frozen(NOW - timedelta(hours=25, minutes=45)):
+        svc.take(engine, akhan, t.id)
+        svc.add_comment(engine, akhan, t.id, "Hello Ana,\n\nThanks, we are looking at it. "
+                                             "Can you tell me the exact error message?")
+    with clock.frozen(NOW - timedelta(hours=25, minutes=30)):
+        svc.add_comment(engine, akhan, t.id, "Gateway logs show resets every 300 s. Suspect the DPD timeout.",
+                        internal=True)
+        svc.change_status(engine, akhan, t.id, "pending", pending_reason="awaiting_requester")
+    with clock.frozen(NOW - timedelta(hours=3)):
+        svc.add_comment(engine, actor(engine, "demo"), t.id, "It says [b]gateway not responding[/b].",
+                        author_name="Ana Ruiz")
+        svc.change_status(engine, akhan, t.id, "open")
+        svc.escalate(engine, akhan, t.id, reason="needs a gateway change", tier=3)
+    return t
+
+
+async def settle(pilot) -> None:
+    """Wait until every worker is done and every message they posted is handled."""
+    app = pilot.app
+    for _ in range(50):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            return
+
+
+async def type_text(pilot, text: str) -> None:
+    keys = {" ": "space", "\n": "enter"}
+    await pilot.press(*[keys.get(ch, ch) for ch in text])
+
+
+def screen_of(app) -> TicketScreen:
+    return next(s for s in app.screen_stack if isinstance(s, TicketScreen))
