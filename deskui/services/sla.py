@@ -161,12 +161,15 @@ def sweep(engine: Engine, now: datetime | None = None, batch_size: int = 500) ->
     with session_scope(engine) as session:
         ids = session.scalars(select(Ticket.id).where(Ticket.status.in_(active)).order_by(Ticket.id)).all()
     checked = changed = breaches = 0
+    from deskui.services import automation  # escalation and auto-close rules ride on the sweep (issue 7)
+    rules = automation.rules(engine)
     for start in range(0, len(ids), batch_size):
         with write_session(engine) as session:
             for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(ids[start:start + batch_size]))).all():
                 before = (ticket.response_due_at, ticket.resolution_due_at, ticket.response_state, ticket.resolution_state, ticket.sla_breach_recorded)
                 had_breach = ticket.sla_breach_recorded
-                refresh(session, ticket, "sla-sweep", now)
+                status = refresh(session, ticket, "sla-sweep", now)
+                automation.on_sla_refresh(session, ticket, status, rules, now)
                 after = (ticket.response_due_at, ticket.resolution_due_at, ticket.response_state, ticket.resolution_state, ticket.sla_breach_recorded)
                 checked += 1
                 # The SLA cache is derived data, not an analyst's edit: the
@@ -175,4 +178,5 @@ def sweep(engine: Engine, now: datetime | None = None, batch_size: int = 500) ->
                     changed += 1
                 if ticket.sla_breach_recorded and not had_breach:
                     breaches += 1
+    automation.auto_close(engine, rules, now)
     return SweepResult(checked, changed, breaches)

@@ -119,6 +119,9 @@ def open_ticket(
         if assignee:
             analyst = analyst_by_username(session, assignee)
             _set_assignee(session, ticket, actor, now, analyst)
+        else:  # assignment-on-open rules (issue 7: deskui/services/automation.py)
+            from deskui.services.automation import on_open
+            on_open(session, ticket, now)
         sla.refresh(session, ticket, actor.username, now)
         session.flush()
         return ticket_record(session, ticket.id)
