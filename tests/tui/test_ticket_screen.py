@@ -24,7 +24,7 @@ from deskui.tui.widgets.ticket_header import TicketHeader
 from deskui.tui.widgets.ticket_history import TicketHistory
 from deskui.tui.widgets.ticket_sla import SlaBar, SlaTimeline
 from ticket_support import (
-    MARKUP_BODY, MARKUP_SUBJECT, NOW, SAMPLE, actor, make_app, open_ticket, run_async, screen_of, settle,
+    MARKUP_BODY, MARKUP_SUBJECT, NOW, SAMPLE, actor, make_app, open_ticket, run_async, screen_of, settle, start,
     type_text,
 )
 
@@ -62,7 +62,7 @@ async def test_open_shows_header_sla_conversation_and_history(desk_db):
     svc.add_comment(desk_db, actor(desk_db, "akhan"), t.id, "Gateway logs show resets.", internal=True)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         screen = screen_of(app)
         header = screen.query_one(TicketHeader).render().plain
         for expected in (f"#{t.id}", "incident", "NEW", "P2 High", "matrix: impact medium x urgency high",
@@ -94,7 +94,7 @@ async def test_open_shows_header_sla_conversation_and_history(desk_db):
 async def test_missing_ticket_says_so(desk_db):
     app = make_app(desk_db, 999)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         assert "#999 not found" in screen_of(app).query_one(TicketHeader).render().plain
 
 
@@ -112,7 +112,7 @@ async def test_reply_is_sent_and_shown_as_public(desk_db):
     t = open_ticket(desk_db)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         modal = await open_modal(pilot, "r", ReplyModal)
         assert not modal.internal and not modal.has_class("-internal")
         await type_text(pilot, "Restart it.")
@@ -134,7 +134,7 @@ async def test_note_is_internal_and_looks_different(desk_db):
     t = open_ticket(desk_db)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         modal = await open_modal(pilot, "n", ReplyModal)
         assert modal.internal and modal.has_class("-internal")
         await type_text(pilot, "Logs ok.")
@@ -152,7 +152,7 @@ async def test_reply_toggle_to_internal_and_empty_message_is_refused(desk_db):
     t = open_ticket(desk_db)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         modal = await open_modal(pilot, "r", ReplyModal)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -170,7 +170,7 @@ async def test_esc_keeps_the_reply_draft_and_discard_drops_it(desk_db):
     t = open_ticket(desk_db)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         await open_modal(pilot, "r", ReplyModal)
         await type_text(pilot, "half written")
         await pilot.press("escape")
@@ -195,7 +195,7 @@ async def test_take_assigns_to_me(desk_db):
     t = open_ticket(desk_db)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         await pilot.press("t")
         await settle(pilot)
         now = fresh(desk_db, t.id)
@@ -210,7 +210,7 @@ async def test_assign_picker_lists_group_members_with_load(desk_db):
     svc.assign(desk_db, actor(desk_db), other.id, "akhan")
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         modal = await open_modal(pilot, "a", AssignModal)
         await settle(pilot)
         load = {m.username: m.open_count for m in modal.members}
@@ -231,7 +231,7 @@ async def test_status_pending_needs_and_records_a_reason(desk_db):
     svc.take(desk_db, actor(desk_db), t.id)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         modal = await open_modal(pilot, "s", StatusModal)
         names = [b.name for b in modal.query("RadioButton")]
         assert names == ["pending", "cancelled"]  # open -> pending | cancelled (resolve is x)
@@ -251,7 +251,7 @@ async def test_escalate_to_tier_and_group_with_reason(desk_db):
     t = open_ticket(desk_db, group="Service Desk")
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         modal = await open_modal(pilot, "e", EscalateModal)
         await settle(pilot)
         assert modal.query_one("#escalate-tier", Select).value == 2
@@ -273,7 +273,7 @@ async def test_resolve_requires_code_and_notes(desk_db):
     t = open_ticket(desk_db)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         modal = await open_modal(pilot, "x", ResolveModal)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -301,7 +301,7 @@ async def test_reopen_needs_a_reason(desk_db):
     svc.resolve(desk_db, actor(desk_db), t.id, code="solved", notes="done")
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         await pilot.press("x")  # not active: a message, no dialog
         await settle(pilot)
         assert app.screen is screen_of(app)
@@ -321,7 +321,7 @@ async def test_priority_override_needs_a_reason(desk_db):
     t = open_ticket(desk_db, impact="low", urgency="low")
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         modal = await open_modal(pilot, "p", PriorityModal)
         assert "= P4" in modal.query_one("#priority-matrix").render().plain
         await pilot.press("ctrl+s")
@@ -344,7 +344,7 @@ async def test_priority_from_the_matrix(desk_db):
     t = open_ticket(desk_db, impact="low", urgency="low")
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         modal = await open_modal(pilot, "p", PriorityModal)
         modal.query_one("#priority-impact", Select).value = "high"
         modal.query_one("#priority-urgency", Select).value = "high"
@@ -364,7 +364,7 @@ async def test_canned_response_is_inserted_with_placeholders_filled(desk_db):
     t = open_ticket(desk_db)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(140, 44)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         modal = await open_modal(pilot, "c", CannedResponseModal)
         await settle(pilot)
         names = [x.name for x in modal.templates]
@@ -393,7 +393,7 @@ async def test_compose_in_editor(desk_db, tmp_path, monkeypatch):
     t = open_ticket(desk_db)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         await pilot.press("ctrl+e")
         await settle(pilot)
         modal = app.screen
@@ -411,7 +411,7 @@ async def test_missing_editor_is_one_clear_message(desk_db, monkeypatch):
     t = open_ticket(desk_db)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         modal = await open_modal(pilot, "r", ReplyModal)
         await type_text(pilot, "keep me")
         await pilot.press("ctrl+e")
@@ -427,7 +427,7 @@ async def test_conflict_on_resolve_says_who_reloads_and_keeps_drafts(desk_db):
     t = open_ticket(desk_db)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         screen = screen_of(app)
         # An unsent reply, kept with esc.
         await open_modal(pilot, "r", ReplyModal)
@@ -473,7 +473,7 @@ async def test_conflict_on_assign(desk_db):
     t = open_ticket(desk_db, group="Service Desk")
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         screen = screen_of(app)
         modal = await open_modal(pilot, "a", AssignModal)
         await settle(pilot)
@@ -500,7 +500,7 @@ async def test_markup_and_escapes_render_as_typed(desk_db):
     svc.add_comment(desk_db, actor(desk_db), t.id, "[red]not red[/red] :smile: \x1b[2Jafter")
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         screen = screen_of(app)
         header = screen.query_one(TicketHeader).render().plain
         assert MARKUP_SUBJECT in header and "[i]Eve[/i]" in header
@@ -531,7 +531,7 @@ async def test_every_action_is_a_palette_command(desk_db):
     t = open_ticket(desk_db)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         screen = screen_of(app)
         names = [name for name, _, _ in screen.palette_commands()]
         for word in ("Reply", "internal note", "Take", "Assign", "status", "Escalate", "Resolve", "Reopen",
@@ -561,9 +561,34 @@ async def test_narrow_terminal_stacks_the_columns(desk_db):
     t = open_ticket(desk_db)
     app = make_app(desk_db, t.id)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await start(pilot)
         columns = screen_of(app).query_one("#ticket-columns")
         assert columns.has_class("-narrow")
         await pilot.resize_terminal(160, 48)
         await settle(pilot)
         assert not columns.has_class("-narrow")
+
+
+@run_async
+async def test_back_returns_to_the_queue(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        await pilot.press("q")
+        await settle(pilot)
+        assert not isinstance(app.screen, TicketScreen)
+        assert app.current_mode == "queue" and len(app.screen_stack) == 1
+
+
+@run_async
+async def test_user_keymap_remaps_ticket_bindings(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id, keymap={"ticket.reply": "R"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        await open_modal(pilot, "R", ReplyModal)

@@ -6,24 +6,32 @@ Regenerate after an intended change with ``pytest tests/tui/test_ticket_snapshot
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from deskui import clock
 from deskui.services.seed import seed_demo_org
-from ticket_support import NOW, SAMPLE, make_app, settle, showcase_ticket
+from deskui.store.db import make_engine
+from ticket_support import NOW, SAMPLE, make_app, settle, showcase_ticket, start
 
 
 @pytest.fixture
-def showcase(sqlite_engine):
-    seed_demo_org(sqlite_engine, SAMPLE)
+def showcase(sqlite_template, tmp_path, monkeypatch):
+    # A relative path, so the status line shows the same database name on every run.
+    shutil.copyfile(sqlite_template, tmp_path / "desk.db")
+    monkeypatch.chdir(tmp_path)
+    engine = make_engine("desk.db")
+    seed_demo_org(engine, SAMPLE)
     with clock.frozen(NOW):
-        ticket = showcase_ticket(sqlite_engine)
-        yield make_app(sqlite_engine, ticket.id)
+        ticket = showcase_ticket(engine)
+        yield make_app(engine, ticket.id)
+    engine.dispose()
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 def test_ticket_screen(showcase, snap_compare, size):
-    assert snap_compare(showcase, terminal_size=size, run_before=settle)
+    assert snap_compare(showcase, terminal_size=size, run_before=start)
 
 
 async def no_blink(pilot) -> None:
@@ -35,7 +43,7 @@ async def no_blink(pilot) -> None:
 
 def test_resolve_dialog(showcase, snap_compare):
     async def open_resolve(pilot):
-        await settle(pilot)
+        await start(pilot)
         await pilot.press("x")
         await settle(pilot)
         await no_blink(pilot)
@@ -45,7 +53,7 @@ def test_resolve_dialog(showcase, snap_compare):
 
 def test_internal_note_dialog(showcase, snap_compare):
     async def open_note(pilot):
-        await settle(pilot)
+        await start(pilot)
         await pilot.press("n")
         await settle(pilot)
         await no_blink(pilot)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from textual.app import App
+from textual.pilot import Pilot
 
 from deskui import clock
 from deskui.config import Settings
@@ -33,26 +34,28 @@ def run_async(test):
     return wrapper
 
 
-class Harness(App):
-    """The smallest app that hosts the ticket screen the way DeskApp does (``app.desk``)."""
-
-    def __init__(self, desk: DeskContext, ticket_id: int) -> None:
-        super().__init__()
-        self.desk = desk
-        self.ticket_id = ticket_id
-
-    def on_mount(self) -> None:
-        self.push_screen(TicketScreen(self.ticket_id))
 
 
-def desk_context(engine, username: str = "demo") -> DeskContext:
-    settings = Settings(db_url=str(engine.url), user=username)
+def desk_context(engine, username: str = "demo", keymap: dict | None = None) -> DeskContext:
+    settings = Settings(db_url=str(engine.url), user=username, keymap=keymap or {})
     return DeskContext(engine=engine, actor=actor_for(engine, username), settings=settings,
                        live_refresh_seconds=0, sweep_seconds=0)
 
 
-def make_app(engine, ticket_id: int, username: str = "demo") -> App:
-    return Harness(desk_context(engine, username), ticket_id)
+def make_app(engine, ticket_id: int, username: str = "demo", keymap: dict | None = None) -> App:
+    """The real app; :func:`start` opens the ticket the way the queue does."""
+    from deskui.tui.app import DeskApp
+
+    app = DeskApp(desk_context(engine, username, keymap))
+    app.ticket_under_test = ticket_id
+    return app
+
+
+async def start(pilot: Pilot) -> None:
+    """Let the app start on its queue, then open the ticket under test."""
+    await settle(pilot)
+    pilot.app.open_ticket(pilot.app.ticket_under_test)
+    await settle(pilot)
 
 
 def actor(engine, username: str = "demo"):

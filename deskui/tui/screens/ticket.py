@@ -45,6 +45,7 @@ from deskui.tui.widgets.ticket_conflict import ConflictBanner, describe_changes
 from deskui.tui.widgets.ticket_conversation import Conversation
 from deskui.tui.widgets.ticket_header import TicketHeader
 from deskui.tui.widgets.ticket_history import TicketHistory
+from deskui.tui.widgets.status_line import StatusLine
 from deskui.tui.widgets.ticket_sla import SlaBars, SlaTimeline
 
 # Below this width the two columns stack into one scroll.
@@ -202,6 +203,7 @@ class TicketScreen(Screen):
                 yield Static(Content("History (UTC)"), classes="section-title")
                 yield TicketHistory(id="history")
         yield Static("", id="drafts-line")
+        yield StatusLine(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -265,6 +267,7 @@ class TicketScreen(Screen):
         await self.query_one(Conversation).show(ticket.description, ticket.requester_name or ticket.requester_email,
                                                 ticket.created_at, view.comments)
         self.sub_title = f"{ticket.number} {ticket.subject}"
+        self.query_one(StatusLine).note = f"{ticket.number} · {ticket.status} · v{ticket.version}"
         if previous is not None and previous.ticket.version != ticket.version and not self.saving:
             who = ticket.updated_by or "someone"
             if who != self.app.desk.actor.username:

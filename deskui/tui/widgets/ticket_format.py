@@ -60,8 +60,31 @@ def words(value: str) -> str:
     return value.replace("_", " ")
 
 
-# Theme variables for each state (Content styles resolve them against the app theme).
-PRIORITY_STYLES = {1: "bold $error", 2: "bold $warning", 3: "$accent", 4: "$text-muted"}
+# deskui's semantic theme variables (DeskApp defines them, every theme may set
+# them) and the base variable used where an app does not define them.
+SEMANTIC_FALLBACKS = {
+    "sla-ok": "success", "sla-at-risk": "warning", "sla-breached": "error", "sla-paused": "secondary",
+    "sla-met": "success", "priority-1": "error", "priority-2": "warning", "priority-3": "accent",
+    "priority-4": "text-muted",
+}
+
+
+def colour(app, name: str) -> str:
+    """``$name`` when the app's theme defines it, else the base variable it falls back to."""
+    variables = getattr(app, "theme_variables", None) or {}
+    return f"${name}" if name in variables else f"${SEMANTIC_FALLBACKS[name]}"
+
+
+def priority_style(app, priority: int) -> str:
+    bold = "bold " if priority <= 2 else ""
+    return bold + colour(app, f"priority-{priority}") if priority in (1, 2, 3, 4) else ""
+
+
+def sla_style(app, state: str) -> str:
+    bold = "bold " if state in ("at_risk", "breached") else ""
+    return bold + colour(app, f"sla-{state.replace('_', '-')}")
+
+
 STATUS_STYLES = {
     "new": "bold $accent",
     "open": "bold $primary",

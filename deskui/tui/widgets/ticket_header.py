@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 from deskui.store.records import TicketRecord
-from deskui.tui.widgets.ticket_format import PRIORITY_STYLES, STATUS_STYLES, priority_text, safe_line, when, words
+from deskui.tui.widgets.ticket_format import STATUS_STYLES, priority_style, priority_text, safe_line, when, words
 
 _LABEL = "$text-muted"
 _GAP = "   "
@@ -52,14 +52,14 @@ def pack(fields: list[Content], width: int) -> list[Content]:
     return lines
 
 
-def header_content(t: TicketRecord, width: int = 160) -> Content:
+def header_content(t: TicketRecord, width: int = 160, priority_style: str = "bold") -> Content:
     status = t.status.upper()
     if t.status == "pending" and t.pending_reason:
         status += f" ({words(t.pending_reason)})"
     first = [
         (t.number, "bold"), "  ", (t.type, "italic"), "  ",
         (f" {status} ", f"reverse {STATUS_STYLES.get(t.status, '')}"), "  ",
-        (priority_text(t.priority), PRIORITY_STYLES.get(t.priority, "")),
+        (priority_text(t.priority), priority_style),
     ]
     if t.priority_reason:
         first += ["  ", (safe_line(t.priority_reason), _LABEL)]
@@ -102,4 +102,5 @@ class TicketHeader(Widget):
     def render(self) -> Content:
         if self.ticket is None:
             return self.message
-        return header_content(self.ticket, self.content_region.width or 160)
+        return header_content(self.ticket, self.content_region.width or 160,
+                              priority_style(self.app, self.ticket.priority))

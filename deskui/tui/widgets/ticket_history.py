@@ -6,12 +6,12 @@ from textual.content import Content
 from textual.widgets import Static
 
 from deskui.store.records import EventRecord
-from deskui.tui.widgets.ticket_format import safe_line, when, words
+from deskui.tui.widgets.ticket_format import colour, safe_line, when, words
 
 _MUTED = "$text-muted"
 
 
-def event_parts(e: EventRecord) -> list:
+def event_parts(e: EventRecord, app=None) -> list:
     """The 'what' of one event as Content parts (text, style)."""
     if e.kind == "created":
         return [("created", "bold"), f" {e.detail}" if e.detail else ""]
@@ -22,7 +22,7 @@ def event_parts(e: EventRecord) -> list:
     if e.kind == "first_response":
         return [("first response", "$success"), " (response SLA stopped)"]
     if e.kind == "sla_breach":
-        return [(f"SLA {e.field} target breached", "bold $error")]
+        return [(f"SLA {e.field} target breached", "bold " + colour(app, "sla-breached"))]
     parts: list = []
     label = words(e.kind) if e.kind not in ("status", "field", "assigned", "group", "priority") else ""
     if label:
@@ -35,13 +35,13 @@ def event_parts(e: EventRecord) -> list:
     return parts
 
 
-def history_content(events: list[EventRecord] | tuple[EventRecord, ...]) -> Content:
+def history_content(events: list[EventRecord] | tuple[EventRecord, ...], app=None) -> Content:
     if not events:
         return Content.styled("no events", _MUTED)
     actor_width = min(16, max(len(e.actor) for e in events))
     lines = [
         Content.assemble((when(e.at), _MUTED), "  ", (f"{safe_line(e.actor):<{actor_width}}", "$accent"), "  ",
-                         *event_parts(e))
+                         *event_parts(e, app))
         for e in events
     ]
     return Content("\n").join(lines)
@@ -53,4 +53,4 @@ class TicketHistory(Static):
     """
 
     def show(self, events: list[EventRecord] | tuple[EventRecord, ...]) -> None:
-        self.update(history_content(events))
+        self.update(history_content(events, self.app))

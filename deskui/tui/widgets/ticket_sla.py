@@ -9,7 +9,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from deskui.domain.sla import SlaStatus, TargetStatus, format_business_duration
-from deskui.tui.widgets.ticket_format import SLA_STATE_LABELS, when
+from deskui.tui.widgets.ticket_format import SLA_STATE_LABELS, colour, sla_style, when
 
 STATES = ("ok", "at_risk", "breached", "paused", "met")
 
@@ -31,18 +31,14 @@ def target_detail(target: TargetStatus) -> str:
 class SlaBar(Widget):
     """One target on one line: name, bar, share, state and due time (UTC).
 
-    Colours come from component classes so an app stylesheet can restyle them.
+    State colours are the theme's SLA colours ($sla-ok, $sla-at-risk, ... as the
+    queue uses them), falling back to $success/$warning/$error outside DeskApp.
     """
 
-    COMPONENT_CLASSES = {f"sla-bar--{s}" for s in STATES} | {"sla-bar--empty", "sla-bar--label"}
+    COMPONENT_CLASSES = {"sla-bar--empty", "sla-bar--label"}
 
     DEFAULT_CSS = """
     SlaBar { height: 1; padding: 0 1; }
-    SlaBar > .sla-bar--ok { color: $success; }
-    SlaBar > .sla-bar--at_risk { color: $warning; text-style: bold; }
-    SlaBar > .sla-bar--breached { color: $error; text-style: bold; }
-    SlaBar > .sla-bar--paused { color: $secondary; }
-    SlaBar > .sla-bar--met { color: $success 70%; }
     SlaBar > .sla-bar--empty { color: $foreground 25%; }
     SlaBar > .sla-bar--label { color: $text-muted; }
     """
@@ -68,7 +64,7 @@ class SlaBar(Widget):
         if target is None:
             return Content.assemble(label, (self.note, self.get_visual_style("sla-bar--label", partial=True)))
         state = target.state.value
-        style = self.get_visual_style(f"sla-bar--{state}", partial=True)
+        style = sla_style(self.app, state)
         share = target.share
         tail = f" {share:>4.0%} "
         verdict = f"{SLA_STATE_LABELS[state]:<9}"
@@ -106,21 +102,22 @@ class SlaBars(Widget):
         self.query_one("#sla-resolution", SlaBar).show(status.resolution if status else None, note, width)
 
 
-def timeline_content(lines: list[str] | tuple[str, ...]) -> Content:
+def timeline_content(lines: list[str] | tuple[str, ...], app=None) -> Content:
     """The step-by-step explanation from ``deskui.services.sla.explain_ticket``."""
+    breached, at_risk, paused = (sla_style(app, s) for s in ("breached", "at_risk", "paused"))
     parts: list[Content] = []
     for line in lines:
         stripped = line.strip()
         if not line.startswith(" "):
             style = "bold"
             if ": BREACHED" in line:
-                style = "bold $error"
+                style = breached
             elif ": at risk" in line:
-                style = "bold $warning"
+                style = at_risk
         elif stripped.startswith("breached at"):
-            style = "bold $error"
+            style = breached
         elif "not counted: paused" in stripped:
-            style = "$secondary"
+            style = paused
         elif "not counted" in stripped:
             style = "$text-muted"
         else:
@@ -137,4 +134,4 @@ class SlaTimeline(Static):
     """
 
     def show(self, lines: list[str] | tuple[str, ...], now: datetime | None = None) -> None:
-        self.update(timeline_content(lines))
+        self.update(timeline_content(lines, self.app))
