@@ -215,7 +215,7 @@ class DeskApp(App):
         if jump.kind == "ticket":
             self._open_if_exists(jump.value)
         elif jump.kind == "mode":
-            self.action_switch_mode(jump.value)
+            self.go_to_mode(jump.value)
         elif jump.kind == "theme":
             if jump.value in self.available_themes:
                 self.theme = jump.value
@@ -242,11 +242,14 @@ class DeskApp(App):
 
         self.run_worker(work, thread=True, group="jump", name="jump", exit_on_error=False)
 
-    async def action_switch_mode(self, mode: str) -> None:
+    def go_to_mode(self, mode: str) -> None:
         if mode not in self._modes:
-            self.notify(f"no screen {mode!r}", severity="warning")
+            self.notify(f"no screen {mode!r}", severity="warning", markup=False)
             return
-        await super().action_switch_mode(mode)
+        self.switch_mode(mode)
+
+    async def action_switch_mode(self, mode: str) -> None:
+        self.go_to_mode(mode)
 
     def action_back(self) -> None:
         """esc: close the top screen; on a mode's first screen go back to the queue."""

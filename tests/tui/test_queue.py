@@ -1,0 +1,339 @@
+"""The queue screen: Pilot flows against a real seeded SQLite database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from deskui import clock
+from deskui.domain.enums import ACTIVE_STATUSES
+from deskui.services import tickets as svc
+from deskui.services.seed import seed_demo_org
+from deskui.store.db import session_scope
+from deskui.store.models import Analyst, Ticket
+from deskui.store.tickets import ticket_record
+from deskui.tui.screens.bulk import BulkAssignModal, BulkStatusModal
+from deskui.tui.widgets.queue_view import QueueView
+from deskui.tui.widgets.saved_views import SavedViews
+from queue_support import NOW, SAMPLE, actor, build_desk, line_text, make_app, queue_screen, run_async, settle, type_text
+
+ACTIVE = sorted(s.value for s in ACTIVE_STATUSES)
+
+
+@pytest.fixture
+def desk(sqlite_engine):
+    seed_demo_org(sqlite_engine, SAMPLE)
+    with clock.frozen(NOW):
+        build_desk(sqlite_engine)
+        yield sqlite_engine
+
+
+def active_ids_by_sla(engine) -> list[int]:
+    """The expected default order, computed here independently of the store's order_by."""
+    with session_scope(engine) as s:
+        rows = s.execute(select(Ticket.id, Ticket.resolution_due_at, Ticket.priority)
+                         .where(Ticket.status.in_(ACTIVE))).all()
+    return [r.id for r in sorted(rows, key=lambda r: (r.resolution_due_at is None, r.resolution_due_at or NOW,
+                                                      r.priority, r.id))]
+
+
+def record(engine, ticket_id):
+    with session_scope(engine) as s:
+        return ticket_record(s, ticket_id)
+
+
+# ------------------------------------------------------------------ opening, navigation
+
+
+@run_async
+async def test_queue_opens_on_all_open_sorted_by_sla(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(QueueView)
+        assert list(view.ids) == active_ids_by_sla(desk)
+        assert view.cursor == 0
+        # The first page is on screen: header, then the first tickets with their subjects.
+        assert "Subject" in line_text(view, 0)
+        for y, ticket_id in enumerate(view.ids[:5], start=1):
+            text = line_text(view, y)
+            assert f"#{ticket_id}" in text
+            assert record(desk, ticket_id).subject[:20] in text
+
+
+@run_async
+async def test_j_k_g_G_and_pages_move_the_cursor(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(100, 12)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(QueueView)
+        last = len(view.ids) - 1
+        await pilot.press("j", "j", "down")
+        assert view.cursor == 3
+        await pilot.press("k")
+        assert view.cursor == 2
+        await pilot.press("G")
+        assert view.cursor == last
+        # The cursor line is on screen: the view scrolled to the end.
+        assert view.scroll_y == len(view.ids) - view.visible_rows
+        await pilot.press("g")
+        assert view.cursor == 0 and view.scroll_y == 0
+        await pilot.press("end")
+        assert view.cursor == last
+        await pilot.press("home", "pagedown")
+        assert view.cursor == view.visible_rows
+        await pilot.press("ctrl+u")
+        assert view.cursor == view.visible_rows - view.visible_rows // 2
+
+
+# ------------------------------------------------------------------ the filter
+
+
+@run_async
+async def test_filter_good_query_narrows_the_queue(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("slash")
+        await type_text(pilot, "priority:1,2\n")
+        await settle(pilot)
+        view = screen.query_one(QueueView)
+        with session_scope(desk) as s:
+            expected = set(s.scalars(select(Ticket.id).where(Ticket.priority.in_([1, 2]),
+                                                              Ticket.status.in_(ACTIVE))))
+        assert expected and set(view.ids) == expected
+        assert screen.query_one("#filter-error").has_class("-hidden")
+        assert view.has_focus
+        # esc clears the filter again.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert list(view.ids) == active_ids_by_sla(desk)
+
+
+@run_async
+async def test_bad_query_shows_an_inline_message_and_keeps_the_list(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        view = screen.query_one(QueueView)
+        before = list(view.ids)
+        await pilot.press("slash")
+        await type_text(pilot, "status:opne\n")
+        await settle(pilot)
+        error = screen.query_one("#filter-error")
+        assert not error.has_class("-hidden")
+        message = str(error.render())
+        assert "status" in message and "opne" in message and "open" in message
+        assert list(view.ids) == before
+        # Fixing the query clears the message.
+        await pilot.press(*["backspace"] * 3)
+        await type_text(pilot, "pen\n")
+        await settle(pilot)
+        assert error.has_class("-hidden")
+        assert all(record(desk, i).status == "open" for i in view.ids)
+
+
+# ------------------------------------------------------------------ saved views
+
+
+@run_async
+async def test_saved_views_switch_and_show_counts(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        views = screen.query_one(SavedViews)
+        with session_scope(desk) as s:
+            demo_id = s.scalar(select(Analyst.id).where(Analyst.username == "demo"))
+            mine = set(s.scalars(select(Ticket.id).where(Ticket.assignee_id == demo_id, Ticket.status.in_(ACTIVE))))
+            unassigned = set(s.scalars(select(Ticket.id).where(Ticket.assignee_id.is_(None),
+                                                                Ticket.status.in_(ACTIVE))))
+            pending = set(s.scalars(select(Ticket.id).where(Ticket.status == "pending")))
+            active = set(s.scalars(select(Ticket.id).where(Ticket.status.in_(ACTIVE))))
+        names = [v.name for v in views.views]
+        counts = dict(zip(names, views.counts))
+        assert counts["All open"] == len(active)
+        assert counts["My open"] == len(mine)
+        assert counts["Unassigned"] == len(unassigned)
+        assert counts["Pending"] == len(pending)
+        view = screen.query_one(QueueView)
+        await pilot.press("right_square_bracket")  # next view: My open
+        await settle(pilot)
+        assert views.current == names.index("My open")
+        assert set(view.ids) == mine
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert set(view.ids) == unassigned
+        # The status line names the view and its size.
+        assert "Unassigned" in screen.query_one("StatusLine").note
+
+
+# ------------------------------------------------------------------ marks and bulk actions
+
+
+@run_async
+async def test_mark_and_bulk_take(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(QueueView)
+        await pilot.press("space", "j", "space")
+        marked = {view.ids[0], view.ids[2]}
+        assert view.marks == marked and view.cursor == 3
+        await pilot.press("t")
+        await settle(pilot)
+        for ticket_id in marked:
+            assert record(desk, ticket_id).assignee == "demo"
+        assert view.marks == set()
+        # The rows were patched in place with the new assignee.
+        assert all(view.row(i).assignee == "demo" for i in marked)
+
+
+@run_async
+async def test_bulk_assign_through_the_picker(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(QueueView)
+        await pilot.press("space", "space", "space")
+        marked = set(view.ids[:3])
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, BulkAssignModal)
+        await type_text(pilot, "dokafor\n")
+        await settle(pilot)
+        assert not isinstance(app.screen, BulkAssignModal)
+        assert {record(desk, i).assignee for i in marked} == {"dokafor"}
+        assert view.marks == set()
+
+
+@run_async
+async def test_bulk_status_pending_with_a_reason(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(QueueView)
+        await pilot.press("space", "space")
+        marked = set(view.ids[:2])
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, BulkStatusModal)
+        await pilot.press("down", "down", "enter")  # pending: awaiting vendor
+        await settle(pilot)
+        for ticket_id in marked:
+            ticket = record(desk, ticket_id)
+            assert (ticket.status, ticket.pending_reason) == ("pending", "awaiting_vendor")
+
+
+@run_async
+async def test_bulk_take_reports_a_ticket_someone_else_changed(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(QueueView)
+        await pilot.press("space", "space")
+        first, second = view.ids[0], view.ids[1]
+        # Another analyst changes the first ticket after we loaded it.
+        with clock.frozen(NOW):
+            svc.assign(desk, actor(desk, "akhan"), first, "akhan")
+        await pilot.press("t")
+        await settle(pilot)
+        assert record(desk, first).assignee == "akhan"
+        assert record(desk, second).assignee == "demo"
+        # The failed one stays marked; the notification says who changed it.
+        assert view.marks == {first}
+        messages = [n.message for n in app._notifications]
+        assert any(f"#{first}" in m and "akhan" in m for m in messages)
+
+
+# ------------------------------------------------------------------ live refresh
+
+
+@run_async
+async def test_live_refresh_keeps_cursor_and_marks(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        view = screen.query_one(QueueView)
+        await pilot.press("j", "j", "space", "j", "space")
+        cursor_id = view.cursor_id
+        marks = set(view.marks)
+        old_index = view.cursor
+        changed = view.ids[5]
+        # Another analyst, through the services: takes a ticket, and logs a P1 phoned in
+        # ten hours ago (already past due, so it sorts first).
+        with clock.frozen(NOW):
+            svc.take(desk, actor(desk, "akhan"), changed)
+        with clock.frozen(NOW - timedelta(hours=10)):
+            new = svc.open_ticket(desk, actor(desk, "akhan"), subject="Core switch down",
+                                  requester="ops@northwind.example", impact="high", urgency="high")
+        screen.refresh_queue()
+        await settle(pilot)
+        assert list(view.ids) == active_ids_by_sla(desk)
+        assert view.ids[0] == new.id
+        assert view.cursor_id == cursor_id
+        assert view.cursor == old_index + 1
+        assert view.marks == marks
+        assert view.row(changed).assignee == "akhan"
+        # Nothing changed since: the next refresh does not even re-read the ids.
+        ids = view.ids
+        screen.refresh_queue()
+        await settle(pilot)
+        assert view.ids is ids
+
+
+@run_async
+async def test_refreshes_never_overlap(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.refresh_queue(force=True)
+        screen.refresh_queue(force=True)
+        screen.refresh_queue(force=True)
+        running = [w for w in app.workers if w.group == "queue-refresh" and not w.is_finished]
+        assert len(running) == 1
+        await settle(pilot)
+        assert not screen._refreshing
+
+
+# ------------------------------------------------------------------ untrusted text
+
+
+@run_async
+async def test_untrusted_subject_renders_literally(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(200, 48)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(QueueView)
+        lines = [line_text(view, y) for y in range(1, len(view.ids) + 1)]
+        hit = [line for line in lines if "printer" in line]
+        assert len(hit) == 1
+        assert "[bold red]x[/] printer" in hit[0]
+        assert "[link=http://evil]click[/link]" in hit[0]
+        assert "\x1b" not in "".join(lines)
+
+
+# ------------------------------------------------------------------ open a ticket
+
+
+@run_async
+async def test_enter_opens_the_ticket_and_esc_comes_back(desk):
+    ticket_screen = pytest.importorskip("deskui.tui.screens.ticket")
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        view = app.screen.query_one(QueueView)
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ticket_screen.TicketScreen)
+        assert app.screen.ticket_id == view.ids[1]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is queue_screen(app)
+        assert view.cursor == 1
