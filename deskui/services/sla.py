@@ -65,9 +65,15 @@ def policy_for(session: Session, priority: int, ticket_type: str) -> PolicyInfo 
 def clock_events(rows) -> list[ClockEvent]:
     """Translate the ticket's history into the SLA clock's events."""
     result: list[ClockEvent] = []
+    rows = list(rows)
+    # A request that needs approval starts its clock at approval (issue 7, services/requests.py).
+    gated = any(e.kind == "approval" and e.field == "approval" and e.new == "requested" for e in rows)
     for e in rows:
         if e.kind == EventKind.CREATED:
-            result.append(ClockEvent(e.at, "open"))
+            if not gated:
+                result.append(ClockEvent(e.at, "open"))
+        elif gated and e.kind == "approval" and e.field == "approval" and e.new == "approved":
+            result.append(ClockEvent(e.at, "open", f"approved by {e.actor}"))
         elif e.kind == EventKind.FIRST_RESPONSE:
             result.append(ClockEvent(e.at, "respond", f"first public reply by {e.actor}"))
         elif e.kind == EventKind.RESOLVED:
@@ -93,8 +99,10 @@ def status_of(session: Session, ticket: Ticket, now: datetime | None = None,
     info = policy_for(session, ticket.priority, ticket.type)
     if info is None:
         return None
-    status = evaluate(clock_events(_history(session, ticket.id)), info.targets, info.calendar, now or clock.now(),
-                      detail=detail)
+    events = clock_events(_history(session, ticket.id))
+    if not any(e.kind == "open" for e in events):  # a request still awaiting approval: no clock yet
+        return None
+    status = evaluate(events, info.targets, info.calendar, now or clock.now(), detail=detail)
     return status, info
 
 
