@@ -1,0 +1,167 @@
+"""Bulletins: a lead posts a known issue or a planned change with a severity and an
+end time; every running app shows it in a banner (polling :func:`stamp`), incidents
+link to it in one key, and it expires by itself at ``ends_at`` (ending early sets
+``ends_at`` to now). Linking writes a ticket event (``linked``, field ``bulletin``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+
+from deskui import clock
+from deskui.domain.enums import Role
+from deskui.domain.text import clean_subject, clean_text
+from deskui.errors import NotFound, ValidationError
+from deskui.services.actors import Actor
+from deskui.services.ops_events import LINKED, ticket_event, touch_ticket
+from deskui.store import bulletin_queries as q
+from deskui.store.bulletin_queries import KINDS, SEVERITIES, BulletinRecord, bulletin_ref
+from deskui.store.db import session_scope, write_session
+from deskui.store.models import Ticket
+from deskui.store.models_ops import Bulletin, BulletinLink
+
+__all__ = ["post", "end", "link", "active", "stamp", "list_bulletins", "get", "for_ticket",
+           "parse_duration", "parse_bulletin_ref", "not_over", "unlink", "BulletinRecord", "SEVERITIES", "KINDS"]
+
+_POSTERS = {Role.LEAD.value, Role.ADMIN.value}
+_DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"90m"``, ``"4h"``, ``"2d"``, ``"1w"``."""
+    match = _DURATION.match(text or "")
+    if not match:
+        raise ValidationError(f"duration: {text!r} is not like 90m, 4h, 2d or 1w")
+    amount, unit = int(match.group(1)), match.group(2).lower()
+    return {"m": timedelta(minutes=amount), "h": timedelta(hours=amount), "d": timedelta(days=amount),
+            "w": timedelta(weeks=amount)}[unit]
+
+
+def parse_bulletin_ref(value: str | int) -> int:
+    if isinstance(value, int):
+        return value
+    text = str(value).strip().upper().removeprefix("BUL").lstrip("-#")
+    if not text.isdigit():
+        raise ValidationError(f"bulletin: {value!r} is not a bulletin number (e.g. 3 or BUL-3)")
+    return int(text)
+
+
+def post(engine: Engine, actor: Actor, title: str, *, ends_at: datetime, body: str = "", kind: str = "known_issue",
+         severity: str = "minor", starts_at: datetime | None = None, at: datetime | None = None) -> BulletinRecord:
+    """Post a bulletin (leads and admins). Times are naive UTC."""
+    if actor.role not in _POSTERS:
+        raise ValidationError(f"bulletin: only a lead or an admin can post bulletins ({actor.username} is {actor.role})")
+    title = clean_subject(title)
+    if not title:
+        raise ValidationError("title: a bulletin needs a title")
+    if kind not in KINDS:
+        raise ValidationError(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
+    if severity not in SEVERITIES:
+        raise ValidationError(f"severity: {severity!r} is not one of {', '.join(SEVERITIES)}")
+    now = at or clock.now()
+    start = starts_at or now
+    if ends_at <= start or ends_at <= now:
+        raise ValidationError(f"ends_at: {ends_at:%Y-%m-%d %H:%M} UTC must be after the start and in the future")
+    with write_session(engine) as session:
+        row = Bulletin(title=title[:200], body=clean_text(body).strip(), kind=kind, severity=severity,
+                       starts_at=start, ends_at=ends_at, created_at=now, created_by=actor.username[:64],
+                       updated_at=now)
+        session.add(row)
+        session.flush()
+        return q.bulletin(session, row.id)
+
+
+def end(engine: Engine, actor: Actor, bulletin_id: int, *, at: datetime | None = None) -> BulletinRecord:
+    """End a bulletin now (before its end time)."""
+    now = at or clock.now()
+    with write_session(engine) as session:
+        row = session.get(Bulletin, bulletin_id)
+        if row is None:
+            raise NotFound(f"bulletin {bulletin_ref(bulletin_id)} not found")
+        if row.ends_at <= now:
+            raise ValidationError(f"bulletin {bulletin_ref(bulletin_id)} already ended at {row.ends_at:%Y-%m-%d %H:%M}")
+        row.ends_at = max(now, row.starts_at)
+        row.ended_by = actor.username[:64]
+        # A strictly newer stamp, so every banner notices even within the same second.
+        row.updated_at = max(now, row.updated_at + timedelta(microseconds=1))
+        session.flush()
+        return q.bulletin(session, bulletin_id)
+
+
+def link(engine: Engine, actor: Actor, bulletin_id: int, ticket_id: int, *, at: datetime | None = None) -> bool:
+    """Link a ticket to a bulletin; False when it was linked already."""
+    now = at or clock.now()
+    with write_session(engine) as session:
+        row = session.get(Bulletin, bulletin_id)
+        if row is None:
+            raise NotFound(f"bulletin {bulletin_ref(bulletin_id)} not found")
+        if session.get(Ticket, ticket_id) is None:
+            raise NotFound(f"ticket #{ticket_id} not found")
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        added = session.execute(
+            insert(BulletinLink.__table__).values(bulletin_id=bulletin_id, ticket_id=ticket_id, linked_at=now,
+                                                  linked_by=actor.username[:64])
+            .on_conflict_do_nothing(index_elements=["bulletin_id", "ticket_id"])
+            .execution_options(preserve_rowcount=True)
+        ).rowcount == 1
+        if added:
+            touch_ticket(session, ticket_id, actor, now)
+            ticket_event(session, ticket_id, actor, now, LINKED, field="bulletin", new=bulletin_ref(bulletin_id),
+                         detail=row.title)
+        return added
+
+
+def unlink(engine: Engine, actor: Actor, bulletin_id: int, ticket_id: int, *, at: datetime | None = None) -> None:
+    now = at or clock.now()
+    with write_session(engine) as session:
+        found = session.get(BulletinLink, (bulletin_id, ticket_id))
+        if found is None:
+            raise ValidationError(f"ticket #{ticket_id} is not linked to {bulletin_ref(bulletin_id)}")
+        session.delete(found)
+        touch_ticket(session, ticket_id, actor, now)
+        ticket_event(session, ticket_id, actor, now, LINKED, field="bulletin", old=bulletin_ref(bulletin_id),
+                     detail="unlinked")
+
+
+# ------------------------------------------------------------------ reads
+
+def active(engine: Engine, now: datetime | None = None) -> list[BulletinRecord]:
+    with session_scope(engine) as session:
+        return q.active_bulletins(session, now or clock.now())
+
+
+def not_over(engine: Engine, now: datetime | None = None) -> list[BulletinRecord]:
+    """Active and scheduled bulletins: the banner keeps these and switches them on and
+    off by the clock, without asking the database again."""
+    with session_scope(engine) as session:
+        return q.upcoming_and_active(session, now or clock.now())
+
+
+def stamp(engine: Engine) -> tuple:
+    with session_scope(engine) as session:
+        return q.bulletin_stamp(session)
+
+
+def list_bulletins(engine: Engine, *, include_ended: bool = False, now: datetime | None = None) -> list[BulletinRecord]:
+    with session_scope(engine) as session:
+        if include_ended:
+            return q.all_bulletins(session)
+        return q.upcoming_and_active(session, now or clock.now())
+
+
+def get(engine: Engine, bulletin_id: int) -> tuple[BulletinRecord, list[int]]:
+    with session_scope(engine) as session:
+        found = q.bulletin(session, bulletin_id)
+        if found is None:
+            raise NotFound(f"bulletin {bulletin_ref(bulletin_id)} not found")
+        return found, q.linked_ticket_ids(session, bulletin_id)
+
+
+def for_ticket(engine: Engine, ticket_id: int) -> list[BulletinRecord]:
+    with session_scope(engine) as session:
+        return q.bulletins_for_ticket(session, ticket_id)
+
