@@ -1,17 +1,666 @@
-"""Placeholder for the metrics screen (built in a later issue; replace this file,
-keeping a no-argument `MetricsScreen`)."""
+"""The metrics screen (DESIGN.md §2 Metrics, issue 5): KPI tiles against their
+targets and the previous period, opened vs resolved per day, SLA compliance per
+day, the arrivals heatmap, a breakdown table and the top recurring keys.
+
+Everything is read in one thread worker per period, in phases: the KPI tiles
+first (the first paint), then the charts, the breakdown and the recurring keys.
+Each phase comes back as a message tagged with a generation number, so answers
+for a period the user already left are dropped. Widgets get frozen dataclasses
+from ``deskui.store.metrics`` and never touch the database.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+import asyncio
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import partial
+from typing import Any, Sequence
 
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import get_current_worker
+
+from deskui import clock
+from deskui.domain.metrics import (
+    HIGHER, LOWER, MetricsConfig, Period, WEEKDAYS, assess, change, format_change, format_hours, format_share,
+    format_target, format_value, last_days, period_of_days,
+)
 from deskui.tui.widgets.status_line import StatusLine
+
+PERIOD_LENGTHS = (7, 30, 90)
+BLOCKS = " ▁▂▃▄▅▆▇█"
+SHADES = " ░▒▓█"
+
+
+def bind(keys: str, action: str, description: str, binding_id: str, *, show: bool = False,
+         key_display: str | None = None) -> Binding:
+    return Binding(keys, action, description, show=show, key_display=key_display, id=binding_id)
+
+
+METRICS_BINDINGS = [
+    bind("left_square_bracket", "shift_period(-1)", "Earlier period", "metrics.earlier", show=True, key_display="["),
+    bind("right_square_bracket", "shift_period(1)", "Later period", "metrics.later", show=True, key_display="]"),
+    bind("p", "cycle_length", "Period length", "metrics.length", show=True),
+    bind("t", "latest", "Up to today", "metrics.today"),
+    bind("b", "cycle_breakdown", "Breakdown by", "metrics.breakdown", show=True),
+    bind("ctrl+r", "reload", "Refresh", "metrics.refresh"),
+]
+BREAKDOWNS = ("group", "priority", "category", "analyst", "channel", "type")
+
+
+# ====================================================================== data
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: str
+    value: float | None
+    previous: float | None
+    target: float | None
+    better: str
+    unit: str
+    status: str  # good | near | bad | none
+
+    @property
+    def delta(self) -> float | None:
+        return change(self.value, self.previous)
+
+    @property
+    def trend(self) -> str:
+        """improved | worsened | same | none, against the previous period."""
+        d = self.delta
+        if d is None:
+            return "none"
+        if d == 0:
+            return "same"
+        return "improved" if (d > 0) == (self.better == HIGHER) else "worsened"
+
+
+def build_tiles(report, previous) -> list[Tile]:
+    """The tiles: counts, then every KPI with its target, each against the previous period."""
+    from deskui.store.metrics import kpis
+
+    now_kpis = kpis(report.figures, report.target_figures, report.targets)
+    before = {k.key: k.value for k in kpis(previous.figures, previous.target_figures, previous.targets)}
+    short = {
+        "fcr_rate": "FCR", "first_response_minutes_p1_p2": "1st reply P1-2",
+        "first_response_minutes_other": "1st reply P3-4", "mttr_hours_incident": "MTTR incidents",
+        "mttr_hours_request": "MTTR requests", "sla_response_compliance": "SLA response",
+        "sla_resolution_compliance": "SLA resolution", "csat_satisfied_share": "CSAT 4-5",
+        "backlog_past_sla_share": "Backlog past SLA",
+    }
+    f, p = report.figures, previous.figures
+    tiles = [
+        Tile("opened", "Opened", f.opened, p.opened, None, HIGHER, "", "none"),
+        Tile("resolved", "Resolved", f.resolved, p.resolved, None, HIGHER, "", "none"),
+    ]
+    tiles += [Tile(k.key, short[k.key], k.value, before.get(k.key), k.target, k.better, k.unit, k.status)
+              for k in now_kpis]
+    tiles.append(Tile("recurrence_rate", "Recurring", f.recurrence.rate, p.recurrence.rate, None, LOWER, "%",
+                      "none"))
+    return tiles
+
+
+@dataclass
+class KpisLoaded(Message):
+    generation: int
+    period: Period
+    previous: Period
+    tiles: list
+    report: Any  # deskui.store.metrics.Report
+
+
+@dataclass
+class ChartsLoaded(Message):
+    generation: int
+    volume: list
+    compliance: list
+    heatmap: tuple
+
+
+@dataclass
+class BreakdownLoaded(Message):
+    generation: int
+    by: str
+    rows: tuple
+
+
+@dataclass
+class RecurringLoaded(Message):
+    generation: int
+    keys: list
+
+
+@dataclass
+class LoadFailed(Message):
+    generation: int
+    error: str
+
+
+# ====================================================================== pure renderers
+
+
+def bucket(values: Sequence[int], width: int) -> list[int]:
+    """Sum consecutive values so that at most ``width`` columns remain."""
+    if width <= 0 or not values:
+        return []
+    size = -(-len(values) // width)  # ceil
+    return [sum(values[i:i + size]) for i in range(0, len(values), size)]
+
+
+def bars(values: Sequence[float | None], top: float, cell: int = 1) -> str:
+    """``cell`` block characters per value, scaled to ``top``; zero and None are blank."""
+    out = []
+    for v in values:
+        if v is None or v <= 0 or top <= 0:
+            out.append(" " * cell)
+        else:
+            out.append(BLOCKS[max(1, min(8, round(v / top * 8)))] * cell)
+    return "".join(out)
+
+
+def columns_for(count: int, width: int) -> tuple[int, int]:
+    """(values per column, characters per column) to draw ``count`` values in ``width``:
+    several days per column when they do not fit, up to 3 characters per day when they do."""
+    if count <= 0:
+        return 1, 1
+    if count > width:
+        return -(-count // width), 1
+    return 1, max(1, min(3, width // count))
+
+
+def shade(value: int, top: int) -> str:
+    if value <= 0 or top <= 0:
+        return SHADES[0]
+    return SHADES[max(1, min(4, -(-value * 4 // top)))]
+
+
+# ====================================================================== widgets
+
+
+class KpiTile(Widget):
+    """One KPI: label, value coloured against its target, change, target."""
+
+    COMPONENT_CLASSES = {"kpi--label", "kpi--good", "kpi--near", "kpi--bad", "kpi--none", "kpi--improved",
+                         "kpi--worsened", "kpi--muted"}
+    DEFAULT_CSS = """
+    KpiTile { height: 3; padding: 0 1; background: $boost; }
+    KpiTile > .kpi--label { color: $text-muted; }
+    KpiTile > .kpi--good { color: $success; text-style: bold; }
+    KpiTile > .kpi--near { color: $warning; text-style: bold; }
+    KpiTile > .kpi--bad { color: $error; text-style: bold; }
+    KpiTile > .kpi--none { color: $text; text-style: bold; }
+    KpiTile > .kpi--improved { color: $success; }
+    KpiTile > .kpi--worsened { color: $error; }
+    KpiTile > .kpi--muted { color: $text-muted; }
+    """
+
+    def __init__(self, label: str, **kw) -> None:
+        super().__init__(**kw)
+        self.label = label
+        self.tile: Tile | None = None
+
+    def show(self, tile: Tile) -> None:
+        self.tile = tile
+        self.refresh()
+
+    def render(self) -> Text:
+        style = self.get_component_rich_style
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(self.label, style("kpi--label"))
+        tile = self.tile
+        if tile is None:
+            text.append("\n…", style("kpi--muted"))
+            return text
+        text.append("\n" + format_value(tile.value, tile.unit), style(f"kpi--{tile.status}"))
+        delta = format_change(tile.delta, tile.unit)
+        if delta:
+            arrow = "▲" if tile.delta > 0 else "▼" if tile.delta < 0 else "="
+            trend = {"improved": "kpi--improved", "worsened": "kpi--worsened"}.get(tile.trend, "kpi--muted")
+            text.append(f"  {arrow} {delta}", style(trend))
+        target = format_target(tile.target, tile.unit, tile.better)
+        text.append("\n" + (f"target {target}" if target else "vs previous period"), style("kpi--muted"))
+        return text
+
+
+class VolumeChart(Widget):
+    """Opened and resolved per day as two rows of blocks on one scale."""
+
+    COMPONENT_CLASSES = {"chart--opened", "chart--resolved", "chart--axis"}
+    DEFAULT_CSS = """
+    VolumeChart { height: 4; }
+    VolumeChart > .chart--opened { color: $accent; }
+    VolumeChart > .chart--resolved { color: $success; }
+    VolumeChart > .chart--axis { color: $text-muted; }
+    """
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.days: list = []
+
+    def show(self, days: list) -> None:
+        self.days = days
+        self.refresh()
+
+    def render(self) -> Text:
+        style = self.get_component_rich_style
+        text = Text(no_wrap=True, overflow="crop")
+        if not self.days:
+            return Text("…", style("chart--axis"))
+        label_width, total_width = 9, 8
+        width = max(4, (self.size.width or 60) - label_width - total_width)
+        per, cell = columns_for(len(self.days), width)
+        opened = bucket([d.opened for d in self.days], -(-len(self.days) // per))
+        resolved = bucket([d.resolved for d in self.days], -(-len(self.days) // per))
+        top = max(opened + resolved + [0])
+        text.append("Opened   ", style("chart--axis"))
+        text.append(bars(opened, top, cell), style("chart--opened"))
+        text.append(f" {sum(d.opened for d in self.days):>6,}\n", style("chart--axis"))
+        text.append("Resolved ", style("chart--axis"))
+        text.append(bars(resolved, top, cell), style("chart--resolved"))
+        text.append(f" {sum(d.resolved for d in self.days):>6,}\n", style("chart--axis"))
+        text.append(" " * label_width + _axis(self.days[0].day, self.days[-1].day, len(opened) * cell),
+                    style("chart--axis"))
+        text.append(f"\n{' ' * label_width}peak {top:,} per {'day' if per == 1 else f'{per} days'}",
+                    style("chart--axis"))
+        return text
+
+
+def _axis(first: date, last: date, width: int) -> str:
+    left, right = first.strftime("%d %b"), last.strftime("%d %b")
+    if width < len(left) + len(right) + 1:
+        return left[:width]
+    return left + " " * (width - len(left) - len(right)) + right
+
+
+class ComplianceChart(Widget):
+    """SLA compliance per day (response and resolution), coloured against the target."""
+
+    COMPONENT_CLASSES = {"chart--good", "chart--near", "chart--bad", "chart--axis"}
+    DEFAULT_CSS = """
+    ComplianceChart { height: 4; }
+    ComplianceChart > .chart--good { color: $success; }
+    ComplianceChart > .chart--near { color: $warning; }
+    ComplianceChart > .chart--bad { color: $error; }
+    ComplianceChart > .chart--axis { color: $text-muted; }
+    """
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.days: list = []
+        self.target = 0.95
+
+    def show(self, days: list, target: float) -> None:
+        self.days, self.target = days, target
+        self.refresh()
+
+    def render(self) -> Text:
+        style = self.get_component_rich_style
+        if not self.days:
+            return Text("…", style("chart--axis"))
+        text = Text(no_wrap=True, overflow="crop")
+        label_width, total_width = 9, 8
+        width = max(4, (self.size.width or 60) - label_width - total_width)
+        per, cell = columns_for(len(self.days), width)
+        columns = -(-len(self.days) // per)
+        for label, due_of, met_of in (("Response ", "response_due", "response_met"),
+                                      ("Resolve  ", "resolution_due", "resolution_met")):
+            due = bucket([getattr(d, due_of) for d in self.days], columns)
+            met = bucket([getattr(d, met_of) for d in self.days], columns)
+            text.append(label, style("chart--axis"))
+            for d, m in zip(due, met):
+                if not d:
+                    text.append(" " * cell)
+                    continue
+                share = m / d
+                text.append(BLOCKS[max(1, min(8, round(share * 8)))] * cell,
+                            style(f"chart--{assess(share, self.target, HIGHER)}"))
+            total_due, total_met = sum(due), sum(met)
+            text.append(f" {format_share(total_met / total_due if total_due else None, 0):>6}\n", style("chart--axis"))
+        text.append(" " * label_width + _axis(self.days[0].day, self.days[-1].day, len(due) * cell),
+                    style("chart--axis"))
+        text.append(f"\n{' ' * label_width}by the day each target fell due; target {format_share(self.target, 0)}",
+                    style("chart--axis"))
+        return text
+
+
+class Heatmap(Widget):
+    """Arrivals by weekday (rows) and hour (columns) in the desk's time zone."""
+
+    COMPONENT_CLASSES = {"heat--cell", "heat--axis"}
+    DEFAULT_CSS = """
+    Heatmap { height: 9; }
+    Heatmap > .heat--cell { color: $accent; }
+    Heatmap > .heat--axis { color: $text-muted; }
+    """
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.grid: tuple = ()
+
+    def show(self, grid: tuple) -> None:
+        self.grid = grid
+        self.refresh()
+
+    def render(self) -> Text:
+        style = self.get_component_rich_style
+        if not self.grid:
+            return Text("…", style("heat--axis"))
+        cell = 2 if (self.size.width or 80) >= 4 + 48 + 7 else 1
+        top = max(max(row) for row in self.grid)
+        text = Text(no_wrap=True, overflow="crop")
+        hours = "".join((f"{h:02d}" if cell == 2 else f"{h // 10}") if h % 3 == 0 else " " * cell for h in range(24))
+        text.append("    " + hours + "\n", style("heat--axis"))
+        for name, row in zip(WEEKDAYS, self.grid):
+            text.append(f"{name} ", style("heat--axis"))
+            text.append("".join(shade(n, top) * cell for n in row), style("heat--cell"))
+            text.append(f" {sum(row):>6,}\n", style("heat--axis"))
+        text.append(f"    busiest hour {top:,} tickets", style("heat--axis"))
+        return text
+
+
+# ====================================================================== the screen
 
 
 class MetricsScreen(Screen):
+    """Metrics over a period of local days; [ ] move it, p changes its length."""
+
+    BINDINGS = METRICS_BINDINGS
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    DEFAULT_CSS = """
+    MetricsScreen #metrics-body { height: 1fr; }
+    MetricsScreen #period { height: 1; padding: 0 1; background: $panel; }
+    MetricsScreen #tiles { height: auto; grid-rows: 3; grid-gutter: 1 1; padding: 0 1; }
+    MetricsScreen.-wide #tiles { grid-size: 6; }
+    MetricsScreen.-narrow #tiles { grid-size: 3; }
+    MetricsScreen .section-title { height: 1; padding: 0 1; color: $text-muted; text-style: bold; margin-top: 1; }
+    MetricsScreen .chart { padding: 0 1; }
+    MetricsScreen #charts { height: auto; }
+    MetricsScreen.-wide #charts { layout: horizontal; }
+    MetricsScreen.-wide #charts-left { width: 1fr; height: auto; }
+    MetricsScreen.-wide #charts-right { width: 62; height: auto; }
+    MetricsScreen.-narrow #charts-left, MetricsScreen.-narrow #charts-right { height: auto; }
+    MetricsScreen #tables { height: auto; }
+    MetricsScreen.-wide #tables { layout: horizontal; }
+    MetricsScreen #breakdown-box { height: auto; }
+    MetricsScreen.-wide #breakdown-box { width: 1fr; }
+    MetricsScreen #recurring-box { height: auto; }
+    MetricsScreen.-wide #recurring-box { width: 56; }
+    MetricsScreen DataTable { height: auto; max-height: 16; margin: 0 1; }
+    MetricsScreen #recurring-tickets { max-height: 8; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.length = 30
+        self.end_day: date | None = None  # exclusive; None = up to today
+        self.breakdown_by = BREAKDOWNS[0]
+        self.generation = 0
+        self.timezone: str | None = None
+        self.period: Period | None = None
+        self.report = None
+        self.recurring: list = []
+        self.first_paint = asyncio.Event()  # set once the KPI tiles show (bench, tests)
+        self.loaded = asyncio.Event()  # set once every phase of the current period is shown
+        self.config = MetricsConfig()
+        self._config_error = ""
+
+    # ------------------------------------------------------------ layout
+
     def compose(self) -> ComposeResult:
-        yield Static("Metrics is not built yet. Press 1 for the queue.", classes="placeholder", markup=False)
-        yield StatusLine()
+        yield Static("", id="period", markup=False)
+        with VerticalScroll(id="metrics-body"):
+            with Grid(id="tiles"):
+                for key, label in TILE_ORDER:
+                    yield KpiTile(label, id=f"tile-{key}")
+            with Vertical(id="charts"):
+                with Vertical(id="charts-left"):
+                    yield Static("Opened vs resolved per day", classes="section-title", markup=False)
+                    yield VolumeChart(id="volume", classes="chart")
+                    yield Static("SLA compliance over time", classes="section-title", markup=False)
+                    yield ComplianceChart(id="compliance", classes="chart")
+                with Vertical(id="charts-right"):
+                    yield Static("Arrivals by weekday and hour", classes="section-title", markup=False)
+                    yield Heatmap(id="heatmap", classes="chart")
+            with Vertical(id="tables"):
+                with Vertical(id="breakdown-box"):
+                    yield Static("", id="breakdown-title", classes="section-title", markup=False)
+                    yield DataTable(id="breakdown", cursor_type="row", zebra_stripes=True)
+                with Vertical(id="recurring-box"):
+                    yield Static("Top recurring keys (enter: tickets)", classes="section-title", markup=False)
+                    yield DataTable(id="recurring", cursor_type="row")
+                    yield DataTable(id="recurring-tickets", cursor_type="row")
+        yield StatusLine(id="status")
         yield Footer()
+
+    def on_mount(self) -> None:
+        settings = self.app.desk.settings
+        try:
+            self.config = MetricsConfig.from_config(getattr(settings, "targets", None) or {},
+                                                    (getattr(settings, "raw", None) or {}).get("metrics"))
+        except ValueError as exc:
+            self._config_error = str(exc)
+            self.notify(f"config.toml: {exc}; using the default targets", severity="warning", markup=False)
+        self.length = self.config.default_days if self.config.default_days in PERIOD_LENGTHS else 30
+        breakdown = self.query_one("#breakdown", DataTable)
+        for label, width in (("value", 18), ("opened", 6), ("resolved", 8), ("MTTR", 7), ("FCR", 4),
+                             ("SLA rsp", 7), ("SLA res", 7), ("open", 5), ("past SLA", 8), ("CSAT", 4),
+                             ("recur", 5)):
+            breakdown.add_column(label, width=width, key=label)
+        recurring = self.query_one("#recurring", DataTable)
+        recurring.add_column("recurrence key", width=40, key="key")  # CI, or requester · category
+        recurring.add_column("recur", width=5, key="n")
+        tickets = self.query_one("#recurring-tickets", DataTable)
+        for label, width in (("#", 6), ("status", 8), ("opened", 10), ("subject", 20)):
+            tickets.add_column(label, width=width, key=label)
+        self.load()
+
+    # ------------------------------------------------------------ loading
+
+    def load(self) -> None:
+        self.generation += 1
+        self.loaded.clear()
+        self._show_period_label(loading=True)
+        self.run_worker(partial(self._read, self.generation, self.length, self.end_day, self.breakdown_by),
+                        thread=True, exclusive=True, group="metrics", name="metrics", exit_on_error=False)
+
+    def _read(self, generation: int, length: int, end_day: date | None, by: str) -> None:
+        from deskui.store import metrics as m
+        from deskui.store.db import session_scope
+
+        worker = get_current_worker()
+        engine = self.app.desk.engine
+        config = self.config
+        now = clock.now()
+        try:
+            tz = config.timezone or self.timezone
+            if tz is None:
+                with session_scope(engine) as session:
+                    tz = m.desk_timezone(session)
+            self.timezone = tz
+            if end_day is None:
+                period = last_days(now, tz, length)
+            else:
+                period = period_of_days(end_day - timedelta(days=length), end_day, tz)
+            previous = period.previous()
+            report = m.build_report(engine, period, now=now, targets=config.targets, window_days=config.window_days)
+            before = m.build_report(engine, previous, now=now, targets=config.targets,
+                                    window_days=config.window_days)
+            if worker.is_cancelled:
+                return
+            self.post_message(KpisLoaded(generation, period, previous, build_tiles(report, before), report))
+            with session_scope(engine) as session:
+                volume = m.volume_per_day(session, period)
+                compliance = m.compliance_per_day(session, period, now=now)
+                heat = m.arrivals_heatmap(session, period)
+            if worker.is_cancelled:
+                return
+            self.post_message(ChartsLoaded(generation, volume, compliance, heat))
+            with session_scope(engine) as session:
+                rows = m.breakdown(session, period, by, now=now, window_days=config.window_days)
+            if worker.is_cancelled:
+                return
+            self.post_message(BreakdownLoaded(generation, by, rows))
+            with session_scope(engine) as session:
+                keys = m.top_recurring_keys(session, period, window_days=config.window_days)
+            self.post_message(RecurringLoaded(generation, keys))
+        except Exception as exc:  # a database error must not take the app down
+            self.post_message(LoadFailed(generation, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"))
+
+    def _current(self, message) -> bool:
+        return message.generation == self.generation
+
+    def on_kpis_loaded(self, message: KpisLoaded) -> None:
+        if not self._current(message):
+            return
+        self.period, self.previous, self.report = message.period, message.previous, message.report
+        for tile in message.tiles:
+            self.query_one(f"#tile-{tile.key}", KpiTile).show(tile)
+        self._show_period_label()
+        self.first_paint.set()
+
+    def on_charts_loaded(self, message: ChartsLoaded) -> None:
+        if not self._current(message):
+            return
+        self.query_one(VolumeChart).show(message.volume)
+        self.query_one(ComplianceChart).show(message.compliance, self.config.targets.sla_compliance)
+        self.query_one(Heatmap).show(message.heatmap)
+
+    def on_breakdown_loaded(self, message: BreakdownLoaded) -> None:
+        if not self._current(message):
+            return
+        self.query_one("#breakdown-title", Static).update(
+            Text(f"Breakdown by {message.by} (b: change)"))
+        table = self.query_one("#breakdown", DataTable)
+        table.clear()
+        for row in message.rows:
+            f = row.figures
+            table.add_row(
+                Text(row.label if row.label is not None else "(none)"),  # names are data, never markup
+                f"{f.opened:,}", f"{f.resolved:,}", format_hours(_hours(f.resolution.mean_seconds)),
+                format_share(f.fcr_rate, 0), format_share(f.sla.response_compliance, 0),
+                format_share(f.sla.resolution_compliance, 0), f"{f.backlog.open:,}",
+                format_share(f.backlog.past_sla_share, 0), format_share(f.csat.satisfied_share, 0),
+                format_share(f.recurrence.rate, 0),
+            )
+
+    def on_recurring_loaded(self, message: RecurringLoaded) -> None:
+        if not self._current(message):
+            return
+        self.recurring = message.keys
+        table = self.query_one("#recurring", DataTable)
+        table.clear()
+        for i, key in enumerate(message.keys):
+            table.add_row(Text(key.label), str(key.recurrences), key=str(i))
+        self._show_tickets(0)
+        self.loaded.set()
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        if self._current(message):
+            self.notify(f"metrics: {message.error}", severity="error", markup=False)
+            self.first_paint.set()
+            self.loaded.set()
+
+    def _show_tickets(self, index: int) -> None:
+        tickets = self.query_one("#recurring-tickets", DataTable)
+        tickets.clear()
+        if not 0 <= index < len(self.recurring):
+            return
+        for t in self.recurring[index].tickets:
+            tickets.add_row(f"#{t.id}", t.status, t.created_at.strftime("%Y-%m-%d"), Text(t.subject),
+                            key=str(t.id))
+
+    @on(DataTable.RowHighlighted, "#recurring")
+    def _key_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is not None and event.row_key.value is not None:
+            self._show_tickets(int(event.row_key.value))
+
+    @on(DataTable.RowSelected, "#recurring")
+    def _key_selected(self, event: DataTable.RowSelected) -> None:
+        self.query_one("#recurring-tickets", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#recurring-tickets")
+    def _ticket_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key is not None and event.row_key.value is not None and hasattr(self.app, "open_ticket"):
+            self.app.open_ticket(int(event.row_key.value))
+
+    # ------------------------------------------------------------ the period
+
+    def _show_period_label(self, loading: bool = False) -> None:
+        period = self.period
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if period is None:
+            text.append("Metrics · loading…")
+        else:
+            text.append(f"Metrics · {period.days} days {period.label()}", "bold")
+            text.append(f" ({period.timezone}) · vs {self.previous.label()}")
+            if loading:
+                text.append(" · loading…")
+        text.append("   [ ] move · p length · b breakdown", "dim")
+        self.query_one("#period", Static).update(text)
+        self.query_one(StatusLine).note = (f"{period.days}-day period" if period else "")
+
+    def action_shift_period(self, direction: int) -> None:
+        today_end = self._today_end()
+        end = self.end_day or today_end
+        end = end + timedelta(days=direction * self.length)
+        self.end_day = None if end >= today_end else end
+        self.load()
+
+    def action_cycle_length(self) -> None:
+        index = PERIOD_LENGTHS.index(self.length) if self.length in PERIOD_LENGTHS else 0
+        self.length = PERIOD_LENGTHS[(index + 1) % len(PERIOD_LENGTHS)]
+        self.load()
+
+    def action_latest(self) -> None:
+        self.end_day = None
+        self.load()
+
+    def action_cycle_breakdown(self) -> None:
+        self.breakdown_by = BREAKDOWNS[(BREAKDOWNS.index(self.breakdown_by) + 1) % len(BREAKDOWNS)]
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def _today_end(self) -> date:
+        from deskui.domain.metrics import local_date
+
+        return local_date(clock.now(), self.timezone or "UTC") + timedelta(days=1)
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        commands = [(f"Metrics: last {n} days", "period", partial(self._set_length, n)) for n in PERIOD_LENGTHS]
+        commands += [(f"Metrics: breakdown by {by}", "breakdown", partial(self._set_breakdown, by))
+                     for by in BREAKDOWNS]
+        return commands
+
+    def _set_length(self, days: int) -> None:
+        self.length, self.end_day = days, None
+        self.load()
+
+    def _set_breakdown(self, by: str) -> None:
+        self.breakdown_by = by
+        self.load()
+
+
+TILE_ORDER = (
+    ("opened", "Opened"), ("resolved", "Resolved"), ("fcr_rate", "FCR"),
+    ("first_response_minutes_p1_p2", "1st reply P1-2"), ("first_response_minutes_other", "1st reply P3-4"),
+    ("mttr_hours_incident", "MTTR incidents"), ("mttr_hours_request", "MTTR requests"),
+    ("sla_response_compliance", "SLA response"), ("sla_resolution_compliance", "SLA resolution"),
+    ("csat_satisfied_share", "CSAT 4-5"), ("backlog_past_sla_share", "Backlog past SLA"),
+    ("recurrence_rate", "Recurring"),
+)
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 3600
