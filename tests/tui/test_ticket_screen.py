@@ -10,6 +10,7 @@ from textual.widgets import Input, OptionList, Select, TextArea
 
 from deskui import clock
 from deskui.services import tickets as svc
+from deskui.services.actors import system_actor
 from deskui.services.seed import seed_demo_org
 from deskui.store.db import session_scope
 from deskui.store.tickets import comments, events, ticket_record
@@ -88,6 +89,21 @@ async def test_open_shows_header_sla_conversation_and_history(desk_db):
         history = screen.query_one(TicketHistory).render().plain
         assert "created" in history and "public reply" in history and "internal note" in history
         assert "first response" in history
+
+
+@run_async
+async def test_requester_messages_are_told_apart_from_analyst_replies(desk_db):
+    t = open_ticket(desk_db)
+    svc.add_comment(desk_db, actor(desk_db), t.id, "Can you restart?")
+    svc.add_comment(desk_db, system_actor("mail"), t.id, "Done, still broken.", author_name="Ana Ruiz")
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        analyst, requester = screen_of(app).query(CommentBlock)
+        assert "PUBLIC REPLY" in analyst.border_title and not analyst.has_class("-requester")
+        assert "FROM REQUESTER" in requester.border_title and "Ana Ruiz" in requester.border_title
+        assert requester.has_class("-requester")
+        assert requester.styles.border_top[1] != analyst.styles.border_top[1]
 
 
 @run_async

@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from deskui import clock
 from deskui.config import Settings
 from deskui.services import tickets as svc
-from deskui.services.actors import actor_for
+from deskui.services.actors import actor_for, system_actor
 from deskui.tui.context import DeskContext
 from deskui.tui.screens.ticket import TicketScreen
 
@@ -91,7 +91,7 @@ def showcase_ticket(engine):
                         internal=True)
         svc.change_status(engine, akhan, t.id, "pending", pending_reason="awaiting_requester")
     with clock.frozen(NOW - timedelta(hours=3)):
-        svc.add_comment(engine, actor(engine, "demo"), t.id, "It says [b]gateway not responding[/b].",
+        svc.add_comment(engine, system_actor("mail"), t.id, "It says [b]gateway not responding[/b].",
                         author_name="Ana Ruiz")
         svc.change_status(engine, akhan, t.id, "open")
         svc.escalate(engine, akhan, t.id, reason="needs a gateway change", tier=3)

@@ -125,15 +125,25 @@ def edit_in_editor(app: App, text: str, suffix: str = ".txt") -> str:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        failure: OSError | None = None
+        code = 0
         try:
-            try:
-                with app.suspend():
+            # App.suspend() only resumes the app when its block ends normally,
+            # so nothing may raise out of it.
+            with app.suspend():
+                try:
                     code = subprocess.run([*command, str(path)]).returncode
-            except SuspendNotSupported:
+                except OSError as exc:
+                    failure = exc
+        except SuspendNotSupported:
+            try:
                 code = subprocess.run([*command, str(path)], stdin=subprocess.DEVNULL,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-        except (FileNotFoundError, PermissionError) as exc:
-            raise EditorError(f"editor {' '.join(command)!r} could not start ({exc.strerror}); set $EDITOR") from None
+            except OSError as exc:
+                failure = exc
+        if failure is not None:
+            reason = failure.strerror or type(failure).__name__
+            raise EditorError(f"editor {' '.join(command)!r} could not start ({reason}); set $EDITOR")
         if code != 0:
             raise EditorError(f"editor {' '.join(command)!r} exited with status {code}; text unchanged")
         return path.read_text(encoding="utf-8")
@@ -600,7 +610,7 @@ class AssignModal(DeskModal[AssignChoice]):
         yield Select([], id="assign-group", prompt="all analysts")
         yield Label("Analyst (open tickets each holds)", classes="field-label")
         yield OptionList(id="assign-members")
-        yield Static(Content("enter assigns · tab to the group list"), classes="modal-hint")
+        yield Static(Content("enter assigns · shift+tab to choose another group"), classes="modal-hint")
 
     def on_mount(self) -> None:
         self.query_one("#assign-members").focus()

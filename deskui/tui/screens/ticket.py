@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from textual import on, work
 from textual.worker import get_current_worker
@@ -33,7 +32,7 @@ from deskui.errors import ConflictError, DeskError
 from deskui.services import tickets as svc
 from deskui.services.sla import explain_ticket
 from deskui.store.db import session_scope
-from deskui.store.models import TicketEvent
+from deskui.store.directory_queries import requester_comment_ids, ticket_last_event_id
 from deskui.store.records import CommentRecord, EventRecord, TicketRecord
 from deskui.store.tickets import comments, events, ticket_record
 from deskui.tui.screens.modals import (
@@ -72,6 +71,7 @@ class TicketView:
     sla: SlaStatus | None
     sla_lines: tuple[str, ...]
     matrix: PriorityMatrix
+    from_requester: frozenset[int] = frozenset()
 
     @property
     def last_event_id(self) -> int:
@@ -84,13 +84,14 @@ def load_ticket_view(engine, ticket_id: int) -> TicketView:
         thread = tuple(comments(session, ticket_id))
         history = tuple(events(session, ticket_id))
         matrix = svc.priority_matrix(session)
+        external = requester_comment_ids(session, ticket_id)
     status, lines = explain_ticket(engine, ticket_id)
-    return TicketView(ticket, thread, history, status, tuple(lines), matrix)
+    return TicketView(ticket, thread, history, status, tuple(lines), matrix, external)
 
 
 def last_event_id(engine, ticket_id: int) -> int:
     with session_scope(engine) as session:
-        return session.scalar(select(func.max(TicketEvent.id)).where(TicketEvent.ticket_id == ticket_id)) or 0
+        return ticket_last_event_id(session, ticket_id)
 
 
 class TicketCommands(Provider):
@@ -147,7 +148,7 @@ class TicketScreen(Screen):
     TicketScreen .section-title { text-style: bold; color: $accent; padding: 0 1; margin-top: 1; }
     TicketScreen #drafts-line { height: auto; padding: 0 1; background: $warning 15%; display: none; }
     TicketScreen #drafts-line.-shown { display: block; }
-    TicketScreen SlaBars { border-bottom: solid $primary 20%; }
+    TicketScreen SlaBars { background: $boost; border-bottom: solid $primary 40%; }
     """
 
     class Loaded(Message):
@@ -265,7 +266,7 @@ class TicketScreen(Screen):
         self.query_one(SlaTimeline).show(view.sla_lines)
         self.query_one(TicketHistory).show(view.events)
         await self.query_one(Conversation).show(ticket.description, ticket.requester_name or ticket.requester_email,
-                                                ticket.created_at, view.comments)
+                                                ticket.created_at, view.comments, view.from_requester)
         self.sub_title = f"{ticket.number} {ticket.subject}"
         self.query_one(StatusLine).note = f"{ticket.number} · {ticket.status} · v{ticket.version}"
         if previous is not None and previous.ticket.version != ticket.version and not self.saving:

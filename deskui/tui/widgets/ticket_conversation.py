@@ -17,12 +17,19 @@ from textual.widgets import Static
 from deskui.store.records import CommentRecord
 from deskui.tui.widgets.ticket_format import safe, safe_line, when
 
-LABELS = {"public": "PUBLIC REPLY", "internal": "INTERNAL NOTE"}
+LABELS = {"public": "PUBLIC REPLY", "internal": "INTERNAL NOTE", "requester": "FROM REQUESTER"}
+TITLE_STYLES = {"public": "bold $primary", "internal": "bold reverse $warning", "requester": "bold $success"}
 
 
-def comment_title(comment: CommentRecord) -> Content:
-    label = LABELS.get(comment.visibility, comment.visibility.upper())
-    style = "bold reverse $warning" if comment.visibility == "internal" else "bold $primary"
+def kind_of(comment: CommentRecord, from_requester: bool = False) -> str:
+    if comment.visibility == "internal":
+        return "internal"
+    return "requester" if from_requester else "public"
+
+
+def comment_title(comment: CommentRecord, from_requester: bool = False) -> Content:
+    kind = kind_of(comment, from_requester)
+    label, style = LABELS[kind], TITLE_STYLES[kind]
     return Content.assemble((f" {label} ", style), " ", (safe_line(comment.author) or "?", "bold"), f" · {when(comment.created_at)} ")
 
 
@@ -43,16 +50,21 @@ class CommentBlock(Static):
         border: heavy $warning;
         background: $warning 10%;
     }
+    CommentBlock.-requester {
+        border: round $success;
+    }
     CommentBlock.-description {
         border: solid $foreground 40%;
     }
     """
 
-    def __init__(self, comment: CommentRecord) -> None:
-        visibility = "internal" if comment.visibility == "internal" else "public"
-        super().__init__(Content(safe(comment.body)), classes=f"-{visibility}")
+    def __init__(self, comment: CommentRecord, from_requester: bool = False) -> None:
+        kind = kind_of(comment, from_requester)
+        # A requester's message is public too: both classes, its own colour.
+        classes = "-public -requester" if kind == "requester" else f"-{kind}"
+        super().__init__(Content(safe(comment.body)), classes=classes)
         self.comment = comment
-        self.border_title = comment_title(comment)
+        self.border_title = comment_title(comment, from_requester)
 
 
 class DescriptionBlock(Static):
@@ -83,9 +95,10 @@ class Conversation(Vertical):
         yield DescriptionBlock()
 
     async def show(self, description: str, requester: str, created_at: datetime,
-                   comments: list[CommentRecord] | tuple[CommentRecord, ...]) -> None:
+                   comments: list[CommentRecord] | tuple[CommentRecord, ...],
+                   from_requester: frozenset[int] = frozenset()) -> None:
         self.query_one(DescriptionBlock).show(description, requester, created_at)
-        new = [CommentBlock(c) for c in comments if c.id not in self._shown]
+        new = [CommentBlock(c, c.id in from_requester) for c in comments if c.id not in self._shown]
         if new:
             self._shown.update(block.comment.id for block in new)
             await self.mount_all(new)

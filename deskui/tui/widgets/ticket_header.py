@@ -30,7 +30,7 @@ def header_fields(t: TicketRecord) -> list[Content]:
         ("Assignee", assignee, assignee_style),
         ("Tier", str(t.tier), ""),
         ("CI", t.ci or "-", ""),
-        ("Opened", when(t.created_at) + " UTC", ""),
+        ("Opened", t.created_at.strftime("%d %b %H:%M"), ""),
     ]
     return [Content.assemble((f"{label} ", _LABEL), (safe_line(value), style)) for label, value, style in pairs]
 
@@ -61,14 +61,16 @@ def header_content(t: TicketRecord, width: int = 160, priority_style: str = "bol
         (f" {status} ", f"reverse {STATUS_STYLES.get(t.status, '')}"), "  ",
         (priority_text(t.priority), priority_style),
     ]
+    if t.reopen_count:
+        first += ["  ", (f"reopened {t.reopen_count}x", "italic $warning")]
     if t.priority_reason:
         first += ["  ", (safe_line(t.priority_reason), _LABEL)]
     lines = [Content.assemble(*first), Content.assemble((safe_line(t.subject), "bold"))]
     lines += pack(header_fields(t), width)
-    if t.resolution_code:
-        notes = safe_line(t.resolution_notes.splitlines()[0]) if t.resolution_notes else ""
-        lines.append(Content.assemble(("Resolution ", _LABEL), (words(t.resolution_code), "bold $success"),
-                                      "  ", notes))
+    if t.resolution_code and t.status in ("resolved", "closed"):
+        notes = safe_line(t.resolution_notes)
+        line = Content.assemble(("Resolution ", _LABEL), (words(t.resolution_code), "bold $success"), "  ", notes)
+        lines.append(line.truncate(width, ellipsis=True))
     return Content("\n").join(lines)
 
 
@@ -80,7 +82,6 @@ class TicketHeader(Widget):
         height: auto;
         padding: 0 1;
         background: $boost;
-        border-bottom: solid $primary 40%;
     }
     """
 

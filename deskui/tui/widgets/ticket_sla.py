@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from textual.content import Content
@@ -102,6 +103,26 @@ class SlaBars(Widget):
         self.query_one("#sla-resolution", SlaBar).show(status.resolution if status else None, note, width)
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# "Fri 2026-10-09 17:13 BST" as deskui.domain.sla.explain writes it (zone optional).
+_STAMP = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4})-(\d{2})-(\d{2}) (\d{2}:\d{2})(?: (?:[A-Z]{2,5}|[+-]\d{2,4}))?")
+_SAME_DAY = re.compile(r"(\w{3} \d{2} \w{3}) (\d{2}:\d{2}) -> \1 (\d{2}:\d{2})")
+
+
+def compact_line(line: str) -> str:
+    """``Fri 2026-10-09 17:13 BST -> Fri 2026-10-09 20:55 BST`` becomes ``Fri 09 Oct 17:13 → 20:55``
+    so an interval fits a side column; the calendar line above names the zone.
+    A line in any other shape is left as it is."""
+
+    def stamp(m: re.Match) -> str:
+        month = int(m.group(3))
+        return f"{m.group(1)} {m.group(4)} {_MONTHS[month - 1] if 1 <= month <= 12 else m.group(3)} {m.group(5)}"
+
+    line = _STAMP.sub(stamp, line)
+    line = _SAME_DAY.sub(r"\1 \2 → \3", line)
+    return line.replace(" -> ", " → ")
+
+
 def timeline_content(lines: list[str] | tuple[str, ...], app=None) -> Content:
     """The step-by-step explanation from ``deskui.services.sla.explain_ticket``."""
     breached, at_risk, paused = (sla_style(app, s) for s in ("breached", "at_risk", "paused"))
@@ -122,7 +143,8 @@ def timeline_content(lines: list[str] | tuple[str, ...], app=None) -> Content:
             style = "$text-muted"
         else:
             style = ""
-        parts.append(Content.styled(line, style) if style else Content(line))
+        shown = compact_line(line)
+        parts.append(Content.styled(shown, style) if style else Content(shown))
     return Content("\n").join(parts)
 
 
