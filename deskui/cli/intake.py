@@ -1,0 +1,136 @@
+"""`deskui intake ...`: work that arrives by itself -- mail and monitoring alerts.
+
+    deskui intake email ~/Maildir/servicedesk --group "Service Desk"
+    tail -F /var/log/nagios/alerts.jsonl | deskui intake alerts - --group "Server & Cloud"
+
+``--format json`` prints the summary as one JSON object. For mail: ``source``,
+``dry_run``, ``messages_read``, ``tickets_created``, ``comments_added``,
+``reopened``, ``resumed``, ``ignored`` (reason -> count), ``errors``,
+``seconds``. For alerts: ``source``, ``dry_run``, ``alerts_read``,
+``incidents_opened``, ``notes_added``, ``resolved``, ``reopened``,
+``held_back``, ``ignored``, ``skipped``, ``rows_skipped``, ``rejects_file``,
+``seconds``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from deskui.cli import common
+
+app = typer.Typer(help="Take in work that arrives by itself: email and monitoring alerts.", no_args_is_help=True,
+                  rich_markup_mode=None, pretty_exceptions_enable=False)
+
+FORMATS = ("table", "json")
+
+
+def _check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
+    return fmt
+
+
+def _progress(label: str):
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    return Progress(SpinnerColumn(), TextColumn(label), TextColumn("{task.description}"), TimeElapsedColumn(),
+                    console=console, transient=True, disable=not console.is_terminal)
+
+
+@app.command("email")
+def email_(
+    path: Path = typer.Argument(..., help="An .eml file, an mbox file, a Maildir folder or a folder of .eml files."),
+    group: Optional[str] = typer.Option(None, "--group", help="Group new tickets go to."),
+    type_: str = typer.Option("incident", "--type", help="Type of new tickets: incident or request."),
+    desk_address: List[str] = typer.Option([], "--desk-address",
+                                           help="The desk's own address (mail from it is a loop); repeatable. "
+                                                "Groups' emails count already."),
+    loop_limit: int = typer.Option(20, "--loop-limit", min=1, help="Messages from one sender within "
+                                                                   "--loop-window that make a loop."),
+    loop_window: int = typer.Option(60, "--loop-window", min=1, help="Minutes."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Decide everything, write nothing."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Open tickets from new mail; replies become comments (and reopen resolved tickets)."""
+    from deskui.domain.enums import TicketType, allowed
+    from deskui.services.intake.email import MailOptions, intake_email
+
+    _check_format(fmt)
+    if type_ not in {t.value for t in TicketType}:
+        raise typer.BadParameter(f"{type_!r} is not one of {allowed(TicketType)}", param_hint="--type")
+    options = MailOptions(dry_run=dry_run, group=group, ticket_type=type_, desk_addresses=tuple(desk_address),
+                          loop_limit=loop_limit, loop_window_minutes=loop_window)
+    engine = common.get_engine()
+    with _progress("mail") as progress:
+        task = progress.add_task("", total=None)
+        summary = intake_email(engine, path, options, lambda s: progress.update(
+            task, description=f"{s.messages_read:,} read, {s.tickets_created:,} tickets, {s.comments_added:,} replies"))
+    if fmt == "json":
+        typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+        return
+    lines = [
+        f"email intake of {summary.source}" + (" (dry run: nothing written)" if summary.dry_run else ""),
+        f"  messages read    {summary.messages_read:>8,}",
+        f"  tickets created  {summary.tickets_created:>8,}",
+        f"  replies added    {summary.comments_added:>8,}  ({summary.reopened} reopened, {summary.resumed} "
+        "back from pending)",
+        f"  ignored          {sum(summary.ignored.values()):>8,}"
+        + (("  (" + ", ".join(f"{k}: {v}" for k, v in sorted(summary.ignored.items())) + ")") if summary.ignored
+           else ""),
+    ]
+    lines += [f"  unreadable: {e}" for e in summary.errors[:10]]
+    typer.echo("\n".join(lines))
+
+
+@app.command("alerts")
+def alerts(
+    file: str = typer.Argument(..., help="A JSON Lines file of alerts, or - for standard input."),
+    group: Optional[str] = typer.Option(None, "--group", help="Group new incidents go to."),
+    flap_changes: int = typer.Option(3, "--flap-changes", min=2,
+                                     help="Problem/recovery changes within --flap-window that count as flapping."),
+    flap_window: int = typer.Option(30, "--flap-window", min=1, help="Minutes."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Skip bad lines (counted, written to the rejects "
+                                                            "file) instead of stopping."),
+    rejects: Optional[Path] = typer.Option(None, "--rejects", help="Where --skip-bad writes skipped lines "
+                                                                   "[default: FILE.rejects.jsonl]."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Decide everything, write nothing."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Open, note and resolve incidents from monitoring alerts (JSON Lines)."""
+    from deskui.services.intake.alerts import AlertOptions, intake_alerts
+
+    _check_format(fmt)
+    options = AlertOptions(dry_run=dry_run, skip_bad=skip_bad, rejects_path=rejects, group=group,
+                           flap_changes=flap_changes, flap_window_minutes=flap_window)
+    engine = common.get_engine()
+    with _progress("alerts") as progress:
+        task = progress.add_task("", total=None)
+        summary = intake_alerts(engine, file, options, lambda s: progress.update(
+            task, description=f"{s.alerts_read:,} read, {s.incidents_opened:,} opened, {s.resolved:,} resolved"))
+    if fmt == "json":
+        typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+        return
+    lines = [
+        f"alert intake of {summary.source}" + (" (dry run: nothing written)" if summary.dry_run else ""),
+        f"  alerts read      {summary.alerts_read:>8,}",
+        f"  incidents opened {summary.incidents_opened:>8,}",
+        f"  notes added      {summary.notes_added:>8,}",
+        f"  resolved         {summary.resolved:>8,}",
+        f"  reopened         {summary.reopened:>8,}  (problem again while flapping)",
+        f"  held back        {summary.held_back:>8,}  (recoveries while flapping)",
+        f"  ignored          {sum(summary.ignored.values()):>8,}"
+        + (("  (" + ", ".join(f"{k}: {v}" for k, v in sorted(summary.ignored.items())) + ")") if summary.ignored
+           else ""),
+        f"  skipped          {sum(summary.skipped.values()):>8,}"
+        + (("  (" + ", ".join(f"{k}: {v}" for k, v in sorted(summary.skipped.items())) + ")") if summary.skipped
+           else ""),
+    ]
+    if summary.rejects_file:
+        lines.append(f"  rejects file     {summary.rejects_file}")
+    typer.echo("\n".join(lines))

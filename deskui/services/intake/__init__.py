@@ -1,0 +1,1 @@
+"""Work arriving by itself: mail (:mod:`.email`) and monitoring alerts (:mod:`.alerts`)."""
