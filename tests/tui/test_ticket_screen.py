@@ -466,6 +466,9 @@ async def test_conflict_on_resolve_says_who_reloads_and_keeps_drafts(desk_db):
         assert "changed by akhan" in banner.message
         assert "assignee — → akhan" in banner.message and "status new → open" in banner.message
         assert "press x" in banner.message
+        # ... and lists what they did, who and when.
+        assert "Meanwhile:" in banner.message
+        assert "akhan  assignee — → akhan" in banner.message
         # Fresh data is shown.
         assert "akhan (Amira Khan)" in screen.query_one(TicketHeader).render().plain
         assert screen.view.ticket.assignee == "akhan"

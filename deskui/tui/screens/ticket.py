@@ -187,6 +187,10 @@ class TicketScreen(Screen):
         self.drafts: dict[str, object] = {}
         self.saving = False
         self.load_error = ""
+        # version -> newest event id seen at that version, to tell what changed since.
+        self._seen_events: dict[int, int] = {}
+        # A conflict waiting for the reload that shows what the others did.
+        self._conflict: tuple[str, list[str], str, int] | None = None
 
     # ------------------------------------------------------------ layout
 
@@ -261,6 +265,13 @@ class TicketScreen(Screen):
         self.view = view
         self.load_error = ""
         ticket = view.ticket
+        self._seen_events[ticket.version] = max(self._seen_events.get(ticket.version, 0), view.last_event_id)
+        conflict, self._conflict = self._conflict, None
+        if conflict is not None:
+            error_text, changes, hint, since = conflict
+            me = self.app.desk.actor.username
+            theirs = [e for e in view.events if e.id > since and e.actor != me]
+            self.query_one(ConflictBanner).show_conflict(error_text, changes, hint, theirs)
         self.query_one(TicketHeader).show(ticket)
         self.query_one(SlaBars).show(view.sla, view.sla_lines[0] if view.sla_lines else "no SLA policy")
         self.query_one(SlaTimeline).show(view.sla_lines)
@@ -269,7 +280,8 @@ class TicketScreen(Screen):
                                                 ticket.created_at, view.comments, view.from_requester)
         self.sub_title = f"{ticket.number} {ticket.subject}"
         self.query_one(StatusLine).note = f"{ticket.number} · {ticket.status} · v{ticket.version}"
-        if previous is not None and previous.ticket.version != ticket.version and not self.saving:
+        if (previous is not None and previous.ticket.version != ticket.version and not self.saving
+                and conflict is None):
             who = ticket.updated_by or "someone"
             if who != self.app.desk.actor.username:
                 self.notify(f"{ticket.number} was updated by {who}", markup=False)
@@ -360,6 +372,8 @@ class TicketScreen(Screen):
             hint = f"Nothing was changed by you: press {key} to try again." if key else ""
         self.query_one(ConflictBanner).show_conflict(str(error), changes, hint)
         self.notify(str(error), title="Conflict", severity="warning", markup=False)
+        # The reload adds what the others did since the version this action started from.
+        self._conflict = (str(error), changes, hint, self._seen_events.get(message.seen.version, 0))
         self.reload()
 
     def _show_drafts(self) -> None:

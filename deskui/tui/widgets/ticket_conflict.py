@@ -12,8 +12,12 @@ from datetime import datetime
 from textual.content import Content
 from textual.widgets import Static
 
-from deskui.store.records import TicketRecord
-from deskui.tui.widgets.ticket_format import safe_line, words
+from deskui.store.records import EventRecord, TicketRecord
+from deskui.tui.widgets.ticket_format import safe_line, when, words
+from deskui.tui.widgets.ticket_history import event_parts
+
+# How many of the other analysts' events the banner lists (the history has them all).
+MAX_EVENTS = 6
 
 # Fields an analyst recognises; ids, SLA cache and counters are implied by these.
 FIELD_LABELS = {
@@ -62,10 +66,21 @@ class ConflictBanner(Static):
         super().__init__("", **kwargs)
         self.message = ""
 
-    def show_conflict(self, error_message: str, changes: list[str], draft_hint: str) -> None:
+    def show_conflict(self, error_message: str, changes: list[str], draft_hint: str,
+                      their_events: list[EventRecord] | tuple[EventRecord, ...] = ()) -> None:
+        """``changes``: field by field, what differs from what you had; ``their_events``:
+        what happened meanwhile, who did it and when (the newest few)."""
         parts: list = [("CONFLICT ", "bold $error"), safe_line(error_message).rstrip(".") + "."]
         if changes:
             parts += ["\n", ("Changed: ", "bold"), "; ".join(changes) + "."]
+        shown = list(their_events)[-MAX_EVENTS:]
+        if shown:
+            parts += ["\n", ("Meanwhile:", "bold")]
+            if len(their_events) > len(shown):
+                parts += [(f" ({len(their_events) - len(shown)} earlier in the history)", "$text-muted")]
+            for e in shown:
+                parts += ["\n  ", (when(e.at), "$text-muted"), "  ", (safe_line(e.actor), "bold"), "  ",
+                          *event_parts(e, self.app)]
         parts += ["\n", "Reloaded with their changes. "]
         if draft_hint:
             parts += [(draft_hint, "bold")]

@@ -63,9 +63,10 @@ def header_content(t: TicketRecord, width: int = 160, priority_style: str = "bol
     ]
     if t.reopen_count:
         first += ["  ", (f"reopened {t.reopen_count}x", "italic $warning")]
-    if t.priority_reason:
-        first += ["  ", (safe_line(t.priority_reason), _LABEL)]
-    lines = [Content.assemble(*first), Content.assemble((safe_line(t.subject), "bold"))]
+    # The priority's reason wraps as a whole onto the next line when it does not fit.
+    lines = pack([Content.assemble(*first)] + ([Content.styled(safe_line(t.priority_reason), _LABEL)]
+                                               if t.priority_reason else []), width)
+    lines.append(Content.assemble((safe_line(t.subject), "bold")))
     lines += pack(header_fields(t), width)
     if t.resolution_code and t.status in ("resolved", "closed"):
         notes = safe_line(t.resolution_notes)
