@@ -45,6 +45,7 @@ SEMANTIC_DEFAULTS: dict[str, str] = {
     "queue-cursor": "#2F5A8F",
     "queue-marked": "#F0883E",
     "queue-header": "#8B949E",
+    "muted": "#8B949E",
 }
 
 # Used when even the shipped default file is missing or broken.
