@@ -243,7 +243,7 @@ def open_source(path: Path | str) -> tuple[BinaryIO, str, int | None]:
 def csv_records(lines: TextLines, *, delimiter: str = ",") -> Iterator[tuple[int, int, list[str]]]:
     """(first line, last line, cells) for every non-blank CSV record."""
     csv.field_size_limit(MAX_CELL)
-    reader = csv.reader(lines, delimiter=delimiter)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     start = 1
     while True:
         try:

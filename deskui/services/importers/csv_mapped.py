@@ -79,8 +79,8 @@ FIELDS: dict[str, str] = {
     "resolution_notes": "body", "made_sla": "bool", "reopen_count": "count", "reassignment_count": "count",
 }
 REQUIRED = ("external_ref", "created_at")
-SOURCE_KEYS = {"name", "title", "ref_prefix", "dayfirst", "first_response_from_work", "timezone", "date_formats", "delimiter", "encoding",
-               "missing", "subject_fallback", "keep"}
+SOURCE_KEYS = {"name", "title", "ref_prefix", "dayfirst", "first_response_from_work", "timezone", "date_formats",
+               "delimiter", "encoding", "missing", "subject_fallback", "keep"}
 DEFAULT_KEYS = {"type", "channel", "resolution_code", "unknown_resolution_code", "impact", "urgency"}
 NOTE_MAX = 2000
 CACHED_KINDS = frozenset({"name", "level", "priority", "status", "pending_reason", "type", "channel", "resolution",
@@ -177,6 +177,10 @@ def mapping_from_dict(data: dict, origin: str, *, lines: list[str] | None = None
     for key in source:
         if key not in SOURCE_KEYS:
             raise fail("source", key, f"unknown key; keys: {', '.join(sorted(SOURCE_KEYS))}")
+    overrides = {}
+    for key in sorted(SOURCE_KEYS - {"name"}):
+        if key in source:
+            overrides[key] = _source_value(key, source[key], lambda m, k=key: fail("source", k, m))
     columns: dict[str, tuple[str, ...]] = {}
     for key, value in data.get("columns", {}).items():
         if key not in FIELDS:
@@ -185,12 +189,6 @@ def mapping_from_dict(data: dict, origin: str, *, lines: list[str] | None = None
         if not names or not all(isinstance(n, str) and n.strip() for n in names):
             raise fail("columns", key, "must be a column name or a list of column names")
         columns[key] = names
-    if not partial:
-        for key in REQUIRED:
-            if key not in columns:
-                raise fail("columns", None, f"{key} is required (the source column holding it)")
-        if "subject" not in columns and not source.get("subject_fallback"):
-            raise fail("columns", None, "subject is required (or give [source].subject_fallback)")
     values: dict[str, dict[str, str]] = {}
     for key, table in data.get("values", {}).items():
         if key not in FIELDS:
@@ -221,16 +219,16 @@ def mapping_from_dict(data: dict, origin: str, *, lines: list[str] | None = None
     name = str(source.get("name", Path(origin).stem if origin != "built-in" else "csv"))
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", name):
         raise fail("source", "name", "use letters, digits, dot, dash or underscore (at most 40)")
-    overrides = {}
-    for key in ("dayfirst", "first_response_from_work", "timezone", "date_formats", "delimiter", "encoding", "ref_prefix", "missing",
-                "subject_fallback", "keep", "title"):
-        if key in source:
-            overrides[key] = _source_value(key, source[key], lambda m, k=key: fail("source", k, m))
-    mapping = Mapping(
-        name=name, title=str(source.get("title", name)), columns=columns, values=values, defaults=defaults,
-        unknown_resolution_code=unknown_code, origin=origin, overrides=overrides, **overrides,
+    if not partial:
+        for key in REQUIRED:
+            if key not in columns:
+                raise fail("columns", None, f"{key} is required (the source column holding it)")
+        if "subject" not in columns and not source.get("subject_fallback"):
+            raise fail("columns", None, "subject is required (or give [source].subject_fallback)")
+    return Mapping(
+        name=name, columns=columns, values=values, defaults=defaults, unknown_resolution_code=unknown_code,
+        origin=origin, overrides=overrides, **{"title": name, **overrides},
     )
-    return mapping
 
 
 def _checked(value, enum, fail: Callable[[str], ValidationError]) -> str:
@@ -554,9 +552,13 @@ def run_mapped_import(engine: Engine, path: Path | str, mapping: Mapping, option
             response_from_work=mapping.first_response_from_work,
         )
 
-        def reject(line: int, cells, error: RowError) -> None:
-            summary.skipped[error.reason] += 1
-            rejects.write(line, cells, error.where(name, line))
+        # Rejected rows wait for the batch they sit among, so the rejects file is in line order.
+        waiting: list[tuple[int, list[str], RowError]] = []
+
+        def write_rejects() -> None:
+            for line, cells, error in sorted(waiting, key=lambda item: item[0]):
+                rejects.write(line, cells, error.where(name, line))
+            waiting.clear()
 
         def rows():
             for start, end, cells in records:
@@ -569,7 +571,8 @@ def run_mapped_import(engine: Engine, path: Path | str, mapping: Mapping, option
                 except RowError as error:
                     if not options.skip_bad:
                         raise abort(summary, name, start, error) from None
-                    reject(start, cells, error)
+                    summary.skipped[error.reason] += 1
+                    waiting.append((start, cells, error))
 
         for batch in batches(rows(), lambda r: r.external_ref, options.batch_size):
             try:
@@ -578,10 +581,13 @@ def run_mapped_import(engine: Engine, path: Path | str, mapping: Mapping, option
                 raise abort(summary, name, bad.row.line, bad.error) from None
             summary.merge(stats)
             for row, error in stats.rejected:
-                reject(row.line, row.cells, error)
+                summary.skipped[error.reason] += 1
+                waiting.append((row.line, row.cells, error))
+            write_rejects()
             if progress is not None:
                 progress(ImportProgress(summary.rows_read, lines.bytes_read, size, summary.tickets_created,
                                         summary.tickets_updated, summary.rows_skipped))
+        write_rejects()
         summary.created_missing = Counter(kind for kind, _ in writer.directory.created)
     finally:
         if name != "<stdin>":

@@ -8,6 +8,7 @@ adds ``file:line:column: field:`` in front.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -184,5 +185,6 @@ def parse_priority(text: str) -> int:
 
 
 def slug(text: str) -> str:
-    """A lower-case dotted identifier from a display name ("Beth Anglin" -> "beth.anglin")."""
-    return ".".join(re.findall(r"[0-9a-z]+", text.lower())) or "unknown"
+    """A lower-case dotted identifier from a display name ("Zoë Brown" -> "zoe.brown")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return ".".join(re.findall(r"[0-9a-z]+", ascii_text.lower())) or "unknown"

@@ -138,7 +138,8 @@ class _TextParser(HTMLParser):
         if tag in self.HIDDEN:
             self.hidden = max(0, self.hidden - 1)
         elif tag in self.BLOCKS:
-            self.parts.append("\n")
+            if tag != "li":  # the next item (or the list's end) starts its own line
+                self.parts.append("\n")
             if tag == "pre":
                 self.pre = max(0, self.pre - 1)
         elif tag == "a" and self.href:
