@@ -611,3 +611,60 @@ async def test_user_keymap_remaps_ticket_bindings(desk_db):
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
         await open_modal(pilot, "R", ReplyModal)
+
+
+@run_async
+async def test_no_database_call_runs_on_the_ui_thread(desk_db):
+    import threading
+
+    from sqlalchemy import event
+
+    t = open_ticket(desk_db, group="Service Desk")
+    app = make_app(desk_db, t.id)
+    ui_thread = threading.get_ident()
+    calls: list[tuple[bool, str]] = []
+
+    def record(conn, cursor, statement, *args):
+        calls.append((threading.get_ident() == ui_thread, statement.split()[0]))
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        event.listen(desk_db, "before_cursor_execute", record)
+        try:
+            app.open_ticket(t.id)
+            await settle(pilot)
+            for key, modal_type in (("a", AssignModal), ("c", CannedResponseModal), ("e", EscalateModal)):
+                await open_modal(pilot, key, modal_type)
+                await settle(pilot)
+                await pilot.press("escape")
+                await settle(pilot)
+            await open_modal(pilot, "n", ReplyModal)
+            await type_text(pilot, "hi")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("t")
+            await settle(pilot)
+        finally:
+            event.remove(desk_db, "before_cursor_execute", record)
+    assert fresh(desk_db, t.id).assignee == "demo"
+    assert len(calls) > 10
+    assert [c for c in calls if c[0]] == []
+
+
+@run_async
+async def test_live_check_shows_another_analysts_change(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        screen = screen_of(app)
+        screen._poll_changes()  # what the timer does every live_refresh_seconds
+        await settle(pilot)
+        before = screen.view
+        svc.add_comment(desk_db, actor(desk_db, "akhan"), t.id, "On it.", internal=True)
+        svc.take(desk_db, actor(desk_db, "akhan"), t.id)
+        screen._poll_changes()
+        await settle(pilot)
+        assert screen.view is not before and screen.view.ticket.assignee == "akhan"
+        assert [b.comment.body for b in screen.query(CommentBlock)] == ["On it."]
+        assert "akhan (Amira Khan)" in screen.query_one(TicketHeader).render().plain
