@@ -358,17 +358,56 @@ def _pg_params(parsed: ParsedQuery, limit: int) -> tuple[dict, int]:
     return params, len(everything)
 
 
-# ---------------------------------------------------------------- articles
+# ------------------------------------------------------- SQLite ranking
 
-_SQLITE_ARTICLES = """
-SELECT a.id, a.external_id, a.title, a.tags, a.category, a.status,
-       bm25(articles_fts, {w0}, {w1}, {w2}) AS rank,
-       snippet(articles_fts, 2, char(2), char(3), '…', 24) AS snip
-FROM articles_fts JOIN articles AS a ON a.id = articles_fts.rowid
-WHERE articles_fts MATCH :match __STATUS__
-ORDER BY rank, a.id
-LIMIT :limit
-""".format(w0=ARTICLE_WEIGHTS[0], w1=ARTICLE_WEIGHTS[1], w2=ARTICLE_WEIGHTS[2])
+def _sqlite3(session: SessionOrConnection):
+    """The sqlite3 connection under a Session or Connection (in its transaction).
+
+    The SQLite search path runs several small statements per query; through
+    the DB-API directly each costs a few µs instead of SQLAlchemy's ~100 µs.
+    """
+    connection = session.connection() if isinstance(session, Session) else session
+    return connection.connection.driver_connection
+
+
+def _sqlite_ranked(
+    db, fts: str, content: str, weights: Sequence[float], parsed: ParsedQuery, limit: int,
+    columns: str, accept=None,
+) -> tuple[list[tuple[float, tuple]], str]:
+    """[(bm25, content row), ...] best first, and the MATCH expression used.
+
+    ``db`` is a sqlite3 connection. The ranking reads the FTS index only:
+    reading each matching content row to check a status would cost more than
+    bm25 itself, since the row holds the whole text. So the best
+    ``2 * limit + 8`` are ranked, their rows (``columns`` of ``content``) read
+    and checked with ``accept(row)``; only when too few pass does the
+    ranking continue past them.
+    """
+    bm25 = f"bm25({fts}, {', '.join(str(w) for w in weights)})"
+    expressions = plan_fts5_match(db, fts, content, parsed)
+    ranked_sql = f"SELECT rowid, {bm25} AS rank FROM {fts} WHERE {fts} MATCH ? ORDER BY rank, rowid LIMIT ? OFFSET ?"
+    kept: list[tuple[float, tuple]] = []
+    for match in expressions:
+        kept, offset = [], 0
+        fetch = limit if accept is None else 2 * limit + 8
+        while len(kept) < limit:
+            ranks = db.execute(ranked_sql, (match, fetch, offset)).fetchall()
+            if not ranks:
+                break
+            ids = ",".join(str(int(rowid)) for rowid, _ in ranks)
+            rows = {row[0]: row for row in db.execute(f"SELECT {columns} FROM {content} WHERE id IN ({ids})")}
+            kept += [(rank, rows[rowid]) for rowid, rank in ranks
+                     if rowid in rows and (accept is None or accept(rows[rowid]))]
+            if len(ranks) < fetch:
+                break
+            offset += fetch
+            fetch *= 4  # few pass: look further down in bigger steps
+        if len(kept) >= limit:
+            return kept[:limit], match
+    return kept[:limit], expressions[-1]
+
+
+# ---------------------------------------------------------------- articles
 
 # The headline is computed for the limited rows only (ts_headline re-parses the body).
 _PG_HEADLINE = f"""
@@ -387,20 +426,134 @@ def search_articles(
     parsed = parse_query(query)
     if parsed.empty or limit <= 0:
         return []
-    if _dialect(session_or_conn) == "postgresql":
+    session = session_or_conn
+    if _dialect(session) == "postgresql":
         params, n_terms = _pg_params(parsed, limit)
         filters = "" if include_drafts else "AND x.status = 'published'"
         ranked = _pg_ranked_ids_sql("articles", PG_ARTICLE_WEIGHTS, n_terms, filters, required=bool(parsed.phrases))
-        rows = session_or_conn.execute(sa.text(_PG_HEADLINE.replace("__RANKED__", ranked)), params).all()
-        sign = 1.0
-    else:
-        status = "" if include_drafts else "AND a.status = 'published'"
-        rows = session_or_conn.execute(
-            sa.text(_SQLITE_ARTICLES.replace("__STATUS__", status)), {"match": fts5_or(parsed), "limit": limit}
-        ).all()
-        sign = -1.0  # bm25(): lower is better
-    return [ArticleHit(id=r[0], external_id=r[1], title=r[2], tags=r[3], category=r[4], status=r[5],
-                       score=sign * float(r[6]), snippet=clean_snippet(r[7])) for r in rows]
+        rows = session.execute(sa.text(_PG_HEADLINE.replace("__RANKED__", ranked)), params).all()
+        return [ArticleHit(id=r[0], external_id=r[1], title=r[2], tags=r[3], category=r[4], status=r[5],
+                           score=float(r[6]), snippet=clean_snippet(r[7])) for r in rows]
+    db = _sqlite3(session)
+    ranked, match = _sqlite_ranked(
+        db, "articles_fts", "articles", ARTICLE_WEIGHTS, parsed, limit,
+        "id, external_id, title, tags, category, status",
+        None if include_drafts else (lambda row: row[5] == "published"))
+    if not ranked:
+        return []
+    # snippet() re-reads and re-tokenizes the body: only for the rows shown.
+    ids = ",".join(str(row[0]) for _, row in ranked)
+    snippets = dict(db.execute(
+        f"SELECT rowid, snippet(articles_fts, 2, char(2), char(3), '…', 24) FROM articles_fts "
+        f"WHERE articles_fts MATCH ? AND rowid IN ({ids})", (match,)).fetchall())
+    return [ArticleHit(id=row[0], external_id=row[1], title=row[2], tags=row[3], category=row[4], status=row[5],
+                       score=-rank, snippet=clean_snippet(snippets.get(row[0], ""))) for rank, row in ranked]
+
+
+# ------------------------------------------------ large collections (SQLite)
+
+#: Most rows the SQLite ranking scores (about 1 µs each) before it narrows the query.
+ROW_BUDGET = 4000
+#: Rows (the newest) sampled to estimate how many rows a term matches.
+SAMPLE_ROWS = 2000
+#: Most terms combined pairwise ("at least two of them") when narrowing.
+PAIR_TERMS = 3
+
+
+def plan_fts5_match(db, fts_table: str, content_table: str, parsed: ParsedQuery) -> list[str]:
+    """FTS5 expressions to rank with, narrowest first, the exact one last.
+
+    The caller uses the first that yields enough rows. Exact only, or
+    narrowed on a large collection.
+
+    ``db`` is a sqlite3 connection (see :func:`_sqlite3`).
+
+    bm25() scores every row that matches any term, and a ticket subject's
+    everyday words ("laptop", "work", "get") match a large share of a big
+    collection: at 100,000 articles the plain OR takes hundreds of ms. When
+    the estimated number of matching rows exceeds :data:`ROW_BUDGET`, the
+    expression is narrowed, rarest terms first (row counts estimated on the
+    newest :data:`SAMPLE_ROWS` rows):
+
+    - terms rare enough together stay single: a row matching one is a candidate;
+    - up to :data:`PAIR_TERMS` further terms count when a row has two of them;
+    - the commonest terms (lowest idf) are left out;
+    - when every term is common, the rows having all of the rarest few.
+
+    Every kept term appears the same number of times in the expression, so
+    bm25 over the narrowed expression is bm25 over the kept terms (scaled).
+    Left-out terms have the lowest idf, so they weigh least in bm25; leaving
+    them out reorders the candidates a little and misses rows only they
+    match. bench/bench_kb_search.py reports how often the top ten still
+    agree with the exact ranking.
+    Small collections, and queries whose terms are all rare, get the exact
+    ranked OR (:func:`fts5_or`).
+    """
+    exact = fts5_or(parsed)
+    words = list(parsed.words)
+    if len(words) < 2:
+        return [exact]
+    newest = db.execute(f"SELECT max(id) FROM {content_table}").fetchone()[0] or 0
+    if newest <= ROW_BUDGET:
+        return [exact]
+    low = max(0, newest - SAMPLE_ROWS)
+    scale = newest / (newest - low)
+
+    def estimate(expressions: Sequence[str]) -> list[float]:
+        counts = ", ".join(f"(SELECT count(*) FROM {fts_table} WHERE {fts_table} MATCH ? AND rowid > ?)"
+                           for _ in expressions)
+        args = [value for expression in expressions for value in (expression, low)]
+        return [count * scale for count in db.execute(f"SELECT {counts}", args).fetchone()]
+
+    counts = estimate([fts5_term(t) for t in words])
+    if sum(counts) <= ROW_BUDGET:
+        return [exact]
+    ranked = sorted(zip(counts, range(len(words))), key=lambda pair: pair)
+    singles: list[Term] = []
+    total = 0.0
+    for count, index in ranked:
+        if total + count > ROW_BUDGET / 2:
+            break
+        singles.append(words[index])
+        total += count
+    rest = [words[index] for _, index in ranked[len(singles):len(singles) + PAIR_TERMS]]
+    pairs = ""
+    while len(rest) >= 2:
+        pairs = " OR ".join(f"({fts5_term(a)} AND {fts5_term(b)})"
+                            for i, a in enumerate(rest) for b in rest[i + 1:])
+        if estimate([pairs])[0] <= ROW_BUDGET / 2:
+            break
+        rest.pop()
+        pairs = ""
+
+    def required(expression: str) -> str:
+        if not parsed.phrases:
+            return expression
+        return fts5_and(parsed.phrases) + f" AND ({expression})"
+
+    plans = []
+    if pairs or total >= 1:  # singles that (by the sample) match something
+        # Each paired term appears len(rest) - 1 times: repeat the singles as often.
+        copies = max(1, len(rest) - 1) if pairs else 1
+        branches = [fts5_term(t) for t in singles for _ in range(copies)] + ([pairs] if pairs else [])
+        plans.append(required(" OR ".join(branches)))
+    # Then the rows having all of the rarest few terms (fewer and fewer).
+    present = [words[index] for count, index in ranked if count > 0]
+    if len(present) >= 2:
+        needed = present[:2]
+        for term in present[2:]:
+            if estimate([fts5_and(needed)])[0] <= ROW_BUDGET:
+                break
+            needed.append(term)
+        plans += [required(fts5_and(needed[:n])) for n in range(len(needed), 1, -1)]
+    return plans + [exact]
+    # Each paired term appears len(rest) - 1 times: repeat the singles as often.
+    copies = max(1, len(rest) - 1)
+    branches = [fts5_term(t) for t in singles for _ in range(copies)] + ([pairs] if pairs else [])
+    narrowed = " OR ".join(branches)
+    if parsed.phrases:
+        narrowed = " AND ".join(fts5_term(t) for t in parsed.phrases) + f" AND ({narrowed})"
+    return narrowed
 
 
 # ------------------------------------------------------------------ tickets
@@ -419,7 +572,10 @@ def similar_tickets(
     session: SessionOrConnection, text: str, *, limit: int = 5, resolved_only: bool = True,
     exclude_id: int | None = None,
 ) -> list[TicketHit]:
-    """Tickets whose subject, description or resolution share words with ``text``, best first."""
+    """Tickets whose subject, description or resolution share words with ``text``, best first.
+
+    ``resolved_only``: resolved or closed tickets only (they carry a resolution).
+    """
     parsed = parse_query(text)
     if parsed.empty or limit <= 0:
         return []
@@ -434,36 +590,31 @@ def similar_tickets(
         if exclude_id is not None:
             filters += " AND x.id <> :exclude"
             params["exclude"] = exclude_id
-        ranked = sa.text(_pg_ranked_ids_sql("tickets", PG_TICKET_WEIGHTS, n_terms, filters,
-                                            required=bool(parsed.phrases)))
-        r = ranked.columns(sa.column("id", sa.Integer), sa.column("score", sa.Float)).subquery("r")
+        ranked_sql = sa.text(_pg_ranked_ids_sql("tickets", PG_TICKET_WEIGHTS, n_terms, filters,
+                                                required=bool(parsed.phrases)))
+        r = ranked_sql.columns(sa.column("id", sa.Integer), sa.column("score", sa.Float)).subquery("r")
         stmt = sa.select(*columns, r.c.score).join_from(r, t, t.c.id == r.c.id).order_by(
             r.c.score.desc(), t.c.id.desc())
-        sign = 1.0
-    else:
-        conditions = []
-        if resolved_only:
-            conditions.append(t.c.status.in_(_RESOLVED))
-        if exclude_id is not None:
-            conditions.append(t.c.id != exclude_id)
-        fts = sa.table("tickets_fts", sa.column("rowid", sa.Integer))
-        fts_name = sa.literal_column("tickets_fts")
-        rank = sa.func.bm25(fts_name, *TICKET_WEIGHTS)
-        stmt = (
-            sa.select(*columns, rank.label("score"))
-            .select_from(fts.join(t, t.c.id == fts.c.rowid))
-            .where(fts_name.op("MATCH")(fts5_or(parsed)), *conditions)
-            .order_by(sa.asc("score"), t.c.id.desc())
-            .limit(limit)
-        )
-        params = {}
-        sign = -1.0
-    return [
-        TicketHit(id=r.id, subject=r.subject, status=r.status, score=sign * float(r.score),
-                  resolution_notes=r.resolution_notes, category_id=r.category_id, group_id=r.group_id,
-                  resolved_at=r.resolved_at)
-        for r in session.execute(stmt, params)
-    ]
+        return [_ticket_hit(row, row.score) for row in session.execute(stmt, params)]
+    ranked, _ = _sqlite_ranked(
+        _sqlite3(session), "tickets_fts", "tickets", TICKET_WEIGHTS, parsed, limit,
+        "id, subject, status, resolution_notes, category_id, group_id, resolved_at",
+        lambda row: (not resolved_only or row[2] in _RESOLVED) and row[0] != exclude_id)
+    return [TicketHit(id=row[0], subject=row[1], status=row[2], score=-rank, resolution_notes=row[3],
+                      category_id=row[4], group_id=row[5], resolved_at=_datetime(row[6]))
+            for rank, row in ranked]
+
+
+def _datetime(value) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _ticket_hit(r, score: float) -> TicketHit:
+    return TicketHit(id=r.id, subject=r.subject, status=r.status, score=float(score),
+                     resolution_notes=r.resolution_notes, category_id=r.category_id, group_id=r.group_id,
+                     resolved_at=r.resolved_at)
 
 
 def ticket_text_condition(
