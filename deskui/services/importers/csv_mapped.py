@@ -298,7 +298,7 @@ class RowParser:
                     f"{source}:1: no {' or '.join(repr(c) for c in mapping.columns[required])} column "
                     f"(needed for {required}); columns found: {', '.join(h for h in header if h.strip())[:400]}")
         self.fallback = [seen[norm(c)] for c in mapping.subject_fallback if norm(c) in seen]
-        if "subject" not in self.index and not self.fallback:
+        if "subject" not in self.index and not mapping.subject_fallback:
             wanted = mapping.columns.get("subject", ()) + mapping.subject_fallback
             raise ValidationError(f"{source}:1: no subject column ({', '.join(repr(c) for c in wanted)}); "
                                   f"columns found: {', '.join(h for h in header if h.strip())[:400]}")
