@@ -48,21 +48,20 @@ def iter_ids(engine: Engine, where: Sequence, sort: str, batch: int = 65536, fir
     """
     stmt = select(Ticket.id).where(*where).order_by(*order_by(sort))
     with engine.connect() as conn:
-        if engine.dialect.name != "sqlite":
-            # Server-side cursor; SQLAlchemy's own buffering is in play, so use its API.
+        if engine.dialect.name == "sqlite":
+            result = conn.execute(stmt)
+            fetch = result.cursor.fetchmany
+        else:
+            # A server-side cursor; SQLAlchemy buffers it, so read through its API.
             result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
-            for rows in result.partitions(batch):
-                yield array("q", chain.from_iterable(rows))
-            return
-        result = conn.execute(stmt)
-        cursor = result.cursor
+            fetch = result.fetchmany
         size = first or batch
         try:
             while True:
-                rows = cursor.fetchmany(size)
-                size = batch
+                rows = fetch(size)
                 if not rows:
                     break
+                size = batch
                 yield array("q", chain.from_iterable(rows))
         finally:
             result.close()

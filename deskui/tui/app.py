@@ -8,6 +8,7 @@ database through ``self.app.desk`` (a DeskContext).
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Iterable
 
 from textual.app import App
@@ -99,7 +100,8 @@ class DeskApp(App):
     """The analyst's terminal service desk."""
 
     TITLE = "deskui"
-    CSS_PATH = "app.tcss"
+    # Absolute, so subclasses defined elsewhere (tests, benchmarks) find it too.
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))
     BINDINGS = APP_BINDINGS
     MODES = {"queue": _queue_screen, "knowledge": _knowledge_screen, "metrics": _metrics_screen,
              "wallboard": _wallboard_screen}

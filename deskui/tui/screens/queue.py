@@ -29,6 +29,8 @@ from deskui.tui.keymap import QUEUE_BINDINGS
 from deskui.tui.widgets.queue_view import PAGE_SIZE, QueueView, RowLoader
 from deskui.tui.widgets.saved_views import SavedViews, views_from_settings
 from deskui.tui.widgets.status_line import StatusLine
+from deskui.tui.screens.queue_ops import QUEUE_OPS_BINDINGS, QueueOpsActions  # issue 7: problems, bulletins
+from deskui.tui.widgets.bulletin_banner import BulletinBanner  # issue 7
 
 SORTS = ("sla", "priority", "updated", "created")
 SORT_LABELS = {"sla": "SLA due", "priority": "priority", "updated": "last update", "created": "creation"}
@@ -74,11 +76,14 @@ class BulkDone(Message):
     failed: list
 
 
-class QueueScreen(Screen):
+class QueueScreen(QueueOpsActions, Screen):
     """The analyst's queue."""
 
-    BINDINGS = QUEUE_BINDINGS
+    BINDINGS = QUEUE_BINDINGS + QUEUE_OPS_BINDINGS
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+
+    class FirstPagePainted(Message):
+        """The first page of the queue is on screen (a start-time probe; bubbles to the app)."""
 
     def __init__(self) -> None:
         super().__init__(id="queue-screen")
@@ -94,6 +99,7 @@ class QueueScreen(Screen):
         self._filter_timer = None
         self._done_reading = False
         self._total: int | None = None
+        self._first_painted = False
 
     # ------------------------------------------------------------ layout
 
@@ -102,6 +108,7 @@ class QueueScreen(Screen):
         self.views, warnings = views_from_settings(getattr(desk.settings, "raw", {}))
         self._warnings = warnings
         self.loader = RowLoader(desk.engine)
+        yield BulletinBanner()
         with Container(id="queue-body"):
             yield SavedViews(self.views, id="views")
             with Vertical(id="queue-main"):
@@ -214,6 +221,9 @@ class QueueScreen(Screen):
             view.set_ids(message.ids, keep_cursor=message.keep_cursor, loaded=message.done or bool(message.ids))
         elif len(message.ids):
             view.extend_ids(message.ids)
+        if not self._first_painted and (message.rows or message.done):
+            self._first_painted = True
+            self.call_after_refresh(self.post_message, self.FirstPagePainted())
         if message.done:
             view.loaded = True
             view.prune_marks()
