@@ -59,3 +59,17 @@ def test_internal_note_dialog(showcase, snap_compare):
         await no_blink(pilot)
 
     assert snap_compare(showcase, terminal_size=(100, 30), run_before=open_note)
+
+
+def test_resolve_dialog_error_fits_80x24(showcase, snap_compare):
+    """On the smallest terminal the error and the buttons stay in view."""
+
+    async def submit_empty(pilot):
+        await start(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        await no_blink(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(showcase, terminal_size=(80, 24), run_before=submit_empty)

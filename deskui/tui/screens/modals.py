@@ -169,7 +169,9 @@ class DeskModal(ModalScreen[T]):
         border: thick $primary;
         background: $surface;
         padding: 0 1;
+        overflow-y: auto;
     }
+    DeskModal #dialog-footer { dock: bottom; height: auto; }
     DeskModal #dialog-title { text-style: bold; margin-bottom: 1; width: 100%; }
     DeskModal .field-label { color: $text-muted; margin-top: 1; }
     DeskModal .modal-error { color: $error; text-style: bold; height: auto; display: none; }
@@ -196,11 +198,34 @@ class DeskModal(ModalScreen[T]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
+            # The error and the buttons stay in view however short the terminal is.
+            with Vertical(id="dialog-footer"):
+                yield Static("", classes="modal-error")
+                with Horizontal(id="buttons"):
+                    yield from self.compose_buttons()
             yield Static(self.title_content(), id="dialog-title")
             yield from self.compose_fields()
-            yield Static("", classes="modal-error")
-            with Horizontal(id="buttons"):
-                yield from self.compose_buttons()
+
+    # The widget that gives up rows on a short terminal, its tallest, and the
+    # rows everything else in the dialog needs.
+    FLEX_SELECTOR = ""
+    FLEX_MAX = 0
+    FIXED_ROWS = 0
+    FLEX_STYLE = "height"
+
+    def on_mount(self) -> None:
+        # Textual also runs each subclass's own on_mount.
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        if not self.FLEX_SELECTOR:
+            return
+        rows = max(3, min(self.FLEX_MAX, self.app.size.height - self.FIXED_ROWS))
+        for widget in self.query(self.FLEX_SELECTOR):
+            setattr(widget.styles, self.FLEX_STYLE, rows)
 
     def title_content(self) -> Content:
         return Content.assemble((self.TITLE_TEXT, "bold"), f" {self.ticket.number} ", (safe_line(self.ticket.subject), "italic"))
@@ -246,6 +271,8 @@ class DeskModal(ModalScreen[T]):
 
 class ReplyModal(DeskModal[Outcome[ComposeDraft]]):
     """Compose a public reply or an internal note (ctrl+t switches; the dialog's colour says which)."""
+
+    FLEX_SELECTOR, FLEX_MAX, FIXED_ROWS = "#compose-body", 14, 10
 
     DEFAULT_CSS = """
     ReplyModal > #dialog { width: 100; }
@@ -332,6 +359,8 @@ class ReplyModal(DeskModal[Outcome[ComposeDraft]]):
 
 class ResolveModal(DeskModal[Outcome[ResolveDraft]]):
     """A resolution code and notes, both required."""
+
+    FLEX_SELECTOR, FLEX_MAX, FIXED_ROWS = "#resolve-notes", 10, 16
 
     TITLE_TEXT = "Resolve"
     SUBMIT_LABEL = "Resolve"
@@ -592,6 +621,8 @@ class StatusModal(DeskModal[StatusChoice]):
 class AssignModal(DeskModal[AssignChoice]):
     """Pick an analyst of a group, least loaded first; changing the group moves the ticket too."""
 
+    FLEX_SELECTOR, FLEX_MAX, FIXED_ROWS, FLEX_STYLE = "#assign-members", 14, 17, "max_height"
+
     TITLE_TEXT = "Assign"
     SUBMIT_LABEL = "Assign"
 
@@ -681,6 +712,8 @@ class AssignModal(DeskModal[AssignChoice]):
 
 class CannedResponseModal(DeskModal[str]):
     """Choose a stored reply; the preview shows it with the placeholders filled in."""
+
+    FLEX_SELECTOR, FLEX_MAX, FIXED_ROWS = "#canned-row", 18, 9
 
     TITLE_TEXT = "Canned response for"
     SUBMIT_LABEL = "Insert"

@@ -46,6 +46,8 @@ from deskui.tui.widgets.ticket_header import TicketHeader
 from deskui.tui.widgets.ticket_history import TicketHistory
 from deskui.tui.widgets.status_line import StatusLine
 from deskui.tui.widgets.ticket_sla import SlaBars, SlaTimeline
+from deskui.tui.screens.ticket_ops import TICKET_OPS_BINDINGS, OpsPanel, TicketOpsActions  # issue 7
+from deskui.tui.widgets.bulletin_banner import BulletinBanner  # issue 7
 
 # Below this width the two columns stack into one scroll.
 NARROW_WIDTH = 120
@@ -113,7 +115,7 @@ class TicketCommands(Provider):
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
-class TicketScreen(Screen):
+class TicketScreen(TicketOpsActions, Screen):
     """One ticket. Open it with ``app.push_screen(TicketScreen(ticket_id))``."""
 
     COMMANDS = {TicketCommands}
@@ -136,6 +138,7 @@ class TicketScreen(Screen):
         Binding("k", "scroll(-1)", "Up", id="ticket.scroll_up", show=False),
         Binding("g,home", "scroll_edge('home')", "Top", id="ticket.top", show=False),
         Binding("G,end", "scroll_edge('end')", "Bottom", id="ticket.bottom", show=False),
+        *TICKET_OPS_BINDINGS,
     ]
 
     DEFAULT_CSS = """
@@ -195,9 +198,11 @@ class TicketScreen(Screen):
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        yield BulletinBanner()
         yield ConflictBanner(id="conflict")
         yield TicketHeader(id="ticket-header")
         yield SlaBars(id="sla-bars")
+        yield OpsPanel(self.ticket_id)
         with ScrollableContainer(id="ticket-columns"):
             with VerticalScroll(id="ticket-main"):
                 yield Conversation(id="conversation")
@@ -620,4 +625,4 @@ class TicketScreen(Screen):
             (f"Insert canned response ({n})", "Stored reply with placeholders filled  [c]", self.action_canned),
             (f"Compose in $EDITOR ({n})", "Edit the reply draft in your editor  [ctrl+e]", self.action_editor),
             (f"Reload ticket ({n})", "Read the ticket again  [f5]", self.action_reload),
-        ]
+        ] + self.ops_palette_commands()  # issue 7 (screens/ticket_ops.py)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
 from deskui.domain.sla import SlaStatus, TargetStatus, format_business_duration
-from deskui.tui.widgets.ticket_format import SLA_STATE_LABELS, colour, sla_style, when
+from deskui.tui.widgets.ticket_format import SLA_STATE_LABELS, sla_style, when
 
 STATES = ("ok", "at_risk", "breached", "paused", "met")
 
@@ -155,5 +154,5 @@ class SlaTimeline(Static):
     SlaTimeline { height: auto; padding: 0 1; }
     """
 
-    def show(self, lines: list[str] | tuple[str, ...], now: datetime | None = None) -> None:
+    def show(self, lines: list[str] | tuple[str, ...]) -> None:
         self.update(timeline_content(lines, self.app))
