@@ -8,7 +8,8 @@ progress bar on a terminal and print a summary; ``--format json`` prints the
 summary as one JSON object with the keys ``source``, ``kind``, ``dry_run``,
 ``rows_read``, ``rows_applied``, ``rows_unchanged``, ``rows_skipped``,
 ``skipped`` (reason -> count), ``tickets_created``, ``tickets_updated``,
-``events_written``, ``batches``, ``created_missing`` (groups / analysts /
+``events_written``, ``batches``, ``source_sla`` (the source's own SLA verdicts
+of the tickets written: ``made``, ``missed``), ``created_missing`` (groups / analysts /
 categories -> count), ``ignored_columns``, ``rejects_file`` and ``seconds``.
 Importing the same file again changes nothing.
 """
@@ -148,6 +149,9 @@ def summary_lines(summary) -> list[str]:
         f"  tickets updated  {summary.tickets_updated:>10,}",
         f"  events written   {summary.events_written:>10,}",
     ]
+    if summary.source_sla_made or summary.source_sla_missed:
+        lines.append(f"  source SLA       {summary.source_sla_made:,} made, {summary.source_sla_missed:,} missed "
+                     "(the source's verdict, kept on each ticket)")
     if summary.created_missing:
         lines.append("  created missing  " + ", ".join(f"{kind}: {n:,}" for kind, n in
                                                        sorted(summary.created_missing.items())))

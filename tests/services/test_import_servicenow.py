@@ -306,3 +306,18 @@ def test_imported_tickets_feed_the_metrics_by_their_own_times(org, frozen_now, t
         resolved = s.execute(select(Ticket.external_ref, Ticket.created_at, Ticket.resolved_at, Ticket.reopen_count)
                              .where(Ticket.resolved_at.is_not(None), Ticket.external_ref.is_not(None))).all()
     assert resolved == [("INC0000045", datetime(2016, 2, 29, 1, 16), datetime(2016, 3, 1, 10, 0), 1)]
+
+
+def test_an_export_sorted_newest_first_replays_history_in_order(org, frozen_now, tmp_path):
+    newest_first = list(reversed(audit_rows()[:6]))
+    summary = import_servicenow(org, write_csv(tmp_path / "desc.csv", newest_first), OPTIONS)
+    assert summary.rows_applied == 6 and summary.rows_unchanged == 0
+    t, history = by_ref(org, "INC0000045")
+    assert t.status == "closed" and t.reopen_count == 1
+    assert [e.at for e in history if e.kind == "imported"] == sorted(e.at for e in history if e.kind == "imported")
+
+
+def test_the_summary_shows_the_sources_sla_verdicts(org, frozen_now, tmp_path):
+    summary = import_servicenow(org, write_csv(tmp_path / "i.csv", audit_rows()), OPTIONS)
+    assert (summary.source_sla_made, summary.source_sla_missed) == (1, 1)
+    assert summary.as_dict()["source_sla"] == {"made": 1, "missed": 1}

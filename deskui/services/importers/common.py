@@ -73,6 +73,7 @@ class BatchStats:
     tickets_updated: int = 0
     events_written: int = 0
     rejected: list[tuple[object, "RowError"]] = field(default_factory=list)
+    source_sla: Counter = field(default_factory=Counter)  # True (made) / False (missed) -> tickets
 
 
 @dataclass
@@ -94,6 +95,9 @@ class ImportSummary:
     ignored_columns: list[str] = field(default_factory=list)
     rejects_file: str | None = None
     seconds: float = 0.0
+    # The source's own SLA verdict (e.g. ServiceNow's made_sla) of the tickets written.
+    source_sla_made: int = 0
+    source_sla_missed: int = 0
 
     @property
     def rows_skipped(self) -> int:
@@ -105,6 +109,8 @@ class ImportSummary:
         self.tickets_created += stats.tickets_created
         self.tickets_updated += stats.tickets_updated
         self.events_written += stats.events_written
+        self.source_sla_made += stats.source_sla[True]
+        self.source_sla_missed += stats.source_sla[False]
         self.batches += 1
 
     def as_dict(self) -> dict:
@@ -114,6 +120,7 @@ class ImportSummary:
             "rows_skipped": self.rows_skipped, "skipped": dict(sorted(self.skipped.items())),
             "tickets_created": self.tickets_created, "tickets_updated": self.tickets_updated,
             "events_written": self.events_written, "batches": self.batches,
+            "source_sla": {"made": self.source_sla_made, "missed": self.source_sla_missed},
             "created_missing": dict(sorted(self.created_missing.items())),
             "ignored_columns": list(self.ignored_columns), "rejects_file": self.rejects_file,
             "seconds": round(self.seconds, 3),

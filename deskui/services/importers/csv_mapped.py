@@ -317,23 +317,21 @@ class RowParser:
         self._plan = [(f, i, FIELDS[f], self.values.get(f), {} if FIELDS[f] in CACHED_KINDS else None)
                       for f, i in self.index.items()]
         self._missing_cells = frozenset(self.missing) | {m.upper() for m in self.missing}
-        self._kept_ref, self._kept = "", {}
+        self._kept_ref, self._kept_cells = "", []
 
     def parse(self, line: int, cells: list[str]) -> SourceRow:
         if len(cells) != self.width:
             raise RowError(f"the row has {len(cells)} cells but the header has {self.width} columns",
                            column=min(len(cells), self.width) + 1, reason="wrong number of cells")
         got: dict[str, object] = {}
-        raw: dict[str, str] = {}
         for field_name, index, kind, vmap, cache in self._plan:
             cell = cells[index]
             if cache is not None:
-                hit = cache.get(cell)
-                if hit is not None:
-                    raw[field_name], got[field_name] = hit
+                hit = cache.get(cell, cache)
+                if hit is not cache:
+                    got[field_name] = hit
                     continue
             text = cell_text(cell, single_line=kind != "body")
-            raw[field_name] = text
             if vmap is not None:
                 mapped = vmap.get(norm(text))
                 if mapped is not None:
@@ -348,8 +346,13 @@ class RowParser:
                                    reason=f"bad {field_name}") from None
             got[field_name] = value
             if cache is not None and len(cache) < CACHE_LIMIT:
-                cache[cell] = (raw[field_name], value)
-        return self._row(line, cells, got, raw)
+                cache[cell] = value
+        return self._row(line, cells, got)
+
+    def raw(self, cells: list[str], field_name: str) -> str:
+        """A field's cell as written in the file (sanitised), for messages and notes."""
+        index = self.index.get(field_name)
+        return cell_text(cells[index]) if index is not None else ""
 
     def _convert(self, field_name: str, kind: str, text: str):
         if kind in ("name", "ref"):
@@ -392,7 +395,7 @@ class RowParser:
             return self._requester(text)
         raise AssertionError(kind)
 
-    def _row(self, line: int, cells: list[str], got: dict, raw: dict) -> SourceRow:
+    def _row(self, line: int, cells: list[str], got: dict) -> SourceRow:
         """Build the row. In ``got`` a text field is None when the file has no such column
         and "" when the cell is empty; other fields are None in both cases."""
         mapping = self.mapping
@@ -411,7 +414,8 @@ class RowParser:
         resolved, closed = g("resolved_at"), g("closed_at")
         for name, when in (("resolved_at", resolved), ("closed_at", closed)):
             if when is not None and when < created:
-                raise bad(name, f"{raw[name]!r} is before created_at {raw['created_at']!r}", "bad date")
+                raise bad(name, f"{self.raw(cells, name)!r} is before created_at {self.raw(cells, 'created_at')!r}",
+                          "bad date")
         status = g("status")
         pending = ""
         if status and ":" in status:
@@ -452,13 +456,13 @@ class RowParser:
             default_subject=default_subject,
             description=g("description"), type=g("type"), status=status or None,
             pending_reason=pending, impact=g("impact"), urgency=g("urgency"),
-            priority=g("priority"), priority_source=raw.get("priority", ""), channel=g("channel"),
+            priority=g("priority"), priority_source=self.raw(cells, "priority") if g("priority") else "", channel=g("channel"),
             requester_email=email, requester_name=g("requester_name") or display, location=g("location") or "",
             group=g("group"), assignee=g("assignee"), category=category, ci=g("ci"),
             resolved_at=resolved, closed_at=closed, first_response_at=g("first_response_at"),
             resolution_code=code or None, resolution_notes=notes or None, made_sla=g("made_sla"),
             reopen_count=g("reopen_count"), reassignment_count=g("reassignment_count"),
-            note=self._note(ref, line, cells, raw),
+            note=self._note(ref, line, cells),
         )
 
     def _requester(self, value: str) -> tuple[str, str]:
@@ -467,28 +471,32 @@ class RowParser:
             return value.strip().lower()[:200], ""
         return f"{slug(value)}@{self.domain}"[:200], value
 
-    def _note(self, ref: str, line: int, cells: list[str], raw: dict) -> str:
+    def _note(self, ref: str, line: int, cells: list[str]) -> str:
         """The history event's text: the kept source columns -- all of them on a number's
         first row, then only those that changed since its previous row."""
         parts = [f"{self.mapping.title} {ref}, line {line}"]
         missing, missing_cells = self.missing, self._missing_cells
-        by = raw.get("updated_by")
+        by = self.raw(cells, "updated_by")
         if by and by.lower() not in missing:
             parts.append(f"updated by {by}")
-        previous = self._kept if ref == self._kept_ref else {}
-        kept: dict[int, str] = {}
+        previous = self._kept_cells if ref == self._kept_ref else None
         for column, index in self.keep:
             cell = cells[index]
+            if previous is not None:
+                if previous[index] == cell:
+                    continue
+                was_missing = previous[index] in missing_cells
+            else:
+                was_missing = True
             if cell in missing_cells:
                 text = ""
             else:
                 text = cell.strip() if cell.isascii() and cell.isprintable() else cell_text(cell)
                 if text.lower() in missing:
                     text = ""
-            kept[index] = text
-            if text != previous.get(index, ""):
+            if text or not was_missing:
                 parts.append(f"{column}={text or '(none)'}")
-        self._kept_ref, self._kept = ref, kept
+        self._kept_ref, self._kept_cells = ref, cells
         return "; ".join(parts)[:NOTE_MAX]
 
 

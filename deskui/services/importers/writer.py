@@ -366,6 +366,7 @@ class TicketWriter:
                 if not self.skip_bad:
                     raise BadRow(row, error) from None
                 stats.rejected.append((row, error))
+        accepted = _in_version_order(accepted)
         requester_ids = self._requester_ids(session, [r for r, _ in accepted], new_requesters)
         works = self._load(session, {row.external_ref for row, _ in accepted})
         touched: dict[str, _Work] = {}
@@ -380,6 +381,9 @@ class TicketWriter:
                 stats.rows_unchanged += 1
         for work in touched.values():
             self._refresh_sla(session, work)
+            verdict = work.state["external_made_sla"]
+            if verdict is not None:
+                stats.source_sla[verdict] += 1
         self._flush(session, list(touched.values()), stats)
 
     # -- names
@@ -764,6 +768,21 @@ class TicketWriter:
                 work.ticket_id = cursor.lastrowid
         finally:
             cursor.close()
+
+
+def _in_version_order(accepted: list[tuple[SourceRow, tuple]]) -> list[tuple[SourceRow, tuple]]:
+    """A number's rows in the batch, oldest version first: an export sorted newest first
+    (ServiceNow lists often are) still replays its history in order. Numbers keep the
+    order they first appear in."""
+    by_ref: dict[str, list[tuple[SourceRow, tuple]]] = {}
+    for item in accepted:
+        by_ref.setdefault(item[0].external_ref, []).append(item)
+    ordered: list[tuple[SourceRow, tuple]] = []
+    for items in by_ref.values():
+        if len(items) > 1 and all(row.version for row, _ in items):
+            items.sort(key=lambda item: item[0].version)
+        ordered.extend(items)
+    return ordered
 
 
 EVENT_COLUMNS = ("ticket_id", "at", "actor_id", "actor", "kind", "field", "old", "new", "detail", "comment_id")
