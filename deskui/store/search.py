@@ -617,6 +617,37 @@ def _ticket_hit(r, score: float) -> TicketHit:
                      resolved_at=r.resolved_at)
 
 
+# ------------------------------------------------------ from one ticket
+
+#: Characters of a description used with the subject to find related items.
+DESCRIPTION_CHARS = 600
+
+
+def _ticket_text(session: SessionOrConnection, ticket_id: int) -> str | None:
+    row = session.execute(
+        sa.select(_tickets.c.subject, sa.literal_column("description")).select_from(_tickets)
+        .where(_tickets.c.id == ticket_id)).first()
+    if row is None:
+        return None
+    # The subject first: the term cap keeps it when a description is long.
+    return f"{row[0]}\n{(row[1] or '')[:DESCRIPTION_CHARS]}"
+
+
+def articles_for_ticket(session: SessionOrConnection, ticket_id: int, *, limit: int = 5) -> list[ArticleHit]:
+    """Published articles suggested by a ticket's subject and description (none if no such ticket)."""
+    text = _ticket_text(session, ticket_id)
+    return search_articles(session, text, limit=limit) if text else []
+
+
+def similar_to_ticket(session: SessionOrConnection, ticket_id: int, *, limit: int = 5,
+                      resolved_only: bool = True) -> list[TicketHit]:
+    """Other tickets like this one (resolved ones by default, with their resolution notes)."""
+    text = _ticket_text(session, ticket_id)
+    if not text:
+        return []
+    return similar_tickets(session, text, limit=limit, resolved_only=resolved_only, exclude_id=ticket_id)
+
+
 def ticket_text_condition(
     dialect_name: str, words: Sequence[str], phrases: Sequence[str]
 ) -> sa.ColumnElement[bool]:

@@ -304,3 +304,56 @@ def test_alembic_include_object_hides_search_objects():
     assert not f(None, "search_vector", "column", True, None)
     assert not f(None, "ix_tickets_search_vector", "index", True, None)
     assert f(None, "articles", "table", True, None)
+
+
+# ------------------------------------------------- large-collection narrowing (SQLite)
+
+@pytest.fixture
+def crowded(sqlite_engine, monkeypatch):
+    """Enough articles, and a budget small enough, for the narrowed plan to run."""
+    monkeypatch.setattr(search, "ROW_BUDGET", 6)
+    monkeypatch.setattr(search, "SAMPLE_ROWS", 40)
+    rows = [(f"N{i:03d}", f"Note {i} about the laptop", "laptop",
+             "The laptop works. Common words laptop screen work office." + (" docking" if i % 7 == 0 else ""),
+             "published") for i in range(60)]
+    rows.append(("TARGET", "Docking station flickers", "docking, screen",
+                 "A flickering external screen on the docking station: update the dock firmware.", "published"))
+    add_articles(sqlite_engine, rows)
+    return sqlite_engine
+
+
+def test_plan_narrows_on_large_collections_and_ends_exact(crowded):
+    with session_scope(crowded) as s:
+        db = search._sqlite3(s)
+        parsed = parse_query("laptop screen docking firmware flickers")
+        plans = search.plan_fts5_match(db, "articles_fts", "articles", parsed)
+    assert len(plans) >= 2 and plans[-1] == search.fts5_or(parsed)
+    assert '"laptop"' not in plans[0]  # the commonest word is left out of the narrowed plan
+
+
+def test_narrowed_ranking_still_finds_the_article(crowded):
+    assert ids(find(crowded, "laptop screen docking firmware flickers"))[0] == "TARGET"
+    assert ids(find(crowded, "docking"))[0] == "TARGET"
+    # Too narrow for ten results: the ranking falls back to the wider plans.
+    assert len(find(crowded, "laptop firmware", limit=10)) == 10
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["laptop", "screen", "docking", "firmware", "work", "office", "the", "x*",
+                                 '"docking station"', "nothing", "wi-fi"]), min_size=1, max_size=8))
+def test_narrowed_plans_are_valid(crowded, words):
+    with session_scope(crowded) as s:
+        assert len(search_articles(s, " ".join(words))) <= 10
+        similar_tickets(s, " ".join(words))
+
+
+def test_suggestions_from_a_ticket(kb):
+    done = add_ticket(kb, "Printer offline again", "The spooler stopped", notes="Restarted the spooler service")
+    new = add_ticket(kb, "Printer on floor 2 is offline", "Nothing prints, spooler?", status="open")
+    with session_scope(kb) as s:
+        assert search.articles_for_ticket(s, new)[0].external_id == "KB2"
+        similar = search.similar_to_ticket(s, new)
+        assert [h.id for h in similar] == [done]
+        assert similar[0].resolution_notes == "Restarted the spooler service"
+        assert search.similar_to_ticket(s, done) == []  # itself excluded, the other is open
+        assert search.articles_for_ticket(s, 9999) == []
