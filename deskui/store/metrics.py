@@ -27,6 +27,7 @@ compiled into the SQL, so no engine time-zone support is needed.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
@@ -54,6 +55,8 @@ DEFAULT_WINDOW_DAYS = 30
 _ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
 _RUNNING = (SlaState.OK.value, SlaState.AT_RISK.value)
 ALL = "__all__"  # the key of the single group when there is no breakdown
+# Up to this many (group, percentile) pairs, one ordered LIMIT/OFFSET query each beats a window pass.
+FEW_RANK_QUERIES = 4
 
 
 # ===================================================================== SQL helpers
@@ -67,8 +70,6 @@ class epoch(FunctionElement):
 
 @compiles(epoch, "sqlite")
 def _epoch_sqlite(element, compiler, **kw):
-    import sqlite3
-
     arg = compiler.process(element.clauses, **kw)
     if sqlite3.sqlite_version_info >= (3, 38):
         return f"unixepoch({arg})"
@@ -235,7 +236,8 @@ class Figures:
 
 @dataclass(frozen=True)
 class TargetFigures:
-    """The figures the default targets compare against (DESIGN.md §2), overall only."""
+    """What the default targets compare with (DESIGN.md §2), overall only: first response
+    distributions carry count and median, resolution ones count and total (the mean)."""
 
     first_response_p1_p2: Distribution = Distribution()
     first_response_other: Distribution = Distribution()
@@ -264,53 +266,63 @@ class Report:
 
 # ===================================================================== queries
 
-def _distribution_query(session: Session, seconds, where: list, key, *, with_total: bool) -> dict:
-    """{key: Distribution} of a duration expression in seconds over rows matching where."""
-    totals = {}
-    count_rows = session.execute(_group(
-        _select_grouped(key, func.count(), func.sum(seconds) if with_total else literal(0)).where(*where), key))
-    for k, count, total in count_rows:
-        totals[k] = (_int(count), _int(total))
-    percentiles = _percentiles(session, seconds, where, key, (MEDIAN, P90))
+def _distribution_query(session: Session, seconds, where: list, key, ps: Sequence[float] = (MEDIAN, P90)) -> dict:
+    """{key: Distribution} of a duration in seconds over the rows matching ``where``:
+    count, total, median and p90 (one query with percentile_cont on PostgreSQL; on
+    SQLite a GROUP BY for counts, then ordered scans for just the ranks needed).
+    ``ps``: the percentiles, (median, p90) or () for count and total only."""
+    if session.get_bind().dialect.name == "postgresql":
+        value = cast(seconds, Float)
+        stmt = _group(_select_grouped(key, func.count(), func.sum(seconds),
+                                      *(func.percentile_cont(p).within_group(value) for p in ps)).where(*where), key)
+        return {
+            row[0]: Distribution(_int(row[1]), _int(row[2]), *_spread(ps, [None if v is None else float(v)
+                                                                           for v in row[3:]]))
+            for row in session.execute(stmt)
+        }
+    # SQLite: counts and totals by group, then only the ranks the percentiles need.
+    totals = {row[0]: (_int(row[1]), _int(row[2])) for row in session.execute(
+        _group(_select_grouped(key, func.count(), func.sum(seconds)).where(*where), key))}
+    needed = {k: [percentile_positions(p, n) for p in ps] for k, (n, _total) in totals.items() if n}
+    values = _ranked_values(session, seconds, where, key, needed) if ps else {}
     return {
-        k: Distribution(count, total, *percentiles.get(k, (None, None)))
-        for k, (count, total) in totals.items()
+        k: Distribution(totals[k][0], totals[k][1], *_spread(ps, [
+            interpolate(values[k][lo], values[k][hi], fraction) for lo, hi, fraction in needed[k]]))
+        for k in needed
     }
 
 
-def _percentiles(session: Session, value, where: list, key, ps: Sequence[float]) -> dict:
-    """{key: (value at p for p in ps)} with percentile_cont interpolation."""
-    if session.get_bind().dialect.name == "postgresql":
-        value = cast(value, Float)
-        stmt = _group(_select_grouped(key, *(func.percentile_cont(p).within_group(value) for p in ps))
-                      .where(*where), key)
-        return {row[0]: tuple(None if v is None else float(v) for v in row[1:]) for row in session.execute(stmt)}
-    # SQLite: rank the values in each group once, keep the (at most 2 per p) ranks needed.
-    key_column = (key if key is not None else literal(ALL)).label("k")
-    partition = [key] if key is not None else None
+def _spread(ps: Sequence[float], values: list) -> tuple:
+    """(median, p90) from the percentiles computed for ``ps``."""
+    found = dict(zip(ps, values))
+    return found.get(MEDIAN), found.get(P90)
+
+
+def _ranked_values(session: Session, seconds, where: list, key, needed: dict) -> dict[Any, dict[int, float]]:
+    """{key: {rank: value}} for the ranks in ``needed`` ({key: [(lower, upper, fraction)]}).
+
+    For a few groups, one ``ORDER BY v LIMIT 2 OFFSET lower`` per group and percentile
+    (a top-N sort, the cheapest ordered scan SQLite has); for many, a single pass of
+    ``row_number()`` per group keeps the rows whose rank some group needs.
+    """
+    result: dict[Any, dict[int, float]] = {}
+    if key is None or sum(len(positions) for positions in needed.values()) <= FEW_RANK_QUERIES:
+        for k, positions in needed.items():
+            scope = list(where)
+            if key is not None:
+                scope.append(key.is_(None) if k is None else key == k)
+            for lower, upper, _fraction in positions:
+                got = session.execute(select(seconds.label("v")).where(*scope).order_by(seconds)
+                                      .limit(upper - lower + 1).offset(lower)).scalars().all()
+                result.setdefault(k, {}).update({lower + i: v for i, v in enumerate(got)})
+        return result
+    ranks = sorted({rank for positions in needed.values() for lower, upper, _f in positions for rank in (lower, upper)})
     ranked = select(
-        key_column,
-        value.label("v"),
-        (func.row_number().over(partition_by=partition, order_by=value) - 1).label("i"),
-        func.count().over(partition_by=partition).label("n"),
+        key.label("k"), seconds.label("v"),
+        (func.row_number().over(partition_by=[key], order_by=seconds) - 1).label("i"),
     ).where(*where).subquery()
-    wanted = []
-    for p in ps:
-        lower = cast(p * (ranked.c.n - 1), Integer)  # floor: the value is never negative
-        wanted.append(and_(ranked.c.i >= lower, ranked.c.i <= lower + 1))
-    rows = session.execute(select(ranked.c.k, ranked.c.n, ranked.c.i, ranked.c.v).where(or_(*wanted)))
-    ranks: dict[Any, dict[int, float]] = {}
-    sizes: dict[Any, int] = {}
-    for k, n, i, v in rows:
-        ranks.setdefault(k, {})[i] = v
-        sizes[k] = n
-    result = {}
-    for k, values in ranks.items():
-        picked = []
-        for p in ps:
-            lower, upper, fraction = percentile_positions(p, sizes[k])
-            picked.append(interpolate(values[lower], values[upper], fraction))
-        result[k] = tuple(picked)
+    for k, i, v in session.execute(select(ranked.c.k, ranked.c.i, ranked.c.v).where(ranked.c.i.in_(ranks))):
+        result.setdefault(k, {})[i] = v
     return result
 
 
@@ -346,14 +358,14 @@ def _first_response_seconds():
     return epoch(Ticket.first_response_at) - epoch(Ticket.created_at)
 
 
-def _resolution(session: Session, period: Period, key, extra: Iterable = ()) -> dict:
-    where = [_in(Ticket.resolved_at, period.since, period.until), *extra]
-    return _distribution_query(session, _resolution_seconds(), where, key, with_total=True)
+def _resolution(session: Session, period: Period, key, ps: Sequence[float] = (MEDIAN, P90)) -> dict:
+    where = [_in(Ticket.resolved_at, period.since, period.until)]
+    return _distribution_query(session, _resolution_seconds(), where, key, ps)
 
 
-def _first_response(session: Session, period: Period, key, extra: Iterable = ()) -> dict:
-    where = [_in(Ticket.first_response_at, period.since, period.until), *extra]
-    return _distribution_query(session, _first_response_seconds(), where, key, with_total=True)
+def _first_response(session: Session, period: Period, key, ps: Sequence[float] = (MEDIAN, P90)) -> dict:
+    where = [_in(Ticket.first_response_at, period.since, period.until)]
+    return _distribution_query(session, _first_response_seconds(), where, key, ps)
 
 
 def _sla(session: Session, period: Period, as_of: datetime, key) -> dict:
@@ -366,30 +378,31 @@ def _sla(session: Session, period: Period, as_of: datetime, key) -> dict:
     [since, min(until, now)); it is met only when its state is "met", so a
     running target whose deadline passed counts as a breach even if the stored
     state was not refreshed yet. Paused targets have no deadline and wait.
-    Imported tickets with ``external_made_sla`` use it as the resolution
-    outcome, due at their resolution due time (else their resolution time).
+    Imported tickets with ``external_made_sla`` use it as their resolution
+    outcome (when their resolution target has a due time).
     """
     end = min(period.until, as_of)
     if end <= period.since:
         return {}
     response = _select_grouped(key, func.count(), _count_if(Ticket.response_state == SlaState.MET.value)).where(
         _in(Ticket.response_due_at, period.since, end))
-    resolution_met = case(
-        (Ticket.external_made_sla.is_not(None), case((Ticket.external_made_sla, 1), else_=0)),
-        (Ticket.resolution_state == SlaState.MET.value, 1),
-        else_=0,
-    )
-    resolution = _select_grouped(key, func.count(), func.sum(resolution_met)).where(or_(
-        _in(Ticket.resolution_due_at, period.since, end),
-        and_(Ticket.resolution_due_at.is_(None), Ticket.external_made_sla.is_not(None),
-             _in(Ticket.resolved_at, period.since, end)),
-    ))
+    resolution = _select_grouped(key, func.count(), func.sum(_resolution_met())).where(
+        _in(Ticket.resolution_due_at, period.since, end))
     result: dict[Any, list[int]] = {}
     for k, due, met in session.execute(_group(response, key)):
         result.setdefault(k, [0, 0, 0, 0])[0:2] = [_int(due), _int(met)]
     for k, due, met in session.execute(_group(resolution, key)):
         result.setdefault(k, [0, 0, 0, 0])[2:4] = [_int(due), _int(met)]
     return {k: SlaFigures(*v) for k, v in result.items()}
+
+
+def _resolution_met():
+    """1 when the resolution target was met: the imported outcome when there is one, else the state."""
+    return case(
+        (Ticket.external_made_sla.is_not(None), case((Ticket.external_made_sla, 1), else_=0)),
+        (Ticket.resolution_state == SlaState.MET.value, 1),
+        else_=0,
+    )
 
 
 def past_sla_condition(now: datetime):
@@ -447,12 +460,19 @@ def _next_recurrence():
 
 
 def _recurrence_rows(period: Period, key, *extra_columns):
-    """A subquery: one row per incident resolved in the period, with k, resolved_at, next_at."""
+    """One row per incident resolved in the period, with k, resolved_at and next_at.
+
+    A MATERIALIZED common table expression, so the correlated subqueries run once
+    per incident instead of once per use of ``next_at`` in the outer query.
+    """
     key_column = (key if key is not None else literal(ALL)).label("k")
-    return select(key_column, Ticket.resolved_at.label("resolved_at"), _next_recurrence().label("next_at"),
+    rows = select(key_column, Ticket.resolved_at.label("resolved_at"), _next_recurrence().label("next_at"),
                   *extra_columns).where(
         Ticket.type == TicketType.INCIDENT.value, _in(Ticket.resolved_at, period.since, period.until),
-    ).subquery()
+    ).cte("recurrences").prefix_with("MATERIALIZED", dialect="postgresql")
+    if sqlite3.sqlite_version_info >= (3, 35):  # MATERIALIZED is new in SQLite 3.35
+        rows = rows.prefix_with("MATERIALIZED", dialect="sqlite")
+    return rows
 
 
 def _recurs(rows, window_days: int):
@@ -502,12 +522,13 @@ def figures(session: Session, period: Period, *, now: datetime | None = None,
 
 
 def target_figures(session: Session, period: Period) -> TargetFigures:
-    p1_p2 = Ticket.priority <= 2
-    first = _first_response(session, period, None, [p1_p2]).get(ALL, Distribution())
-    other = _first_response(session, period, None, [~p1_p2]).get(ALL, Distribution())
-    incident = _resolution(session, period, None, [Ticket.type == TicketType.INCIDENT.value]).get(ALL, Distribution())
-    request = _resolution(session, period, None, [Ticket.type == TicketType.REQUEST.value]).get(ALL, Distribution())
-    return TargetFigures(first, other, incident, request)
+    """What the targets compare with: the median first response of P1-P2 and of P3-P4,
+    the mean resolution time of incidents and of requests (p90s are not needed)."""
+    first = _first_response(session, period, case((Ticket.priority <= 2, 1), else_=0), (MEDIAN,))
+    resolution = _resolution(session, period, Ticket.type, ())
+    return TargetFigures(first.get(1, Distribution()), first.get(0, Distribution()),
+                         resolution.get(TicketType.INCIDENT.value, Distribution()),
+                         resolution.get(TicketType.REQUEST.value, Distribution()))
 
 
 def labels(session: Session, by: str, values: Iterable) -> dict:
@@ -622,8 +643,7 @@ def _numbered_days(period: Period):
 
 
 def compliance_per_day(session: Session, period: Period, *, now: datetime | None = None) -> list[DayCompliance]:
-    """SLA compliance by the local day each target fell due (same rules as the report;
-    imported outcomes without a due time are left out of the daily series)."""
+    """SLA compliance by the local day each target fell due (the same rules as the report)."""
     now = now or clock.now()
     end = min(period.until, now)
     offsets = _offsets(period)
@@ -631,12 +651,7 @@ def compliance_per_day(session: Session, period: Period, *, now: datetime | None
         return [DayCompliance(day, 0, 0, 0, 0) for day in period.day_list()]
     response = _day_counts(session, Ticket.response_due_at, period, end, offsets,
                            _count_if(Ticket.response_state == SlaState.MET.value))
-    met = case(
-        (Ticket.external_made_sla.is_not(None), case((Ticket.external_made_sla, 1), else_=0)),
-        (Ticket.resolution_state == SlaState.MET.value, 1),
-        else_=0,
-    )
-    resolution = _day_counts(session, Ticket.resolution_due_at, period, end, offsets, func.sum(met))
+    resolution = _day_counts(session, Ticket.resolution_due_at, period, end, offsets, func.sum(_resolution_met()))
     return [
         DayCompliance(day, *response.get(n, (0, 0)), *resolution.get(n, (0, 0)))
         for day, n in _numbered_days(period)

@@ -102,6 +102,9 @@ class Problem(SQLModel, table=True):
     version: int = Field(default=1)
 
 
+_METRIC_DIMENSIONS = ("priority", "type", "category_id", "group_id", "assignee_id", "channel")
+
+
 class Ticket(SQLModel, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -116,6 +119,18 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_resolved", "resolved_at"),
         Index("ix_tickets_ci", "ci"),
         Index("ix_tickets_requester_category", "requester_id", "category_id"),
+        # Metrics (migration 0003_metrics_indexes): covering indexes for the period scans of
+        # deskui.store.metrics, dimensions included for breakdowns, and the recurrence seeks.
+        Index("ix_tickets_metrics_resolved", "resolved_at", "created_at", "type", "priority", "tier", "assignee_id",
+              "first_assignee_id", "escalation_count", "reassignment_count", "reopen_count", "ci", "requester_id",
+              "category_id", "group_id", "channel"),
+        Index("ix_tickets_metrics_first_response", "first_response_at", "created_at", *_METRIC_DIMENSIONS),
+        Index("ix_tickets_metrics_response_due", "response_due_at", "response_state", *_METRIC_DIMENSIONS),
+        Index("ix_tickets_metrics_resolution_due", "resolution_due_at", "resolution_state", "external_made_sla",
+              *_METRIC_DIMENSIONS),
+        Index("ix_tickets_metrics_created", "created_at", *_METRIC_DIMENSIONS),
+        Index("ix_tickets_recurrence_ci", "ci", "type", "created_at"),
+        Index("ix_tickets_recurrence_requester", "requester_id", "category_id", "ci", "type", "created_at"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     type: str = Field(default="incident", max_length=16)

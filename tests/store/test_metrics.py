@@ -117,6 +117,28 @@ def test_first_response_and_resolution_times(desk):
     assert r.target_figures.resolution_request.count == 0
 
 
+def test_percentiles_per_breakdown_value(desk):
+    """Three priorities with hand-picked resolution times (hours); the breakdown computes
+    each group's median and p90 (one window pass), the whole its own."""
+    durations = {("high", "high"): [1, 3], ("high", "medium"): [2, 4, 6, 30], ("medium", "medium"): [5]}
+    start = T(3, 8)
+    for (impact, urgency), hours in durations.items():
+        for h in hours:
+            tid = open_at(desk, start, impact=impact, urgency=urgency)
+            resolve(desk, tid, start + timedelta(hours=h))
+            start += timedelta(minutes=7)
+    r = report(desk, by="priority")
+    rows = {row.label: row.figures.resolution for row in r.breakdown}
+    # P1 [1, 3]: median 2, p90 = 1 + 0.9 * 2 = 2.8; P2 [2, 4, 6, 30]: median 5, p90: h = 2.7 -> 6 + 0.7 * 24 = 22.8
+    assert (rows["P1"].median_seconds, rows["P1"].p90_seconds) == (2 * 3600, pytest.approx(2.8 * 3600))
+    assert (rows["P2"].median_seconds, rows["P2"].p90_seconds) == (5 * 3600, pytest.approx(22.8 * 3600))
+    assert (rows["P3"].median_seconds, rows["P3"].p90_seconds) == (5 * 3600, 5 * 3600)
+    assert rows["P2"].mean_seconds == 10.5 * 3600
+    # the whole: 1, 2, 3, 4, 5, 6, 30 -> median 4, p90: h = 5.4 -> 6 + 0.4 * 24 = 15.6
+    whole = r.figures.resolution
+    assert (whole.median_seconds, whole.p90_seconds) == (4 * 3600, pytest.approx(15.6 * 3600))
+
+
 # ------------------------------------------------------------------ FCR and rates
 
 def test_fcr_reopen_escalation_and_reassignment_rates(desk):
@@ -245,6 +267,25 @@ def test_sla_compliance_counts_targets_that_fell_due(desk):
     week = period_of_days(date(2026, 11, 2), date(2026, 11, 9), TZ)
     sla = report(desk, week).figures.sla
     assert (sla.response_due, sla.response_met, sla.resolution_due, sla.resolution_met) == (1, 1, 2, 1)
+
+
+def test_an_imported_outcome_wins_over_the_computed_state(desk):
+    """An import carries the source system's verdict (external_made_sla); it decides the
+    resolution outcome of a target that fell due. Set here as the importer would."""
+    from sqlalchemy import update
+
+    from deskui.store.models import Ticket
+
+    t = build_sla_history(desk)
+    with session_scope(desk) as s:  # S1 was met here, the source says missed; S3 the other way round
+        s.execute(update(Ticket).where(Ticket.id == t["S1"]).values(external_made_sla=False))
+        s.execute(update(Ticket).where(Ticket.id == t["S3"]).values(external_made_sla=True))
+    sla = report(desk).figures.sla
+    assert (sla.resolution_due, sla.resolution_met) == (6, 3)  # S1 now a miss, S3 now met: still 3 of 6
+    with session_scope(desk) as s:
+        s.execute(update(Ticket).where(Ticket.id == t["S3"]).values(external_made_sla=None))
+    assert report(desk).figures.sla.resolution_met == 2
+    assert report(desk).figures.sla.response_met == 5  # the response target is not affected
 
 
 def test_backlog_now_with_aging_and_past_sla(desk):
