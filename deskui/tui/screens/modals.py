@@ -293,10 +293,10 @@ class ReplyModal(DeskModal[Outcome[ComposeDraft]]):
     def title_content(self) -> Content:
         if self.internal:
             return Content.assemble((" INTERNAL NOTE ", "bold reverse $warning"), " on ", self.ticket.number,
-                                    (" -- analysts only, the requester never sees it", "$text-muted"))
+                                    (" -- analysts only, the requester never sees it", "$foreground-muted"))
         who = self.ticket.requester_name or self.ticket.requester_email or "the requester"
         return Content.assemble((" PUBLIC REPLY ", "bold reverse $primary"), " on ", self.ticket.number, " to ",
-                                (safe_line(who), "bold"), (" -- the requester sees this", "$text-muted"))
+                                (safe_line(who), "bold"), (" -- the requester sees this", "$foreground-muted"))
 
     def compose_fields(self) -> ComposeResult:
         yield TextArea(self.body, id="compose-body", soft_wrap=True, tab_behavior="focus")
@@ -506,7 +506,7 @@ class PriorityModal(DeskModal[Outcome[PriorityDraft]]):
     def compose_fields(self) -> ComposeResult:
         levels = [(lvl.value, lvl.value) for lvl in Level]
         yield Static(Content.assemble("Now ", (priority_text(self.ticket.priority), "bold"), "  ",
-                                      (self.ticket.priority_reason, "$text-muted")), classes="modal-hint")
+                                      (self.ticket.priority_reason, "$foreground-muted")), classes="modal-hint")
         with Horizontal(classes="priority-row"):
             with Vertical():
                 yield Label("Impact", classes="field-label")
@@ -678,13 +678,13 @@ class AssignModal(DeskModal[AssignChoice]):
         options = self.query_one("#assign-members", OptionList)
         options.clear_options()
         width = max([len(m.username) for m in members] + [8])
-        rows = [Option(Content.styled("(unassign)", "italic $text-muted"), id=self.UNASSIGN)]
+        rows = [Option(Content.styled("(unassign)", "italic $foreground-muted"), id=self.UNASSIGN)]
         for m in members:
             load_style = "$error" if m.open_count >= 10 else "$warning" if m.open_count >= 5 else "$success"
             parts = [(f"{m.username:<{width}}", "bold"), "  ", f"{safe_line(m.name)[:28]:<28}", f"  T{m.tier}  ",
                      (f"{m.open_count:>3} open", load_style)]
             if m.away:
-                parts.append(("  away", "italic $text-muted"))
+                parts.append(("  away", "italic $foreground-muted"))
             if m.analyst_id == self.ticket.assignee_id:
                 parts.append(("  (current)", "$accent"))
             rows.append(Option(Content.assemble(*parts), id=m.username))

@@ -77,14 +77,14 @@ class ConflictBanner(Static):
         if shown:
             parts += ["\n", ("Meanwhile:", "bold")]
             if len(their_events) > len(shown):
-                parts += [(f" ({len(their_events) - len(shown)} earlier in the history)", "$text-muted")]
+                parts += [(f" ({len(their_events) - len(shown)} earlier in the history)", "$foreground-muted")]
             for e in shown:
-                parts += ["\n  ", (when(e.at), "$text-muted"), "  ", (safe_line(e.actor), "bold"), "  ",
+                parts += ["\n  ", (when(e.at), "$foreground-muted"), "  ", (safe_line(e.actor), "bold"), "  ",
                           *event_parts(e, self.app)]
         parts += ["\n", "Reloaded with their changes. "]
         if draft_hint:
             parts += [(draft_hint, "bold")]
-        parts += [("  (esc hides this)", "$text-muted")]
+        parts += [("  (esc hides this)", "$foreground-muted")]
         content = Content.assemble(*parts)
         self.message = content.plain
         self.update(content)

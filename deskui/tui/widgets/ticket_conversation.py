@@ -76,7 +76,7 @@ class DescriptionBlock(Static):
     def show(self, description: str, requester: str, created_at: datetime) -> None:
         self.border_title = Content.assemble((" DESCRIPTION ", "bold"), " ", (safe_line(requester) or "?", "bold"),
                                              f" · {when(created_at)} ")
-        self.update(Content(safe(description)) if description.strip() else Content.styled("(no description)", "italic $text-muted"))
+        self.update(Content(safe(description)) if description.strip() else Content.styled("(no description)", "italic $foreground-muted"))
 
 
 class Conversation(Vertical):
@@ -84,7 +84,6 @@ class Conversation(Vertical):
 
     DEFAULT_CSS = """
     Conversation { height: auto; padding: 0 1; }
-    Conversation > .conversation--empty { color: $text-muted; margin: 0 0 1 1; }
     """
 
     def __init__(self, **kwargs) -> None:

@@ -65,7 +65,7 @@ def words(value: str) -> str:
 SEMANTIC_FALLBACKS = {
     "sla-ok": "success", "sla-at-risk": "warning", "sla-breached": "error", "sla-paused": "secondary",
     "sla-met": "success", "priority-1": "error", "priority-2": "warning", "priority-3": "accent",
-    "priority-4": "text-muted",
+    "priority-4": "foreground-muted",
 }
 
 
@@ -90,8 +90,8 @@ STATUS_STYLES = {
     "open": "bold $primary",
     "pending": "bold $secondary",
     "resolved": "bold $success",
-    "closed": "$text-muted",
-    "cancelled": "$text-muted",
+    "closed": "$foreground-muted",
+    "cancelled": "$foreground-muted",
 }
 SLA_STATE_LABELS = {
     "ok": "ok",

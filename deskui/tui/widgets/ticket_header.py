@@ -8,7 +8,7 @@ from textual.widget import Widget
 from deskui.store.records import TicketRecord
 from deskui.tui.widgets.ticket_format import STATUS_STYLES, priority_style, priority_text, safe_line, words
 
-_LABEL = "$text-muted"
+_LABEL = "$foreground-muted"
 _GAP = "   "
 
 

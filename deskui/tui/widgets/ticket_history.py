@@ -8,7 +8,7 @@ from textual.widgets import Static
 from deskui.store.records import EventRecord
 from deskui.tui.widgets.ticket_format import colour, safe_line, when, words
 
-_MUTED = "$text-muted"
+_MUTED = "$foreground-muted"
 
 
 def event_parts(e: EventRecord, app=None) -> list:

@@ -35,12 +35,8 @@ class SlaBar(Widget):
     queue uses them), falling back to $success/$warning/$error outside DeskApp.
     """
 
-    COMPONENT_CLASSES = {"sla-bar--empty", "sla-bar--label"}
-
     DEFAULT_CSS = """
     SlaBar { height: 1; padding: 0 1; }
-    SlaBar > .sla-bar--empty { color: $foreground 25%; }
-    SlaBar > .sla-bar--label { color: $text-muted; }
     """
 
     def __init__(self, label: str, **kwargs) -> None:
@@ -59,10 +55,12 @@ class SlaBar(Widget):
         self.refresh()
 
     def render(self) -> Content:
-        label = (f"{self.label:<11}", self.get_visual_style("sla-bar--label", partial=True))
+        # In Content styles $text-muted resolves to full contrast ("auto" colour);
+        # $foreground-muted is the muted colour on dark and light themes alike.
+        label = (f"{self.label:<11}", "$foreground-muted")
         target = self.target
         if target is None:
-            return Content.assemble(label, (self.note, self.get_visual_style("sla-bar--label", partial=True)))
+            return Content.assemble(label, (self.note, "$foreground-muted"))
         state = target.state.value
         style = sla_style(self.app, state)
         share = target.share
@@ -77,7 +75,7 @@ class SlaBar(Widget):
         return Content.assemble(
             label,
             ("█" * filled, style),
-            ("░" * (bar_width - filled), self.get_visual_style("sla-bar--empty", partial=True)),
+            ("░" * (bar_width - filled), "$foreground 25%"),
             tail,
             (verdict, style),
             " ",
@@ -139,7 +137,7 @@ def timeline_content(lines: list[str] | tuple[str, ...], app=None) -> Content:
         elif "not counted: paused" in stripped:
             style = paused
         elif "not counted" in stripped:
-            style = "$text-muted"
+            style = "$foreground-muted"
         else:
             style = ""
         shown = compact_line(line)
