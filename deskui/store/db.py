@@ -6,6 +6,8 @@ deskui processes can share one file (DESIGN.md §3).
 
 from __future__ import annotations
 
+import ast
+import re
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -139,9 +141,34 @@ def _alembic_config(engine: Engine):
 
 
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
+    """The newest migration. Read from the files' ``revision = ...`` lines:
+    importing alembic costs more than the rest of the app's startup (DESIGN.md
+    §4); alembic itself decides when the files are not that simple."""
+    try:
+        return _head_from_files()
+    except (ValueError, SyntaxError):
+        from alembic.script import ScriptDirectory
 
-    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+        return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+def _head_from_files() -> str:
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict((key, ast.literal_eval(value)) for key, value in _REVISION_LINE.findall(path.read_text()))
+        revision, down = found.get("revision"), found.get("down_revision")
+        if not isinstance(revision, str):
+            raise ValueError(f"{path.name}: no plain revision line")
+        revisions.add(revision)
+        parents.update([down] if isinstance(down, str) else (down or ()))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise ValueError(f"migrations have {len(heads)} heads")
+    return heads.pop()
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import chain
 from typing import Iterator, Sequence
 
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from deskui.domain.enums import ACTIVE_STATUSES
-from deskui.store.models import Analyst, Ticket, TicketEvent
+from deskui.store.models import Analyst, Group, Requester, Ticket, TicketEvent
 from deskui.store.queue import order_by
 
 
@@ -38,13 +39,15 @@ def changed_ticket_ids(engine: Engine, after: int, upto: int, limit: int = 5000)
     return None if len(ids) > limit else ids
 
 
-def iter_ids(engine: Engine, where: Sequence, sort: str, batch: int = 65536, first: int | None = None) -> Iterator[array]:
+def iter_ids(engine: Engine, where: Sequence, sort: str, batch: int = 8192, first: int | None = None) -> Iterator[array]:
     """Ordered ticket ids in batches of ``array('q')``.
 
     Only ids are read, straight from the driver's cursor (SQLAlchemy compiles
     the statement and binds the parameters; rows of one integer need no result
-    processing), so a million ids cost ~8 MB and about a second. ``first``
-    makes the first batch small, so the first page can be shown at once.
+    processing), so a million ids cost ~8 MB and about a second. Batches are
+    small because the driver's rows (a tuple and an int each, ~80 bytes) are
+    what weighs, not the array. ``first`` makes the first batch smaller still,
+    so the first page can be shown at once.
     """
     stmt = select(Ticket.id).where(*where).order_by(*order_by(sort))
     with engine.connect() as conn:
@@ -72,6 +75,49 @@ def read_ids(engine: Engine, where: Sequence, sort: str) -> array:
     for chunk in iter_ids(engine, where, sort):
         ids.extend(chunk)
     return ids
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLine:
+    """What one queue line shows of a ticket (no description, no ORM object)."""
+
+    id: int
+    priority: int
+    status: str
+    type: str
+    subject: str
+    requester: str
+    group: str
+    assignee: str
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    response_state: str
+    resolution_state: str
+    version: int
+
+
+def queue_lines(engine: Engine, ids: Sequence[int]) -> list[QueueLine]:
+    """Lines for ``ids`` in the order given (missing ids are skipped). Plain
+    columns through Core: a page of 100 costs a few milliseconds."""
+    if not ids:
+        return []
+    stmt = (
+        select(Ticket.id, Ticket.priority, Ticket.status, Ticket.type, Ticket.subject,
+               func.coalesce(func.nullif(Requester.name, ""), Requester.email, ""), func.coalesce(Group.name, ""),
+               func.coalesce(Analyst.username, ""), Ticket.created_at, Ticket.updated_at, Ticket.first_response_at,
+               Ticket.response_due_at, Ticket.resolution_due_at, Ticket.response_state, Ticket.resolution_state,
+               Ticket.version)
+        .outerjoin(Requester, Requester.id == Ticket.requester_id)
+        .outerjoin(Group, Group.id == Ticket.group_id)
+        .outerjoin(Analyst, Analyst.id == Ticket.assignee_id)
+        .where(Ticket.id.in_(list(ids)))
+    )
+    with engine.connect() as conn:
+        by_id = {row[0]: QueueLine(*row) for row in conn.execute(stmt)}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def count_where(engine: Engine, where_lists: Sequence[Sequence]) -> list[int]:

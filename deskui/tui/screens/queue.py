@@ -21,18 +21,20 @@ from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from deskui import clock
 from deskui.tui.keymap import QUEUE_BINDINGS
 from deskui.tui.widgets.queue_view import PAGE_SIZE, QueueView, RowLoader
 from deskui.tui.widgets.saved_views import SavedViews, views_from_settings
+from deskui.tui.widgets.key_hints import KeyHints
 from deskui.tui.widgets.status_line import StatusLine
 from deskui.tui.screens.queue_ops import QUEUE_OPS_BINDINGS, QueueOpsActions  # issue 7: problems, bulletins
 from deskui.tui.widgets.bulletin_banner import BulletinBanner  # issue 7
 
 SORTS = ("sla", "priority", "updated", "created")
+_POST_EVERY = 262144  # ids per IdsRead while a long list is read
 SORT_LABELS = {"sla": "SLA due", "priority": "priority", "updated": "last update", "created": "creation"}
 
 
@@ -117,7 +119,7 @@ class QueueScreen(QueueOpsActions, Screen):
                 yield Static("", id="filter-error", classes="-hidden", markup=False)
                 yield QueueView(self.loader, id="queue")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyHints()
 
     @property
     def view(self) -> QueueView:
@@ -194,6 +196,7 @@ class QueueScreen(QueueOpsActions, Screen):
                                           event_id=event_id))
                 return
             first = True
+            pending = array("q")
             for chunk in iter_ids(engine, where, sort, first=PAGE_SIZE):
                 if worker.is_cancelled:
                     return
@@ -202,9 +205,13 @@ class QueueScreen(QueueOpsActions, Screen):
                     rows = self.loader(chunk)
                     self.post_message(IdsRead(generation, chunk, replace=True, done=False, rows=rows))
                     first = False
-                else:
-                    self.post_message(IdsRead(generation, chunk, replace=False, done=False))
-            self.post_message(IdsRead(generation, array("q"), replace=first, done=True, event_id=event_id))
+                    continue
+                pending.extend(chunk)
+                if len(pending) >= _POST_EVERY:
+                    # The list grows on screen as it is read (a few messages, not one per batch).
+                    self.post_message(IdsRead(generation, pending, replace=False, done=False))
+                    pending = array("q")
+            self.post_message(IdsRead(generation, pending, replace=first, done=True, event_id=event_id))
         except Exception as exc:
             self.post_message(IdsRead(generation, array("q"), replace=False, done=True, error=_one_line(exc)))
 

@@ -35,7 +35,7 @@ from deskui import clock
 from deskui.domain.calendar import BusinessCalendar
 
 PAGE_SIZE = 100
-CACHE_ROWS = 4000
+CACHE_ROWS = 2000
 
 # ------------------------------------------------------------------ rows
 
@@ -73,16 +73,11 @@ class QueueRow:
     sla: SlaClock | None = None
 
     @classmethod
-    def from_record(cls, record, sla: SlaClock | None) -> "QueueRow":
-        return cls(
-            id=record.id, priority=record.priority, status=record.status, type=record.type,
-            subject=record.subject, requester=record.requester_name or record.requester_email,
-            group=record.group, assignee=record.assignee, created_at=record.created_at,
-            updated_at=record.updated_at, first_response_at=record.first_response_at,
-            response_due_at=record.response_due_at, resolution_due_at=record.resolution_due_at,
-            response_state=record.response_state, resolution_state=record.resolution_state,
-            version=record.version, sla=sla,
-        )
+    def from_line(cls, line, sla: SlaClock | None) -> "QueueRow":
+        """From a deskui.store.queue_live.QueueLine (same fields, plus the SLA clock)."""
+        return cls(line.id, line.priority, line.status, line.type, line.subject, line.requester, line.group,
+                   line.assignee, line.created_at, line.updated_at, line.first_response_at, line.response_due_at,
+                   line.resolution_due_at, line.response_state, line.resolution_state, line.version, sla)
 
 
 class RowLoader:
@@ -94,21 +89,21 @@ class RowLoader:
         self._lock = Lock()
 
     def __call__(self, ids: Sequence[int]) -> list[QueueRow]:
-        from deskui.store.db import session_scope
-        from deskui.store.tickets import ticket_records
+        from deskui.store.queue_live import queue_lines
 
-        with session_scope(self.engine) as session:
-            records = ticket_records(session, list(ids))
-            return [QueueRow.from_record(r, self._clock(session, r.priority, r.type)) for r in records]
+        lines = queue_lines(self.engine, ids)
+        return [QueueRow.from_line(line, self._clock(line.priority, line.type)) for line in lines]
 
-    def _clock(self, session, priority: int, ticket_type: str) -> SlaClock | None:
+    def _clock(self, priority: int, ticket_type: str) -> SlaClock | None:
         key = (priority, ticket_type)
         with self._lock:
             if key in self._policies:
                 return self._policies[key]
         from deskui.services.sla import policy_for
+        from deskui.store.db import session_scope
 
-        info = policy_for(session, priority, ticket_type)
+        with session_scope(self.engine) as session:
+            info = policy_for(session, priority, ticket_type)
         value = None
         if info is not None:
             value = SlaClock(info.calendar, info.targets.response_seconds, info.targets.resolution_seconds,
@@ -310,11 +305,12 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
             self.ticket_id = ticket_id
 
     class RowsLoaded(Message):
-        def __init__(self, generation: int, rows: list[QueueRow], error: str = "") -> None:
+        def __init__(self, generation: int, rows: list[QueueRow], error: str = "", final: bool = True) -> None:
             super().__init__()
             self.generation = generation
             self.rows = rows
             self.error = error
+            self.final = final  # the last answer of this load
 
     def __init__(self, loader: Callable[[Sequence[int]], list[QueueRow]] | None = None, *,
                  now: Callable[[], datetime] = clock.now, name: str | None = None, id: str | None = None,
@@ -508,48 +504,50 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
     # ------------------------------------------------------------ loading
 
     def request_rows(self) -> None:
-        """Fetch the pages around the visible part that are not cached yet."""
+        """Fetch the pages around the visible part that are not cached yet:
+        the visible rows first (painted at once), then a screen above and below."""
         if self.loader is None or not self.ids or not self.is_mounted:
             return
         if self._loading:
             self._again = True
             return
-        missing = self._missing_ids()
-        if not missing:
+        visible, around = self._missing_ids()
+        if not visible and not around:
             return
         self._loading = True
         self._again = False
         generation = self._generation
-        self.run_worker(partial(self._load, missing, generation), thread=True, group="queue-rows",
+        self.run_worker(partial(self._load, visible, around, generation), thread=True, group="queue-rows",
                         exit_on_error=False, name="queue rows")
 
-    def _missing_ids(self) -> list[int]:
+    def _missing_ids(self) -> tuple[list[int], list[int]]:
         rows = self.visible_rows
         top = int(self.scroll_y)
         count = len(self.ids)
-        # Visible pages first, then a screen above and below.
-        first_page, last_page = top // PAGE_SIZE, min(count - 1, top + rows) // PAGE_SIZE
-        above, below = max(0, top - rows) // PAGE_SIZE, min(count - 1, top + 2 * rows) // PAGE_SIZE
-        pages = list(range(first_page, last_page + 1))
-        pages += [p for p in range(above, below + 1) if p not in pages]
         cache = self._cache
-        missing: list[int] = []
-        for page in pages:
-            missing.extend(i for i in self.ids[page * PAGE_SIZE:(page + 1) * PAGE_SIZE] if i not in cache)
-        return missing
+        visible = [i for i in self.ids[top:top + rows] if i not in cache]
+        # Whole pages from a screen above to a screen below.
+        first_page, last_page = max(0, top - rows) // PAGE_SIZE, min(count - 1, top + 2 * rows) // PAGE_SIZE
+        wanted = set(visible)
+        around = [i for i in self.ids[first_page * PAGE_SIZE:(last_page + 1) * PAGE_SIZE]
+                  if i not in cache and i not in wanted]
+        return visible, around
 
-    def _load(self, ids: list[int], generation: int) -> None:
+    def _load(self, visible: list[int], around: list[int], generation: int) -> None:
         try:
-            rows = self.loader(ids)
+            if visible:
+                rows = self.loader(visible)
+                self.post_message(self.RowsLoaded(generation, rows, final=not around))
+            if around:
+                self.post_message(self.RowsLoaded(generation, self.loader(around), final=True))
         except Exception as exc:
             # Always answer, so a failed load does not leave the view waiting.
             self.post_message(self.RowsLoaded(generation, [], error=f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(self.RowsLoaded(generation, rows))
 
     def on_queue_view_rows_loaded(self, message: "QueueView.RowsLoaded") -> None:
         message.stop()
-        self._loading = False
+        if message.final or message.error:
+            self._loading = False
         if message.error:
             # Shown once; the next scroll or refresh tries again.
             self.notify(f"could not read tickets: {message.error}", severity="error", markup=False)
@@ -559,7 +557,7 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
                 self._cache[row.id] = row
             self._trim()
             self.refresh()
-        if self._again or message.generation != self._generation:
+        if message.final and (self._again or message.generation != self._generation):
             self.request_rows()
 
     def _trim(self) -> None:
@@ -593,6 +591,8 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
             row_style = base + styles["queue--cursor" if self.has_focus else "queue--cursor-blurred"]
         row = self._cache.get(ticket_id)
         marked = ticket_id in self.marks
+        if row is not None:
+            self._cache.move_to_end(ticket_id)  # least recently shown goes first
         if row is None:
             return self._placeholder(ticket_id, marked, width, row_style, styles)
         return self._row(row, marked, width, row_style, styles)

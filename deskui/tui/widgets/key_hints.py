@@ -1,0 +1,85 @@
+"""A one-line footer of the screen's main keys, drawn as a single Text.
+
+Textual's Footer builds a widget per key and restyles them all whenever the
+bindings change; on the queue that cost more than the whole first page, so
+the queue shows its keys this way. It follows the user's keymap (it reads the
+active bindings) and a click on a key runs its action.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import events
+from textual.widget import Widget
+
+
+class KeyHints(Widget):
+    COMPONENT_CLASSES = {"hints--key", "hints--label"}
+
+    DEFAULT_CSS = """
+    KeyHints { height: 1; dock: bottom; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._spans: list[tuple[int, int, str, object]] = []
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, _screen) -> None:
+        self.refresh()
+
+    def _hints(self) -> list[tuple[str, str, str, object]]:
+        """(key display, description, action, node) of each shown binding, once per action."""
+        seen: dict[tuple[int, str], list] = {}
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if not binding.show or not active.enabled:
+                continue
+            key = (id(active.node), binding.action)
+            display = self.app.get_key_display(binding)
+            if key in seen:
+                continue
+            seen[key] = [display, binding.description, binding.action, active.node]
+        return [tuple(v) for v in seen.values()]
+
+    def _palette_key(self) -> str:
+        for active in self.screen.active_bindings.values():
+            if active.binding.action in ("command_palette", "app.command_palette"):
+                return self.app.get_key_display(active.binding)
+        return "^p"
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("hints--key", partial=True)
+        label_style = self.get_component_rich_style("hints--label", partial=True)
+        text = Text(no_wrap=True, overflow="crop")
+        self._spans = []
+        palette = f"{self._palette_key()} Commands"
+        room = self.size.width - cell_len(palette) - 2
+        for display, description, action, node in self._hints():
+            part_len = cell_len(display) + cell_len(description) + 3
+            if cell_len(text.plain) + part_len > room:
+                break
+            start = cell_len(text.plain)
+            text.append(f" {display} ", key_style)
+            text.append(f"{description} ", label_style)
+            self._spans.append((start, cell_len(text.plain), action, node))
+        gap = max(1, self.size.width - cell_len(text.plain) - cell_len(palette) - 1)
+        text.append(" " * gap)
+        start = cell_len(text.plain)
+        keys, _, label = palette.partition(" ")
+        text.append(keys, key_style)
+        text.append(f" {label} ", label_style)
+        self._spans.append((start, cell_len(text.plain), "command_palette", self.app))
+        return text
+
+    async def on_click(self, event: events.Click) -> None:
+        for start, end, action, node in self._spans:
+            if start <= event.x < end:
+                await self.app.run_action(action, node)
+                return
