@@ -168,3 +168,58 @@ def test_zammad_first_response_time_comes_from_the_export(org, frozen_now):
     assert [e.kind for e in history].count("first_response") == 1
     with session_scope(org) as s:
         assert comments(s, t.id) == []
+
+
+STORY_MAPPING = """
+[source]
+name = "story"
+[columns]
+external_ref = "Key"
+subject = "Subject"
+requester = "Requester"
+category = "Category"
+group = "Group"
+assignee = "Assignee"
+status = "Status"
+created_at = "Created"
+updated_at = "Updated"
+resolved_at = "Resolved"
+resolution_code = "Code"
+resolution_notes = "Notes"
+"""
+
+STORY = (
+    "Key,Subject,Requester,Category,Group,Assignee,Status,Created,Updated,Resolved,Code,Notes\n"
+    "S-1,VPN drops,ana.ruiz@northwind.example,Network/VPN,Service Desk,,new,2026-11-09 09:00,2026-11-09 09:00,,,\n"
+    "S-1,VPN drops,ana.ruiz@northwind.example,Network/VPN,Service Desk,akhan,open,2026-11-09 09:00,"
+    "2026-11-09 10:00,,,\n"
+    "S-1,VPN drops,ana.ruiz@northwind.example,Network/VPN,Service Desk,akhan,resolved,2026-11-09 09:00,"
+    "2026-11-11 10:00,2026-11-11 10:00,solved,Reset the VPN profile\n"
+)
+
+
+def test_an_imported_story_looks_like_the_same_story_told_through_the_use_cases(org, frozen_now, tmp_path):
+    from deskui.services import tickets as svc
+    from deskui.services.actors import actor_for
+
+    import_csv(org, write(tmp_path, "story.csv", STORY), load_mapping(write(tmp_path, "story.toml", STORY_MAPPING)))
+    imported, imported_events = record(org, "S-1")
+
+    demo = actor_for(org, "demo")
+    told = svc.open_ticket(org, demo, subject="VPN drops", requester="ana.ruiz@northwind.example",
+                           category="Network/VPN", group="Service Desk", at=datetime(2026, 11, 9, 9, 0))
+    svc.assign(org, demo, told.id, "akhan", at=datetime(2026, 11, 9, 10, 0))
+    svc.resolve(org, demo, told.id, code="solved", notes="Reset the VPN profile", at=datetime(2026, 11, 11, 10, 0))
+    with session_scope(org) as s:
+        told, told_events = ticket_record(s, told.id), events(s, told.id)
+
+    same = ("type", "subject", "status", "priority", "priority_reason", "impact", "urgency", "channel", "tier",
+            "requester_id", "category", "group", "assignee", "created_at", "updated_at", "first_response_at",
+            "resolved_at", "resolution_code", "resolution_notes", "response_due_at", "resolution_due_at",
+            "response_state", "resolution_state", "reopen_count", "reassignment_count", "escalation_count")
+    assert {f: getattr(imported, f) for f in same} == {f: getattr(told, f) for f in same}
+
+    def story(history):
+        return [(e.kind, e.field, e.old, e.new, e.at, e.detail) for e in history if e.kind != "imported"]
+    assert story(imported_events) == story(told_events)
+    assert any(e.kind == "sla_breach" for e in told_events)  # the story does breach: both recorded it once
