@@ -119,6 +119,8 @@ class TicketScreen(TicketOpsActions, Screen):
     """One ticket. Open it with ``app.push_screen(TicketScreen(ticket_id))``."""
 
     COMMANDS = {TicketCommands}
+    # The first focusable of these: the one scroll when narrow, the conversation when wide.
+    AUTO_FOCUS = "#ticket-columns, #ticket-main"
 
     BINDINGS = [
         Binding("r", "reply", "Reply", id="ticket.reply"),
@@ -234,7 +236,8 @@ class TicketScreen(TicketOpsActions, Screen):
         columns.can_focus = narrow
         for scroller in self.query("#ticket-columns > VerticalScroll"):
             scroller.can_focus = not narrow
-        if self.focused is None or not self.focused.can_focus:
+        # Only a resize can leave focus on a scroll that no longer takes it.
+        if self.focused is not None and not self.focused.can_focus:
             self.scroller.focus()
 
     @property
