@@ -157,8 +157,10 @@ def _mutate(engine: Engine, actor: Actor, ticket_id: int, version: int | None,
 
 def _conflict(session: Session, ticket_id: int) -> ConflictError:
     fresh = ticket_record(session, ticket_id)
+    # The last change an analyst made; a breach recorded alongside it is not "what they did".
     last = session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id.desc()).limit(1)
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind != EventKind.SLA_BREACH.value)
+        .order_by(TicketEvent.id.desc()).limit(1)
     ).first()
     what = _describe(last) if last else "changed it"
     return ConflictError(

@@ -292,3 +292,14 @@ def test_bulk_reports_each_ticket(desk):
     result = svc.bulk(desk, [a.id, b.id], lambda tid: svc.take(desk, me(desk), tid))
     assert result.done == [a.id]
     assert result.failed[0][0] == b.id and "reopen it first" in result.failed[0][1]
+
+
+def test_conflict_names_the_change_not_the_breach_recorded_with_it(desk, frozen_now):
+    t = open_vpn(desk, impact="high", urgency="high")  # P1: 15 min response
+    lead = actor_for(desk, _another_analyst(desk))
+    # An hour later the lead's change also records the response breach, after the status event.
+    svc.change_status(desk, lead, t.id, "open", at=frozen_now + timedelta(hours=1))
+    with session_scope(desk) as s:
+        assert events(s, t.id)[-1].kind == "sla_breach"
+    with pytest.raises(ConflictError, match=r"status new -> open"):
+        svc.take(desk, me(desk), t.id, version=t.version)
