@@ -213,9 +213,9 @@ class Figures:
     escalated: int = 0
     reassigned: int = 0
     sla: SlaFigures = SlaFigures()
-    backlog: BacklogFigures = BacklogFigures()
+    backlog: BacklogFigures | None = BacklogFigures()  # None: not computed
     csat: CsatFigures = CsatFigures()
-    recurrence: RecurrenceFigures = RecurrenceFigures()
+    recurrence: RecurrenceFigures | None = RecurrenceFigures()  # None: not computed
 
     @property
     def fcr_rate(self) -> float | None:
@@ -490,16 +490,25 @@ def _recurrence(session: Session, period: Period, key, window_days: int) -> dict
     }
 
 
-def _figures(session: Session, period: Period, as_of: datetime, now: datetime, key, window_days: int) -> dict:
+def recurrence_figures(session: Session, period: Period, window_days: int = DEFAULT_WINDOW_DAYS) -> RecurrenceFigures:
+    return _recurrence(session, period, None, window_days).get(ALL, RecurrenceFigures(window_days=window_days))
+
+
+def _figures(session: Session, period: Period, as_of: datetime, now: datetime, key, window_days: int, *,
+             percentiles: bool = True, recurrence: bool = True, backlog: bool = True) -> dict:
+    """Every figure by key. The flags leave out the costlier parts a caller does not show:
+    medians and p90s (distributions keep count and total), recurrence and backlog (None)."""
+    ps = (MEDIAN, P90) if percentiles else ()
     opened = _opened(session, period, key)
     counts = _resolved_counts(session, period, key)
-    resolution = _resolution(session, period, key)
-    first_response = _first_response(session, period, key)
+    resolution = _resolution(session, period, key, ps)
+    first_response = _first_response(session, period, key, ps)
     sla = _sla(session, period, as_of, key)
-    backlog = _backlog(session, now, key)
+    open_now = _backlog(session, now, key) if backlog else {}
     csat = _csat(session, period, key)
-    recurrence = _recurrence(session, period, key, window_days)
-    keys = set(opened) | set(counts) | set(first_response) | set(sla) | set(backlog) | set(csat) | set(recurrence)
+    recurring = _recurrence(session, period, key, window_days) if recurrence else {}
+    keys = (set(opened) | set(counts) | set(first_response) | set(sla) | set(open_now) | set(csat)
+            | set(recurring))
     result = {}
     for k in keys:
         fcr, reopened, escalated, reassigned = counts.get(k, (0, 0, 0, 0))
@@ -507,18 +516,23 @@ def _figures(session: Session, period: Period, as_of: datetime, now: datetime, k
         result[k] = Figures(
             opened=opened.get(k, 0), resolved=dist.count, first_response=first_response.get(k, Distribution()),
             resolution=dist, fcr=fcr, reopened=reopened, escalated=escalated, reassigned=reassigned,
-            sla=sla.get(k, SlaFigures()), backlog=backlog.get(k, BacklogFigures()), csat=csat.get(k, CsatFigures()),
-            recurrence=recurrence.get(k, RecurrenceFigures(window_days=window_days)),
+            sla=sla.get(k, SlaFigures()),
+            backlog=open_now.get(k, BacklogFigures()) if backlog else None,
+            csat=csat.get(k, CsatFigures()),
+            recurrence=recurring.get(k, RecurrenceFigures(window_days=window_days)) if recurrence else None,
         )
     return result
 
 
 def figures(session: Session, period: Period, *, now: datetime | None = None,
-            window_days: int = DEFAULT_WINDOW_DAYS) -> Figures:
-    """Every figure over the period, no breakdown."""
+            window_days: int = DEFAULT_WINDOW_DAYS, **parts: bool) -> Figures:
+    """Every figure over the period, no breakdown (``parts``: see ``_figures``)."""
     now = now or clock.now()
-    return _figures(session, period, min(period.until, now), now, None, window_days).get(
-        ALL, Figures(recurrence=RecurrenceFigures(window_days=window_days)))
+    found = _figures(session, period, min(period.until, now), now, None, window_days, **parts)
+    if ALL in found:
+        return found[ALL]
+    return Figures(backlog=BacklogFigures() if parts.get("backlog", True) else None,
+                   recurrence=RecurrenceFigures(window_days=window_days) if parts.get("recurrence", True) else None)
 
 
 def target_figures(session: Session, period: Period) -> TargetFigures:
@@ -562,13 +576,14 @@ def breakdown(session: Session, period: Period, by: str, *, now: datetime | None
 
 
 def build_report(engine: Engine, period: Period, *, by: str | None = None, now: datetime | None = None,
-                 targets: Targets | None = None, window_days: int = DEFAULT_WINDOW_DAYS) -> Report:
-    """The whole report in one read transaction (a consistent snapshot)."""
+                 targets: Targets | None = None, window_days: int = DEFAULT_WINDOW_DAYS, **parts: bool) -> Report:
+    """The whole report in one read transaction (a consistent snapshot). ``parts`` leave
+    out what a caller does not show (see ``_figures``); the CLI shows everything."""
     if by is not None:
         dimension_column(by)  # validate before touching the database
     now = now or clock.now()
     with session_scope(engine) as session:
-        overall = figures(session, period, now=now, window_days=window_days)
+        overall = figures(session, period, now=now, window_days=window_days, **parts)
         tf = target_figures(session, period)
         rows = breakdown(session, period, by, now=now, window_days=window_days) if by else ()
     return Report(period=period, as_of=min(period.until, now), now=now, figures=overall, target_figures=tf,
@@ -855,8 +870,8 @@ def kpis(f: Figures, tf: TargetFigures, targets: Targets) -> list[Kpi]:
         ("sla_resolution_compliance", "SLA resolution", f.sla.resolution_compliance, targets.sla_compliance,
          HIGHER, "%"),
         ("csat_satisfied_share", "CSAT (4-5)", f.csat.satisfied_share, targets.csat_satisfied_share, HIGHER, "%"),
-        ("backlog_past_sla_share", "Backlog past SLA", f.backlog.past_sla_share, targets.backlog_past_sla_share,
-         LOWER, "%"),
+        ("backlog_past_sla_share", "Backlog past SLA", f.backlog.past_sla_share if f.backlog else None,
+         targets.backlog_past_sla_share, LOWER, "%"),
     ]
     return [Kpi(key, label, value, target, better, unit, assess(value, target, better))
             for key, label, value, target, better, unit in rows]

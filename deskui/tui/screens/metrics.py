@@ -85,28 +85,35 @@ class Tile:
         return "improved" if (d > 0) == (self.better == HIGHER) else "worsened"
 
 
-def build_tiles(report, previous) -> list[Tile]:
-    """The tiles: counts, then every KPI with its target, each against the previous period."""
+def build_tiles(report, previous=None, recurrence=None) -> list[Tile]:
+    """The tiles: counts, then every KPI with its target, each against the previous period
+    (when it is known). The backlog is "now" in both periods, so it has no change.
+    The recurrence tile is left out until its figures are known."""
     from deskui.store.metrics import kpis
 
     now_kpis = kpis(report.figures, report.target_figures, report.targets)
-    before = {k.key: k.value for k in kpis(previous.figures, previous.target_figures, previous.targets)}
+    before = {}
+    if previous is not None:
+        before = {k.key: k.value for k in kpis(previous.figures, previous.target_figures, previous.targets)}
+        before.pop("backlog_past_sla_share", None)
     short = {
         "fcr_rate": "FCR", "first_response_minutes_p1_p2": "1st reply P1-2",
         "first_response_minutes_other": "1st reply P3-4", "mttr_hours_incident": "MTTR incidents",
         "mttr_hours_request": "MTTR requests", "sla_response_compliance": "SLA response",
         "sla_resolution_compliance": "SLA resolution", "csat_satisfied_share": "CSAT 4-5",
-        "backlog_past_sla_share": "Backlog past SLA",
+        "backlog_past_sla_share": "Past SLA (now)",
     }
-    f, p = report.figures, previous.figures
+    f = report.figures
+    p = previous.figures if previous is not None else None
     tiles = [
-        Tile("opened", "Opened", f.opened, p.opened, None, HIGHER, "", "none"),
-        Tile("resolved", "Resolved", f.resolved, p.resolved, None, HIGHER, "", "none"),
+        Tile("opened", "Opened", f.opened, p.opened if p else None, None, HIGHER, "", "none"),
+        Tile("resolved", "Resolved", f.resolved, p.resolved if p else None, None, HIGHER, "", "none"),
     ]
     tiles += [Tile(k.key, short[k.key], k.value, before.get(k.key), k.target, k.better, k.unit, k.status)
               for k in now_kpis]
-    tiles.append(Tile("recurrence_rate", "Recurring", f.recurrence.rate, p.recurrence.rate, None, LOWER, "%",
-                      "none"))
+    if recurrence is not None:
+        earlier = p.recurrence.rate if p is not None and p.recurrence is not None else None
+        tiles.append(Tile("recurrence_rate", "Recurring", recurrence.rate, earlier, None, LOWER, "%", "none"))
     return tiles
 
 
@@ -209,7 +216,7 @@ class KpiTile(Widget):
         self.label = label
         self.tile: Tile | None = None
 
-    def show(self, tile: Tile) -> None:
+    def show(self, tile: Tile | None) -> None:
         self.tile = tile
         self.refresh()
 
@@ -492,12 +499,12 @@ class MetricsScreen(Screen):
             else:
                 period = period_of_days(end_day - timedelta(days=length), end_day, tz)
             previous = period.previous()
-            report = m.build_report(engine, period, now=now, targets=config.targets, window_days=config.window_days)
-            before = m.build_report(engine, previous, now=now, targets=config.targets,
-                                    window_days=config.window_days)
+            # First paint: this period's KPIs, without what the tiles do not show.
+            report = m.build_report(engine, period, now=now, targets=config.targets, window_days=config.window_days,
+                                    percentiles=False, recurrence=False)
             if worker.is_cancelled:
                 return
-            self.post_message(KpisLoaded(generation, period, previous, build_tiles(report, before), report))
+            self.post_message(KpisLoaded(generation, period, previous, build_tiles(report), report))
             with session_scope(engine) as session:
                 volume = m.volume_per_day(session, period)
                 compliance = m.compliance_per_day(session, period, now=now)
@@ -505,6 +512,15 @@ class MetricsScreen(Screen):
             if worker.is_cancelled:
                 return
             self.post_message(ChartsLoaded(generation, volume, compliance, heat))
+            # Then the changes against the previous period, and recurrence.
+            before = m.build_report(engine, previous, now=now, targets=config.targets,
+                                    window_days=config.window_days, percentiles=False, backlog=False)
+            with session_scope(engine) as session:
+                recurrence = m.recurrence_figures(session, period, config.window_days)
+            if worker.is_cancelled:
+                return
+            self.post_message(KpisLoaded(generation, period, previous, build_tiles(report, before, recurrence),
+                                         report))
             with session_scope(engine) as session:
                 rows = m.breakdown(session, period, by, now=now, window_days=config.window_days)
             if worker.is_cancelled:
@@ -523,6 +539,10 @@ class MetricsScreen(Screen):
         if not self._current(message):
             return
         self.period, self.previous, self.report = message.period, message.previous, message.report
+        shown = {tile.key for tile in message.tiles}
+        for key, _label in TILE_ORDER:
+            if key not in shown:
+                self.query_one(f"#tile-{key}", KpiTile).show(None)  # still loading
         for tile in message.tiles:
             self.query_one(f"#tile-{tile.key}", KpiTile).show(tile)
         self._show_period_label()
@@ -657,7 +677,7 @@ TILE_ORDER = (
     ("first_response_minutes_p1_p2", "1st reply P1-2"), ("first_response_minutes_other", "1st reply P3-4"),
     ("mttr_hours_incident", "MTTR incidents"), ("mttr_hours_request", "MTTR requests"),
     ("sla_response_compliance", "SLA response"), ("sla_resolution_compliance", "SLA resolution"),
-    ("csat_satisfied_share", "CSAT 4-5"), ("backlog_past_sla_share", "Backlog past SLA"),
+    ("csat_satisfied_share", "CSAT 4-5"), ("backlog_past_sla_share", "Past SLA (now)"),
     ("recurrence_rate", "Recurring"),
 )
 
