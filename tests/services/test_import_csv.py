@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from deskui.errors import ValidationError
-from deskui.services.importers.common import ImportAborted, ImportOptions
+from deskui.services.importers.common import ImportAborted
 from deskui.services.importers.csv_mapped import import_csv, load_mapping
 from deskui.store.db import session_scope
 from deskui.store.models import Ticket

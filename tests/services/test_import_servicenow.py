@@ -321,3 +321,30 @@ def test_the_summary_shows_the_sources_sla_verdicts(org, frozen_now, tmp_path):
     summary = import_servicenow(org, write_csv(tmp_path / "i.csv", audit_rows()), OPTIONS)
     assert (summary.source_sla_made, summary.source_sla_missed) == (1, 1)
     assert summary.as_dict()["source_sla"] == {"made": 1, "missed": 1}
+
+
+def test_two_imports_of_one_file_at_once_write_it_once(org, frozen_now, tmp_path):
+    import threading
+
+    rows = audit_rows()
+    for r in rows:
+        r["assignment_group"] = "Group 56"
+    path = write_csv(tmp_path / "i.csv", rows)
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(import_servicenow(org, path, ImportOptions(dayfirst=True, create_missing=True)))
+        except Exception as exc:  # noqa: BLE001 -- reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(r.tickets_created for r in results) == [0, 2]
+    with session_scope(org) as s:
+        assert s.scalar(select(func.count()).select_from(Group).where(Group.name == "Group 56")) == 1
+        assert s.scalar(select(func.count()).select_from(TicketEvent).where(TicketEvent.kind == "imported")) == 8

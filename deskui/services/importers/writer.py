@@ -37,10 +37,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Mapping, Sequence
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from deskui.domain.enums import ACTIVE_STATUSES, EventKind, SlaState, Status
@@ -172,7 +173,7 @@ class Directory:
     Names created during a batch are forgotten again if the batch rolls back.
     """
 
-    def __init__(self, create_missing: bool, source_title: str):
+    def __init__(self, create_missing: bool, source_title: str, created: set | None = None):
         self.create_missing = create_missing
         self.source_title = source_title
         self.loaded = False
@@ -182,7 +183,7 @@ class Directory:
         self.usernames: dict[int, str] = {}
         self.categories: dict[str, tuple[int, int | None]] = {}
         self.category_paths: dict[int, str] = {}
-        self.created: set[tuple[str, str]] = set()
+        self.created: set[tuple[str, str]] = created if created is not None else set()
         self._undo: list = []
 
     def load(self, session: Session) -> None:
@@ -339,6 +340,15 @@ class TicketWriter:
                 self.directory.rollback()
                 if attempt == RETRIES - 1:
                     raise
+                continue
+            except IntegrityError as exc:
+                # Someone else (another import, an admin) created the same number, group or
+                # analyst meanwhile: read the names again and retry; the rows then match.
+                self.directory = Directory(self.directory.create_missing, self.title, self.directory.created)
+                if attempt == RETRIES - 1:
+                    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+                    raise ConflictError(f"import: the batch kept clashing with concurrent changes ({reason}); "
+                                        "import again") from None
                 continue
             except BaseException:
                 self.directory.rollback()
