@@ -724,3 +724,28 @@ def set_status(engine: Engine, article_id: int, status: str) -> ArticleRecord:
             article.status, article.updated_at = status, clock.now()
         session.flush()
         return _record(article)
+
+
+def update_article(engine: Engine, article_id: int, markdown_text: str) -> ArticleRecord:
+    """Save an edited article (Markdown with front matter, e.g. from $EDITOR), one transaction.
+
+    The text is validated like an imported file; errors name ``article <id>:<line>``
+    and the field. The front matter may leave ``id`` out, but may not change it.
+    Unchanged text writes nothing. The search index follows through its triggers
+    (SQLite) or the generated column (PostgreSQL).
+    """
+    with write_session(engine) as session:
+        article = session.get(Article, article_id)
+        if article is None:
+            raise NotFound(f"article {article_id} not found")
+        source = f"article {article.external_id}"
+        item = parse_markdown(markdown_text, source, default_id=article.external_id)
+        if item.external_id != article.external_id:
+            lines = markdown_text.lstrip("\ufeff").splitlines()
+            line = next((n for n, text in enumerate(lines, start=1) if text.strip().lower().startswith("id:")), 1)
+            raise _fail(f"{source}:{line}", "id", f"must stay {article.external_id!r} when editing an article")
+        if item.differs_from(article):
+            article.title, article.body, article.tags = item.title, item.body, item.tags
+            article.category, article.status, article.updated_at = item.category, item.status, clock.now()
+        session.flush()
+        return _record(article)
