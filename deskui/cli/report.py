@@ -209,11 +209,29 @@ def _breakdown_table(result):
 
 def wallboard() -> None:
     """Launch the app straight into the wallboard (live counts for a team lead's screen)."""
+    import inspect
+
     engine = common.get_engine()
     actor = common.get_actor()
-    from deskui.tui.app import run_app  # textual is imported only here
+    from deskui.tui import app as tui_app  # textual is imported only here
 
-    run_app(engine=engine, actor=actor, settings=common.settings(), start_mode="wallboard")
+    if "start_mode" in inspect.signature(tui_app.run_app).parameters:
+        tui_app.run_app(engine=engine, actor=actor, settings=common.settings(), start_mode="wallboard")
+    else:
+        wallboard_app(engine, actor, common.settings()).run()
+
+
+def wallboard_app(engine, actor, settings, **context):
+    """DeskApp whose first screen is the wallboard (for as long as run_app has no start mode)."""
+    from deskui.tui.app import DeskApp
+    from deskui.tui.context import DeskContext
+
+    class WallboardFirst(DeskApp):
+        def on_mount(self) -> None:
+            # DeskApp.on_mount runs after this one and opens the queue; switch once it has.
+            self.call_after_refresh(self.switch_mode, "wallboard")
+
+    return WallboardFirst(DeskContext(engine=engine, actor=actor, settings=settings, **context))
 
 
 # ------------------------------------------------------------------ survey

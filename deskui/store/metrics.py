@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import (
-    BigInteger, Float, Integer, and_, case, cast, func, literal, or_, select,
+    BigInteger, Float, and_, case, cast, func, literal, or_, select,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles

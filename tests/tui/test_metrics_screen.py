@@ -12,7 +12,7 @@ import functools
 import random
 import shutil
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -362,6 +362,18 @@ async def test_keys_3_and_4_switch_to_metrics_and_wallboard(small):
         await pilot.press("4")
         await settle(pilot)
         assert isinstance(app.screen, WallboardScreen) and app.screen.board is not None
+
+
+@run_async
+async def test_deskui_wallboard_opens_on_the_wallboard(small):
+    from deskui.cli.report import wallboard_app
+
+    engine, _ids = small
+    app = wallboard_app(engine, A(engine), Settings(db_url=str(engine.url), user="demo"),
+                        live_refresh_seconds=0, sweep_seconds=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WallboardScreen) and app.screen.board.open == 1
 
 
 # ------------------------------------------------------------------ snapshots

@@ -21,7 +21,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
@@ -414,6 +414,7 @@ class MetricsScreen(Screen):
         self.generation = 0
         self.timezone: str | None = None
         self.period: Period | None = None
+        self.previous: Period | None = None
         self.report = None
         self.recurring: list = []
         self.first_paint = asyncio.Event()  # set once the KPI tiles show (bench, tests)
