@@ -108,6 +108,9 @@ def show(ticket: int = typer.Argument(...), fmt: str = FormatOpt) -> None:
         data = row_of(record) | {
             "description": record.description, "priority_reason": record.priority_reason,
             "resolution_code": record.resolution_code, "resolution_notes": record.resolution_notes,
+            "reopen_count": record.reopen_count, "reassignment_count": record.reassignment_count,
+            "escalation_count": record.escalation_count, "external_ref": record.external_ref,
+            "external_made_sla": record.external_made_sla,
             "comments": [common.to_plain(c) for c in convo], "events": [common.to_plain(e) for e in history],
         }
         common.emit_object(data, "json")

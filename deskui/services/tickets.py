@@ -51,7 +51,7 @@ def _enum(enum, value, field):
         raise ValidationError(str(exc)) from None
 
 
-def _event(session: Session, ticket_id: int, actor: Actor, at: datetime, kind: EventKind, *, field: str = "",
+def record_event(session: Session, ticket_id: int, actor: Actor, at: datetime, kind: EventKind, *, field: str = "",
            old: object = "", new: object = "", detail: str = "", comment_id: int | None = None) -> None:
     session.add(TicketEvent(
         ticket_id=ticket_id, at=at, actor_id=actor.id, actor=actor.username, kind=kind.value, field=field,
@@ -115,7 +115,7 @@ def open_ticket(
         )
         session.add(ticket)
         session.flush()
-        _event(session, ticket.id, actor, now, EventKind.CREATED, detail=f"via {channel_value.value}")
+        record_event(session, ticket.id, actor, now, EventKind.CREATED, detail=f"via {channel_value.value}")
         if assignee:
             analyst = analyst_by_username(session, assignee)
             _set_assignee(session, ticket, actor, now, analyst)
@@ -191,9 +191,9 @@ def _set_assignee(session: Session, ticket: Ticket, actor: Actor, now: datetime,
     if new_id is not None and ticket.first_assignee_id is None:
         ticket.first_assignee_id = new_id
     if new_id is not None and ticket.status == Status.NEW:
-        _event(session, ticket.id, actor, now, EventKind.STATUS, field="status", old=ticket.status, new=Status.OPEN)
+        record_event(session, ticket.id, actor, now, EventKind.STATUS, field="status", old=ticket.status, new=Status.OPEN)
         ticket.status = Status.OPEN.value
-    _event(session, ticket.id, actor, now, EventKind.ASSIGNED, field="assignee", old=old_name,
+    record_event(session, ticket.id, actor, now, EventKind.ASSIGNED, field="assignee", old=old_name,
            new=analyst.username if analyst else "")
 
 
@@ -224,7 +224,7 @@ def _set_group(session: Session, ticket: Ticket, actor: Actor, now: datetime, gr
         return
     old = session.get(Group, ticket.group_id).name if ticket.group_id else ""
     ticket.group_id = group.id
-    _event(session, ticket.id, actor, now, EventKind.GROUP, field="group", old=old, new=group.name)
+    record_event(session, ticket.id, actor, now, EventKind.GROUP, field="group", old=old, new=group.name)
     if ticket.assignee_id is not None:
         member = session.get(GroupMember, (group.id, ticket.assignee_id))
         if member is None:
@@ -253,7 +253,7 @@ def add_comment(engine: Engine, actor: Actor, ticket_id: int, body: str, *, inte
                           visibility=visibility.value, body=body, created_at=now, message_id=message_id)
         session.add(comment)
         session.flush()
-        _event(session, ticket_id, actor, now, EventKind.COMMENT, field=visibility.value, comment_id=comment.id,
+        record_event(session, ticket_id, actor, now, EventKind.COMMENT, field=visibility.value, comment_id=comment.id,
                detail=body[:120])
         if visibility is Visibility.PUBLIC and actor.is_analyst and ticket.first_response_at is None:
             # A single-statement claim: only the first reply ever sets it, even under races.
@@ -264,7 +264,7 @@ def add_comment(engine: Engine, actor: Actor, ticket_id: int, body: str, *, inte
             )
             if first.rowcount == 1:
                 session.refresh(ticket)
-                _event(session, ticket_id, actor, now, EventKind.FIRST_RESPONSE, detail=f"comment {comment.id}")
+                record_event(session, ticket_id, actor, now, EventKind.FIRST_RESPONSE, detail=f"comment {comment.id}")
                 sla.refresh(session, ticket, actor.username, now)
         return CommentRecord(id=comment.id, ticket_id=ticket_id, author=actor.username if actor.is_analyst else comment.author_name,
                              visibility=comment.visibility, body=body, created_at=now)
@@ -282,13 +282,13 @@ def change_status(engine: Engine, actor: Actor, ticket_id: int, status: str, *, 
     def change(session: Session, ticket: Ticket, now: datetime) -> None:
         current = Status(ticket.status)
         if current is Status.RESOLVED and target is Status.OPEN:
-            _reopen(session, ticket, actor, now, "status changed to open")
+            reopen_in_session(session, ticket, actor, now, "status changed to open")
             return
         reason = _enum(PendingReason, pending_reason, "pending_reason").value if pending_reason else None
         check_transition(current, target, pending_reason=reason)
         ticket.status = target.value
         ticket.pending_reason = reason or ""
-        _event(session, ticket.id, actor, now, EventKind.STATUS, field="status", old=current.value, new=target.value,
+        record_event(session, ticket.id, actor, now, EventKind.STATUS, field="status", old=current.value, new=target.value,
                detail=reason or "")
 
     return _mutate(engine, actor, ticket_id, version, change, at=at)
@@ -314,7 +314,7 @@ def escalate(engine: Engine, actor: Actor, ticket_id: int, *, reason: str, tier:
             _set_group(session, ticket, actor, now, target_group)
         ticket.tier = new_tier
         ticket.escalation_count += 1
-        _event(session, ticket.id, actor, now, EventKind.ESCALATED, field="tier", old=old_tier, new=new_tier,
+        record_event(session, ticket.id, actor, now, EventKind.ESCALATED, field="tier", old=old_tier, new=new_tier,
                detail=reason)
 
     return _mutate(engine, actor, ticket_id, version, change, at=at)
@@ -333,7 +333,7 @@ def resolve(engine: Engine, actor: Actor, ticket_id: int, *, code: str, notes: s
         ticket.resolved_at = now
         ticket.resolution_code = code_value
         ticket.resolution_notes = notes
-        _event(session, ticket.id, actor, now, EventKind.RESOLVED, field="status", old=old, new=Status.RESOLVED,
+        record_event(session, ticket.id, actor, now, EventKind.RESOLVED, field="status", old=old, new=Status.RESOLVED,
                detail=f"{code_value}: {notes}")
 
     return _mutate(engine, actor, ticket_id, version, change, at=at)
@@ -344,19 +344,19 @@ def close(engine: Engine, actor: Actor, ticket_id: int, *, version: int | None =
         check_transition(ticket.status, Status.CLOSED)
         ticket.status = Status.CLOSED.value
         ticket.closed_at = now
-        _event(session, ticket.id, actor, now, EventKind.CLOSED, field="status", old=Status.RESOLVED, new=Status.CLOSED)
+        record_event(session, ticket.id, actor, now, EventKind.CLOSED, field="status", old=Status.RESOLVED, new=Status.CLOSED)
 
     return _mutate(engine, actor, ticket_id, version, change, at=at)
 
 
-def _reopen(session: Session, ticket: Ticket, actor: Actor, now: datetime, reason: str) -> None:
+def reopen_in_session(session: Session, ticket: Ticket, actor: Actor, now: datetime, reason: str) -> None:
     check_transition(ticket.status, Status.OPEN)
     if ticket.status != Status.RESOLVED:
         raise WorkflowError(f"reopen: ticket #{ticket.id} is {ticket.status}, only resolved tickets reopen")
     ticket.status = Status.OPEN.value
     ticket.resolved_at = None
     ticket.reopen_count += 1
-    _event(session, ticket.id, actor, now, EventKind.REOPENED, field="status", old=Status.RESOLVED, new=Status.OPEN,
+    record_event(session, ticket.id, actor, now, EventKind.REOPENED, field="status", old=Status.RESOLVED, new=Status.OPEN,
            detail=reason)
 
 
@@ -365,7 +365,7 @@ def reopen(engine: Engine, actor: Actor, ticket_id: int, *, reason: str, version
     reason = clean_text(reason).strip()
     if not reason:
         raise ValidationError("reason: say why the ticket is reopened")
-    return _mutate(engine, actor, ticket_id, version, lambda s, t, now: _reopen(s, t, actor, now, reason), at=at)
+    return _mutate(engine, actor, ticket_id, version, lambda s, t, now: reopen_in_session(s, t, actor, now, reason), at=at)
 
 
 def change_priority(engine: Engine, actor: Actor, ticket_id: int, *, impact: str | None = None,
@@ -395,7 +395,7 @@ def change_priority(engine: Engine, actor: Actor, ticket_id: int, *, impact: str
             matrix = priority_matrix(session)
             ticket.priority = matrix.priority(ticket.impact, ticket.urgency)
             ticket.priority_reason = matrix.reason(ticket.impact, ticket.urgency)
-        _event(session, ticket.id, actor, now, EventKind.PRIORITY, field="priority", old=f"P{old_priority}",
+        record_event(session, ticket.id, actor, now, EventKind.PRIORITY, field="priority", old=f"P{old_priority}",
                new=f"P{ticket.priority}", detail=ticket.priority_reason)
 
     return _mutate(engine, actor, ticket_id, version, change, at=at)

@@ -24,7 +24,7 @@ from deskui.services import sla
 from deskui.services.actors import Actor
 from deskui.services.directory import group_by_name, requester_for
 # The use cases' own event writer and reopen step: one definition of what they record.
-from deskui.services.tickets import _event, _reopen, priority_matrix
+from deskui.services.tickets import priority_matrix, record_event, reopen_in_session
 from deskui.store.models import Comment, Ticket
 
 
@@ -48,7 +48,7 @@ def open_ticket(session: Session, actor: Actor, *, subject: str, requester: str,
     )
     session.add(ticket)
     session.flush()
-    _event(session, ticket.id, actor, at, EventKind.CREATED, detail=f"via {ticket.channel}")
+    record_event(session, ticket.id, actor, at, EventKind.CREATED, detail=f"via {ticket.channel}")
     sla.refresh(session, ticket, actor.username, at)
     session.flush()
     return ticket
@@ -66,7 +66,7 @@ def add_comment(session: Session, actor: Actor, ticket: Ticket, body: str, *, in
                       visibility=visibility.value, body=body, created_at=at, message_id=message_id)
     session.add(comment)
     session.flush()
-    _event(session, ticket.id, actor, at, EventKind.COMMENT, field=visibility.value, comment_id=comment.id,
+    record_event(session, ticket.id, actor, at, EventKind.COMMENT, field=visibility.value, comment_id=comment.id,
            detail=body[:120])
     return comment
 
@@ -91,7 +91,7 @@ def finish(session: Session, actor: Actor, ticket: Ticket, at: datetime) -> None
 
 def reopen(session: Session, actor: Actor, ticket: Ticket, reason: str, at: datetime) -> None:
     claim(session, ticket)
-    _reopen(session, ticket, actor, at, clean_text(reason).strip() or "reopened")
+    reopen_in_session(session, ticket, actor, at, clean_text(reason).strip() or "reopened")
     finish(session, actor, ticket, at)
 
 
@@ -99,7 +99,7 @@ def resume(session: Session, actor: Actor, ticket: Ticket, reason: str, at: date
     """Pending -> open (the requester answered): the resolution clock runs again."""
     claim(session, ticket)
     check_transition(ticket.status, Status.OPEN)
-    _event(session, ticket.id, actor, at, EventKind.STATUS, field="status", old=ticket.status, new=Status.OPEN,
+    record_event(session, ticket.id, actor, at, EventKind.STATUS, field="status", old=ticket.status, new=Status.OPEN,
            detail=reason)
     ticket.status = Status.OPEN.value
     ticket.pending_reason = ""
@@ -117,7 +117,7 @@ def resolve(session: Session, actor: Actor, ticket: Ticket, *, code: str, notes:
     ticket.resolved_at = at
     ticket.resolution_code = code_value
     ticket.resolution_notes = notes
-    _event(session, ticket.id, actor, at, EventKind.RESOLVED, field="status", old=old, new=Status.RESOLVED,
+    record_event(session, ticket.id, actor, at, EventKind.RESOLVED, field="status", old=old, new=Status.RESOLVED,
            detail=f"{code_value}: {notes}")
     finish(session, actor, ticket, at)
 
@@ -125,4 +125,4 @@ def resolve(session: Session, actor: Actor, ticket: Ticket, *, code: str, notes:
 def record(session: Session, actor: Actor, ticket: Ticket, kind: EventKind, at: datetime, *, field: str = "",
            old: object = "", new: object = "", detail: str = "") -> None:
     """An extra event on a ticket (a link, an alert state) through the use cases' writer."""
-    _event(session, ticket.id, actor, at, kind, field=field, old=old, new=new, detail=detail)
+    record_event(session, ticket.id, actor, at, kind, field=field, old=old, new=new, detail=detail)

@@ -30,8 +30,14 @@ def header_fields(t: TicketRecord) -> list[Content]:
         ("Assignee", assignee, assignee_style),
         ("Tier", str(t.tier), ""),
         ("CI", t.ci or "-", ""),
-        ("Opened", t.created_at.strftime("%d %b %H:%M"), ""),
+        ("Opened", t.created_at.strftime("%d %b %H:%M UTC"), ""),
     ]
+    if t.reassignment_count or t.escalation_count:
+        pairs.append(("Moves", f"{t.reassignment_count} reassigned · {t.escalation_count} escalated", ""))
+    if t.external_ref:
+        # Imported tickets keep the source's own reference and SLA verdict.
+        verdict = {True: "made SLA", False: "missed SLA", None: "no SLA verdict"}[t.external_made_sla]
+        pairs.append(("Source", f"{t.external_ref} ({verdict})", ""))
     return [Content.assemble((f"{label} ", _LABEL), (safe_line(value), style)) for label, value, style in pairs]
 
 
