@@ -91,6 +91,8 @@ _COMPOUND_JOINERS = frozenset("-.")
 
 def fold(text: str) -> str:
     """Lower-case and strip diacritics (NFD, drop combining marks)."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -127,6 +129,8 @@ class ParsedQuery:
 
 def _chunk_terms(chunk: str) -> list[Term]:
     """The terms of one whitespace-separated chunk of unquoted text."""
+    if chunk.isalnum():  # the common case: one plain word
+        return [Term((fold(chunk),))]
     chunk = _CONTRACTION.sub("", chunk)
     matches = list(_TOKEN.finditer(chunk))
     if not matches:
@@ -379,7 +383,7 @@ def _sqlite_ranked(
     ``db`` is a sqlite3 connection. The ranking reads the FTS index only:
     reading each matching content row to check a status would cost more than
     bm25 itself, since the row holds the whole text. So the best
-    ``2 * limit + 8`` are ranked, their rows (``columns`` of ``content``) read
+    ``limit + 4`` are ranked, their rows (``columns`` of ``content``) read
     and checked with ``accept(row)``; only when too few pass does the
     ranking continue past them.
     """
@@ -389,7 +393,7 @@ def _sqlite_ranked(
     kept: list[tuple[float, tuple]] = []
     for match in expressions:
         kept, offset = [], 0
-        fetch = limit if accept is None else 2 * limit + 8
+        fetch = limit if accept is None else limit + 4
         while len(kept) < limit:
             ranks = db.execute(ranked_sql, (match, fetch, offset)).fetchall()
             if not ranks:
