@@ -45,6 +45,22 @@ def _wallboard_screen() -> Screen:
     return WallboardScreen()
 
 
+def return_large_blocks_to_the_os() -> None:
+    """Keep glibc's mmap threshold at 128 KB. By default it rises to the size of
+    the largest block freed, so after the queue swaps one 8 MB id list for
+    another the next lists come from the heap and RSS only ever grows."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD; fixing it disables the dynamic rise
+    except (OSError, AttributeError):
+        pass  # not glibc (musl): nothing to tune
+
+
 MODE_NAMES = {"queue": "Queue", "knowledge": "Knowledge", "metrics": "Metrics", "wallboard": "Wallboard"}
 
 
@@ -112,9 +128,12 @@ class DeskApp(App):
 
     def __init__(self, desk: DeskContext) -> None:
         super().__init__()
+        return_large_blocks_to_the_os()
         self.desk = desk
         self._startup_messages: list[tuple[str, str]] = []
         self._sweeping = False
+        self._early_queue: Screen | None = None
+        self._modes["queue"] = self._queue_mode_screen
         self._load_themes()
         keymap, warnings = check_keymap(getattr(desk.settings, "keymap", None) or {})
         self._startup_messages += [(w, "warning") for w in warnings]
@@ -138,6 +157,17 @@ class DeskApp(App):
         return dict(SEMANTIC_DEFAULTS)
 
     # ------------------------------------------------------------ lifecycle
+
+    def on_load(self) -> None:
+        # The queue's first query starts now, while Textual is still setting up.
+        from deskui.tui.screens.queue import QueueScreen
+
+        self._early_queue = QueueScreen()
+        self._early_queue.start_loading()
+
+    def _queue_mode_screen(self) -> Screen:
+        screen, self._early_queue = self._early_queue, None
+        return screen or _queue_screen()
 
     def on_mount(self) -> None:
         for message, severity in self._startup_messages:

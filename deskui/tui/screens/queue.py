@@ -13,6 +13,7 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 from functools import partial
+from threading import Lock
 from typing import Callable
 
 from rich.text import Text
@@ -34,7 +35,7 @@ from deskui.tui.screens.queue_ops import QUEUE_OPS_BINDINGS, QueueOpsActions  # 
 from deskui.tui.widgets.bulletin_banner import BulletinBanner  # issue 7
 
 SORTS = ("sla", "priority", "updated", "created")
-_POST_EVERY = 262144  # ids per IdsRead while a long list is read
+_POST_EVERY = 65536  # ids per IdsRead while a long list is read (512 KB)
 SORT_LABELS = {"sla": "SLA due", "priority": "priority", "updated": "last update", "created": "creation"}
 
 
@@ -102,14 +103,29 @@ class QueueScreen(QueueOpsActions, Screen):
         self._done_reading = False
         self._total: int | None = None
         self._first_painted = False
+        self.loader: RowLoader | None = None
+        self.views = []
+        self._warnings: list[str] = []
+        self._sink: _Sink | None = None
 
     # ------------------------------------------------------------ layout
 
+    def _setup(self) -> None:
+        if self.loader is None:
+            desk = self.app.desk
+            self.views, self._warnings = views_from_settings(getattr(desk.settings, "raw", {}))
+            self.loader = RowLoader(desk.engine)
+
+    def start_loading(self) -> None:
+        """Start reading the first page before the screen is even mounted (the
+        app calls this as it starts, so the query overlaps Textual's own start).
+        Answers wait in a sink until on_mount."""
+        self._setup()
+        self._sink = _Sink()
+        self.reload(keep_cursor=False)
+
     def compose(self) -> ComposeResult:
-        desk = self.app.desk
-        self.views, warnings = views_from_settings(getattr(desk.settings, "raw", {}))
-        self._warnings = warnings
-        self.loader = RowLoader(desk.engine)
+        self._setup()
         yield BulletinBanner()
         with Container(id="queue-body"):
             yield SavedViews(self.views, id="views")
@@ -133,7 +149,10 @@ class QueueScreen(QueueOpsActions, Screen):
         for warning in self._warnings:
             self.notify(warning, severity="warning", markup=False)
         self.view.focus()
-        self.reload(keep_cursor=False)
+        if self._sink is not None:
+            self._sink.attach(self)
+        else:
+            self.reload(keep_cursor=False)
         self._update_note()
 
     def on_screen_resume(self) -> None:
@@ -174,11 +193,14 @@ class QueueScreen(QueueOpsActions, Screen):
         self._generation += 1
         self._done_reading = False
         self._total = None
-        self._update_note()
-        self.run_worker(partial(self._read_ids, self._generation, where, self.sort, keep_cursor),
+        if self.is_mounted:
+            self._update_note()
+        post = self.post_message if self.is_mounted or self._sink is None else self._sink.post
+        self.run_worker(partial(self._read_ids, self._generation, where, self.sort, keep_cursor, post),
                         thread=True, exclusive=True, group="queue-ids", name="queue ids", exit_on_error=False)
 
-    def _read_ids(self, generation: int, where: list, sort: str, keep_cursor: bool) -> None:
+    def _read_ids(self, generation: int, where: list, sort: str, keep_cursor: bool,
+                  post: Callable[[Message], object]) -> None:
         from deskui.store.queue_live import iter_ids, latest_event_id
 
         worker = get_current_worker()
@@ -192,7 +214,7 @@ class QueueScreen(QueueOpsActions, Screen):
                     if worker.is_cancelled:
                         return
                     ids.extend(chunk)
-                self.post_message(IdsRead(generation, ids, replace=True, done=True, keep_cursor=True,
+                post(IdsRead(generation, ids, replace=True, done=True, keep_cursor=True,
                                           event_id=event_id))
                 return
             first = True
@@ -203,17 +225,17 @@ class QueueScreen(QueueOpsActions, Screen):
                 if first:
                     # The first page is read with its rows, so the first paint is complete.
                     rows = self.loader(chunk)
-                    self.post_message(IdsRead(generation, chunk, replace=True, done=False, rows=rows))
+                    post(IdsRead(generation, chunk, replace=True, done=False, rows=rows))
                     first = False
                     continue
                 pending.extend(chunk)
                 if len(pending) >= _POST_EVERY:
                     # The list grows on screen as it is read (a few messages, not one per batch).
-                    self.post_message(IdsRead(generation, pending, replace=False, done=False))
+                    post(IdsRead(generation, pending, replace=False, done=False))
                     pending = array("q")
-            self.post_message(IdsRead(generation, pending, replace=first, done=True, event_id=event_id))
+            post(IdsRead(generation, pending, replace=first, done=True, event_id=event_id))
         except Exception as exc:
-            self.post_message(IdsRead(generation, array("q"), replace=False, done=True, error=_one_line(exc)))
+            post(IdsRead(generation, array("q"), replace=False, done=True, error=_one_line(exc)))
 
     def on_ids_read(self, message: IdsRead) -> None:
         if message.generation != self._generation:
@@ -634,6 +656,30 @@ class QueueScreen(QueueOpsActions, Screen):
                 self._refreshing = False
                 self._schedule_refresh()
             self.notify(f"{event.worker.name}: {_one_line(event.worker.error)}", severity="error", markup=False)
+
+
+class _Sink:
+    """Holds a worker's messages until the screen is mounted, then forwards them."""
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._held: list[Message] = []
+        self._target: Screen | None = None
+
+    def post(self, message: Message) -> None:
+        with self._lock:
+            if self._target is None:
+                self._held.append(message)
+                return
+            target = self._target
+        target.post_message(message)
+
+    def attach(self, screen: Screen) -> None:
+        with self._lock:
+            held, self._held = self._held, []
+            self._target = screen
+        for message in held:
+            screen.post_message(message)
 
 
 def _one_line(exc: BaseException | None) -> str:
