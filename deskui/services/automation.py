@@ -112,6 +112,9 @@ class RuleSet:
     assign: tuple[AssignRule, ...] = ()
     escalation: tuple[EscalationRule, ...] = ()
     auto_close: tuple[AutoCloseRule, ...] = ()
+    # Per-load memo (one sweep): the firings already recorded for active tickets, read once,
+    # so a sweep does not try an insert for every ticket that stays at risk or breached.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def empty(self) -> bool:
@@ -484,10 +487,19 @@ def on_sla_refresh(session: Session, ticket: Ticket, status: SlaStatus | None, r
             target = getattr(status, name)
             if _qualifies(target.state, rule.when):
                 trigger = f"{rule.when}:{'any' if rule.target == 'either' else name}"
-                if _fire(session, ticket, rule, trigger, target, now):
+                if (rule.name, ticket.id, trigger) not in _known_firings(session, ruleset) and \
+                        _fire(session, ticket, rule, trigger, target, now):
                     fired.append(rule.name)
                 break
     return fired
+
+
+def _known_firings(session: Session, ruleset: RuleSet) -> set[tuple[str, int, str]]:
+    if "fired" not in ruleset.memo:
+        ruleset.memo["fired"] = {tuple(r) for r in session.execute(
+            select(RuleFiring.rule_name, RuleFiring.ticket_id, RuleFiring.trigger)
+            .join(Ticket, Ticket.id == RuleFiring.ticket_id).where(Ticket.status.in_(_ACTIVE))).all()}
+    return ruleset.memo["fired"]
 
 
 def _fire(session: Session, ticket: Ticket, rule: EscalationRule, trigger: str, target, now: datetime) -> bool:
