@@ -222,6 +222,10 @@ class DeskApp(App):
         except ImportError:
             self.notify(f"#{ticket_id}: the ticket screen is not available yet", severity="warning")
             return
+        except Exception as exc:  # a broken screen module must not take the queue down
+            self.notify(f"#{ticket_id}: the ticket screen failed to load: {type(exc).__name__}: {exc}",
+                        severity="error", markup=False)
+            return
         self.push_screen(TicketScreen(ticket_id))
 
     def action_help(self) -> None:
