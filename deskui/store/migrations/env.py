@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import deskui.store.models  # noqa: F401  (registers the tables)
+from deskui.store.search import alembic_include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -21,6 +22,8 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            # Full-text tables, columns and indexes are made by raw SQL in 0002.
+            include_object=alembic_include_object,
         )
         with context.begin_transaction():
             context.run_migrations()
