@@ -48,6 +48,9 @@ from deskui.tui.widgets.status_line import StatusLine
 from deskui.tui.widgets.ticket_sla import SlaBars, SlaTimeline
 from deskui.tui.screens.ticket_ops import TICKET_OPS_BINDINGS, OpsPanel, TicketOpsActions  # issue 7
 from deskui.tui.widgets.bulletin_banner import BulletinBanner  # issue 7
+from deskui.tui.widgets.ticket_suggestions import (  # issue 4
+    TICKET_KB_BINDINGS, TicketKnowledgeActions, TicketSuggestions,
+)
 
 # Below this width the two columns stack into one scroll.
 NARROW_WIDTH = 120
@@ -115,7 +118,7 @@ class TicketCommands(Provider):
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
-class TicketScreen(TicketOpsActions, Screen):
+class TicketScreen(TicketKnowledgeActions, TicketOpsActions, Screen):
     """One ticket. Open it with ``app.push_screen(TicketScreen(ticket_id))``."""
 
     COMMANDS = {TicketCommands}
@@ -141,6 +144,7 @@ class TicketScreen(TicketOpsActions, Screen):
         Binding("g,home", "scroll_edge('home')", "Top", id="ticket.top", show=False),
         Binding("G,end", "scroll_edge('end')", "Bottom", id="ticket.bottom", show=False),
         *TICKET_OPS_BINDINGS,
+        *TICKET_KB_BINDINGS,
     ]
 
     DEFAULT_CSS = """
@@ -209,6 +213,8 @@ class TicketScreen(TicketOpsActions, Screen):
             with VerticalScroll(id="ticket-main"):
                 yield Conversation(id="conversation")
             with VerticalScroll(id="ticket-side"):
+                yield Static(Content("Knowledge (f)"), classes="section-title")
+                yield TicketSuggestions(self.ticket_id)
                 yield Static(Content("SLA timeline (business time; times in the calendar's zone)"),
                              classes="section-title")
                 yield SlaTimeline(id="sla-timeline")
@@ -628,4 +634,4 @@ class TicketScreen(TicketOpsActions, Screen):
             (f"Insert canned response ({n})", "Stored reply with placeholders filled  [c]", self.action_canned),
             (f"Compose in $EDITOR ({n})", "Edit the reply draft in your editor  [ctrl+e]", self.action_editor),
             (f"Reload ticket ({n})", "Read the ticket again  [f5]", self.action_reload),
-        ] + self.ops_palette_commands()  # issue 7 (screens/ticket_ops.py)
+        ] + self.ops_palette_commands() + self.kb_palette_commands()  # issues 7, 4
