@@ -14,7 +14,7 @@ from typing import Iterable
 from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from deskui.tui.context import DeskContext
 from deskui.tui.keymap import APP_BINDINGS, check_keymap
@@ -216,6 +216,24 @@ class DeskApp(App):
 
     # ------------------------------------------------------------ actions
 
+    TYPING_ACTIONS = frozenset({"help", "jump", "switch_mode"})
+
+    def is_typing(self) -> bool:
+        """True while keys should go to text: an input or text area has the
+        focus, or the top screen is a prompt still mounting its input."""
+        from textual.widgets import Input, TextArea
+
+        screen = self.screen
+        return isinstance(screen.focused, (Input, TextArea)) or getattr(screen, "TAKES_TEXT", False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.TYPING_ACTIONS:
+            if self.is_typing():
+                return False  # the key goes on to the input
+            if action != "help" and isinstance(self.screen, ModalScreen):
+                return False  # finish the dialog first
+        return True
+
     def open_ticket(self, ticket_id: int) -> None:
         try:
             from deskui.tui.screens.ticket import TicketScreen
@@ -233,6 +251,7 @@ class DeskApp(App):
 
         screen = self.screen
         if isinstance(screen, HelpScreen):
+            screen.dismiss(None)  # ? again closes it
             return
         title = MODE_NAMES.get(self.current_mode, "") if len(self.screen_stack) <= 1 else type(screen).__name__
         title = title.removesuffix("Screen") or "deskui"

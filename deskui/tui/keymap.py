@@ -7,7 +7,9 @@ Users remap a binding in their config file by id::
     "app.help" = "f1"
 
 The value lists every key for that binding (it replaces the defaults).
-Letters are never priority bindings, so typing in an input always types.
+Letters are never priority bindings, so typing in an input always types; the
+few symbol and digit keys that are (they open prompts) step aside while an
+input has the focus (see DeskApp.check_action, QueueScreen.check_action).
 """
 
 from __future__ import annotations
@@ -29,14 +31,17 @@ def bind(keys: str, action: str, description: str, binding_id: str, *, show: boo
     return Binding(keys, action, description, show=show, key_display=key_display, priority=priority, id=binding_id)
 
 
-# App-wide (every screen): DESIGN.md §5.
+# App-wide (every screen): DESIGN.md §5. The symbol and digit keys are priority
+# bindings, so a key typed right after them (":123⏎" in one go) is not sent to
+# the old focus; DeskApp.check_action turns them off while an input has the
+# focus, so they still type there.
 APP_BINDINGS = [
-    bind("question_mark", "help", "Keys", "app.help", show=True, key_display="?"),
-    bind("colon", "jump", "Jump", "app.jump", show=True, key_display=":"),
-    bind("1", "switch_mode('queue')", "Queue", "app.mode_queue"),
-    bind("2", "switch_mode('knowledge')", "Knowledge", "app.mode_knowledge"),
-    bind("3", "switch_mode('metrics')", "Metrics", "app.mode_metrics"),
-    bind("4", "switch_mode('wallboard')", "Wallboard", "app.mode_wallboard"),
+    bind("question_mark", "help", "Keys", "app.help", show=True, key_display="?", priority=True),
+    bind("colon", "jump", "Jump", "app.jump", show=True, key_display=":", priority=True),
+    bind("1", "switch_mode('queue')", "Queue", "app.mode_queue", priority=True),
+    bind("2", "switch_mode('knowledge')", "Knowledge", "app.mode_knowledge", priority=True),
+    bind("3", "switch_mode('metrics')", "Metrics", "app.mode_metrics", priority=True),
+    bind("4", "switch_mode('wallboard')", "Wallboard", "app.mode_wallboard", priority=True),
     bind("escape", "back", "Back", "app.back"),
     bind("q", "back_or_quit", "Quit", "app.quit", show=True),
     # Footer shows the palette key on its right already.
@@ -54,7 +59,7 @@ QUEUE_BINDINGS = [
     bind("pagedown", "page_down", "Page down", "queue.page_down"),
     bind("pageup", "page_up", "Page up", "queue.page_up"),
     bind("enter", "open_ticket", "Open", "queue.open", show=True),
-    bind("slash", "filter", "Filter", "queue.filter", show=True, key_display="/"),
+    bind("slash", "filter", "Filter", "queue.filter", show=True, key_display="/", priority=True),
     bind("escape", "clear", "Clear filter / marks", "queue.clear"),
     bind("space", "mark", "Mark", "queue.mark", show=True),
     bind("t", "take", "Take", "queue.take", show=True),

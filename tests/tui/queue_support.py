@@ -105,6 +105,15 @@ async def type_text(pilot, text: str) -> None:
     await pilot.press(*[keys.get(ch, ch) for ch in text])
 
 
+def burst(app, text: str) -> None:
+    """Keys arriving in one read, as from a paste or a fast typist: no waiting between them."""
+    from textual import events
+
+    names = {"/": "slash", ":": "colon", "\n": "enter", " ": "space"}
+    for ch in text:
+        app.post_message(events.Key(names.get(ch, ch), None if ch == "\n" else ch))
+
+
 def queue_screen(app):
     from deskui.tui.screens.queue import QueueScreen
 

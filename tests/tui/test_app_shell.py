@@ -11,7 +11,7 @@ from deskui.tui.screens.help import HelpScreen
 from deskui.tui.screens.jump import JumpError, JumpScreen, parse_jump
 from deskui.tui.themes import DEFAULT_THEME, load_themes, theme_from_toml, ThemeFileError
 from deskui.tui.widgets.queue_view import QueueView
-from queue_support import NOW, SAMPLE, build_desk, make_app, run_async, settle, type_text
+from queue_support import NOW, SAMPLE, build_desk, burst, make_app, run_async, settle, type_text
 
 
 @pytest.fixture
@@ -204,6 +204,21 @@ async def test_jump_to_a_ticket_and_to_screens(desk):
         await settle(pilot)
         assert isinstance(app.screen, JumpScreen)
         assert app.screen.query_one("#jump-error").display
+
+
+@run_async
+async def test_jump_typed_in_one_go(desk):
+    ticket_screen = pytest.importorskip("deskui.tui.screens.ticket")
+    app = make_app(desk)
+    target = desk.ticket_ids[2]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        burst(app, f":{target}\n")
+        await settle(pilot)
+        # The digits went to the prompt, not to the mode keys 1-4.
+        assert app.current_mode == "queue"
+        assert isinstance(app.screen, ticket_screen.TicketScreen)
+        assert app.screen.ticket_id == target
 
 
 @run_async

@@ -58,6 +58,7 @@ class JumpScreen(ModalScreen[Jump | None]):
     """A one-line prompt at the bottom, like vim's."""
 
     BINDINGS = [bind("escape", "cancel", "Cancel", "jump.cancel")]
+    TAKES_TEXT = True  # app-wide digit keys type here (see DeskApp.is_typing)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="jump"):
@@ -68,9 +69,24 @@ class JumpScreen(ModalScreen[Jump | None]):
         self.query_one("#jump-error", Static).display = False
         self.query_one("#jump-input", Input).focus()
 
+    def on_key(self, event) -> None:
+        # Keys typed right after ":" can arrive before the input has the focus.
+        field_ = self.query_one("#jump-input", Input)
+        if field_.has_focus:
+            return
+        if event.key == "enter":
+            event.stop()
+            self._submit(field_.value)
+        elif event.is_printable and event.character:
+            event.stop()
+            field_.insert_text_at_cursor(event.character)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._submit(event.value)
+
+    def _submit(self, text: str) -> None:
         try:
-            jump = parse_jump(event.value)
+            jump = parse_jump(text)
         except JumpError as exc:
             self.show_error(str(exc))
             return

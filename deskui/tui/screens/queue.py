@@ -385,10 +385,18 @@ class QueueScreen(QueueOpsActions, Screen):
 
     # ------------------------------------------------------------ the filter
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter" and self.app.is_typing():
+            return False  # "/" types into the field (category:network/vpn)
+        return True
+
     def action_filter(self) -> None:
         field_ = self.query_one("#filter", Input)
         field_.remove_class("-hidden")
-        field_.focus()
+        # Focus now, not later (Widget.focus is deferred): "/vpn⏎" typed in one
+        # go must land in the field, not open the ticket under the cursor.
+        field_.display = True
+        self.set_focus(field_)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -267,6 +267,15 @@ def layout(width: int) -> list[tuple[Column, int]]:
             break
         shown.remove(key)
     widths["subject"] = max(8, width - fixed())
+    # A very long subject column helps less than whole group and requester names.
+    for key, most in (("group", 8), ("requester", 6), ("assignee", 4)):
+        spare = widths["subject"] - WIDE_SUBJECT
+        if spare <= 0:
+            break
+        if key in shown:
+            grow = min(spare, most)
+            widths[key] += grow
+            widths["subject"] -= grow
     return [(c, widths[c.key]) for c in COLUMNS if c.key in shown]
 
 
