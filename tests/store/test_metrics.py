@@ -139,6 +139,34 @@ def test_percentiles_per_breakdown_value(desk):
     assert (whole.median_seconds, whole.p90_seconds) == (4 * 3600, pytest.approx(15.6 * 3600))
 
 
+def test_percentiles_agree_with_the_reference_with_ties(desk):
+    """Whole-minute durations with ties, split over channels: every group's median and p90
+    (both SQL paths: per-group ordered scans, and the window pass) equal the reference."""
+    import random
+
+    rng = random.Random(11)
+    channels = ("email", "phone", "chat")
+    by_channel: dict[str, list[int]] = {c: [] for c in channels}
+    start = T(3, 8)
+    for i in range(23):
+        minutes = rng.choice((5, 5, 10, 30, 30, 30, 45, 90, 240))
+        channel = channels[i % 3]
+        tid = open_at(desk, start, channel=channel)
+        resolve(desk, tid, start + timedelta(minutes=minutes))
+        by_channel[channel].append(minutes * 60)
+        start += timedelta(minutes=11)
+    everything = sorted(v for values in by_channel.values() for v in values)
+    whole = report(desk).figures.resolution
+    assert (whole.median_seconds, whole.p90_seconds) == (percentile(everything, 0.5),
+                                                         pytest.approx(percentile(everything, 0.9)))
+    rows = {row.label: row.figures.resolution for row in report(desk, by="channel").breakdown}
+    for channel, values in by_channel.items():
+        values.sort()
+        assert rows[channel].median_seconds == pytest.approx(percentile(values, 0.5))
+        assert rows[channel].p90_seconds == pytest.approx(percentile(values, 0.9))
+        assert rows[channel].count == len(values)
+
+
 # ------------------------------------------------------------------ FCR and rates
 
 def test_fcr_reopen_escalation_and_reassignment_rates(desk):
