@@ -232,7 +232,7 @@ class DeskApp(App):
                 return False  # the key goes on to the input
             if action != "help" and isinstance(self.screen, ModalScreen):
                 return False  # finish the dialog first
-        return True
+        return super().check_action(action, parameters)
 
     def open_ticket(self, ticket_id: int) -> None:
         try:

@@ -388,7 +388,7 @@ class QueueScreen(QueueOpsActions, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter" and self.app.is_typing():
             return False  # "/" types into the field (category:network/vpn)
-        return True
+        return super().check_action(action, parameters)
 
     def action_filter(self) -> None:
         field_ = self.query_one("#filter", Input)
