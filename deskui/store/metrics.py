@@ -925,7 +925,9 @@ def _r(value: float | None, digits: int) -> float | None:
 
 def figures_dict(f: Figures) -> dict:
     """The stable JSON shape of a set of figures (documented in docs/metrics.md)."""
-    aging = {name: count for (name, _lo, _hi), count in zip(AGING_BUCKETS, f.backlog.aging)}
+    backlog = f.backlog or BacklogFigures()  # None: not computed (callers that skip it)
+    recurrence = f.recurrence or RecurrenceFigures()
+    aging = {name: count for (name, _lo, _hi), count in zip(AGING_BUCKETS, backlog.aging)}
     return {
         "tickets_opened": f.opened,
         "tickets_resolved": f.resolved,
@@ -953,9 +955,9 @@ def figures_dict(f: Figures) -> dict:
             "resolution_met": f.sla.resolution_met,
         },
         "backlog": {
-            "open": f.backlog.open,
-            "past_sla": f.backlog.past_sla,
-            "past_sla_share": _r(f.backlog.past_sla_share, 4),
+            "open": backlog.open,
+            "past_sla": backlog.past_sla,
+            "past_sla_share": _r(backlog.past_sla_share, 4),
             "aging": aging,
         },
         "csat": {
@@ -964,11 +966,11 @@ def figures_dict(f: Figures) -> dict:
             "mean": _r(f.csat.mean, 3),
         },
         "recurrence": {
-            "resolved_incidents": f.recurrence.resolved_incidents,
-            "recurring": f.recurrence.recurring,
-            "rate": _r(f.recurrence.rate, 4),
-            "mean_hours_between": _r(f.recurrence.mean_hours_between, 3),
-            "window_days": f.recurrence.window_days,
+            "resolved_incidents": recurrence.resolved_incidents,
+            "recurring": recurrence.recurring,
+            "rate": _r(recurrence.rate, 4),
+            "mean_hours_between": _r(recurrence.mean_hours_between, 3),
+            "window_days": recurrence.window_days,
         },
     }
 
