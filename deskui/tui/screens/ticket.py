@@ -47,6 +47,7 @@ from deskui.tui.widgets.ticket_history import TicketHistory
 from deskui.tui.widgets.status_line import StatusLine
 from deskui.tui.widgets.ticket_sla import SlaBars, SlaTimeline
 from deskui.tui.screens.ticket_ops import TICKET_OPS_BINDINGS, OpsPanel, TicketOpsActions  # issue 7
+from deskui.tui.screens.ticket_survey import SURVEY_BINDINGS, TicketSurveyActions  # issue 5: CSAT
 from deskui.tui.widgets.bulletin_banner import BulletinBanner  # issue 7
 from deskui.tui.widgets.ticket_suggestions import (  # issue 4
     TICKET_KB_BINDINGS, TicketKnowledgeActions, TicketSuggestions,
@@ -118,7 +119,7 @@ class TicketCommands(Provider):
                 yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
-class TicketScreen(TicketKnowledgeActions, TicketOpsActions, Screen):
+class TicketScreen(TicketKnowledgeActions, TicketOpsActions, TicketSurveyActions, Screen):
     """One ticket. Open it with ``app.push_screen(TicketScreen(ticket_id))``."""
 
     COMMANDS = {TicketCommands}
@@ -144,6 +145,7 @@ class TicketScreen(TicketKnowledgeActions, TicketOpsActions, Screen):
         Binding("g,home", "scroll_edge('home')", "Top", id="ticket.top", show=False),
         Binding("G,end", "scroll_edge('end')", "Bottom", id="ticket.bottom", show=False),
         *TICKET_OPS_BINDINGS,
+        *SURVEY_BINDINGS,
         *TICKET_KB_BINDINGS,
     ]
 
@@ -290,6 +292,7 @@ class TicketScreen(TicketKnowledgeActions, TicketOpsActions, Screen):
         self.query_one(SlaBars).show(view.sla, view.sla_lines[0] if view.sla_lines else "no SLA policy")
         self.query_one(SlaTimeline).show(view.sla_lines)
         self.query_one(TicketHistory).show(view.events)
+        self.query_one(TicketSuggestions).follow(view.last_event_id)
         await self.query_one(Conversation).show(ticket.description, ticket.requester_name or ticket.requester_email,
                                                 ticket.created_at, view.comments, view.from_requester)
         self.sub_title = f"{ticket.number} {ticket.subject}"
@@ -634,4 +637,4 @@ class TicketScreen(TicketKnowledgeActions, TicketOpsActions, Screen):
             (f"Insert canned response ({n})", "Stored reply with placeholders filled  [c]", self.action_canned),
             (f"Compose in $EDITOR ({n})", "Edit the reply draft in your editor  [ctrl+e]", self.action_editor),
             (f"Reload ticket ({n})", "Read the ticket again  [f5]", self.action_reload),
-        ] + self.ops_palette_commands() + self.kb_palette_commands()  # issues 7, 4
+        ] + self.ops_palette_commands() + self.kb_palette_commands() + self.survey_palette_commands()  # issues 7, 4, 5
