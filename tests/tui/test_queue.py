@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from deskui import clock
 from deskui.domain.enums import ACTIVE_STATUSES
@@ -354,3 +354,29 @@ async def test_enter_opens_the_ticket_and_esc_comes_back(desk):
         await settle(pilot)
         assert app.screen is queue_screen(app)
         assert view.cursor == 1
+
+
+# ------------------------------------------------------------------ SLA sweep
+
+
+@run_async
+async def test_sla_sweep_in_a_worker_refreshes_states_and_counts(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        views = app.screen.query_one(SavedViews)
+        risky = [v.name for v in views.views].index("Breaching / at risk")
+        before = views.counts[risky]
+        # A day later, without anyone touching a ticket: only the sweep notices.
+        later = NOW + timedelta(days=1)
+        with clock.frozen(later):
+            app.run_sweep()
+            await settle(pilot)
+            with session_scope(desk) as s:
+                expected = s.scalar(select(func.count()).select_from(Ticket).where(
+                    Ticket.status.in_(ACTIVE),
+                    (Ticket.response_state.in_(["breached", "at_risk"])) |
+                    (Ticket.resolution_state.in_(["breached", "at_risk"]))))
+        assert expected > before
+        assert views.counts[risky] == expected
+        assert app.live_counts is not None and sum(app.live_counts) == expected
