@@ -121,6 +121,8 @@ class DeskApp(App):
     BINDINGS = APP_BINDINGS
     MODES = {"queue": _queue_screen, "knowledge": _knowledge_screen, "metrics": _metrics_screen,
              "wallboard": _wallboard_screen}
+    # Start in the queue directly (no blank default screen to build, style and leave).
+    DEFAULT_MODE = "queue"
     COMMANDS = App.COMMANDS | {ScreenActions}
 
     # (at risk, breached), set by the queue's counts; the status line shows them.
@@ -172,7 +174,6 @@ class DeskApp(App):
     def on_mount(self) -> None:
         for message, severity in self._startup_messages:
             self.notify(message, severity=severity, timeout=8, markup=False)
-        self.switch_mode("queue")
         self._schedule_sweep()
 
     def _schedule_sweep(self) -> None:

@@ -126,6 +126,11 @@ class QueueScreen(QueueOpsActions, Screen):
 
     def compose(self) -> ComposeResult:
         self._setup()
+        # The breakpoint class now, not at the first resize: changing it then
+        # restyles every widget of the screen once more.
+        wide = self.app.size.width >= 120
+        self.set_class(wide, "-wide", update=False)
+        self.set_class(not wide, "-narrow", update=False)
         yield BulletinBanner()
         with Container(id="queue-body"):
             yield SavedViews(self.views, id="views")
