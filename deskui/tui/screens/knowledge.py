@@ -76,6 +76,10 @@ def read_figures(engine) -> KbFigures:
         return kb_figures(session)
 
 
+def plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
+
+
 def format_share(share: float) -> str:
     """18% -- or 0.4% when small, so a few links don't read as none."""
     return f"{share:.1%}" if 0 < share < 0.1 else f"{share:.0%}"
@@ -85,16 +89,18 @@ def figures_content(f: KbFigures, *, compact: bool = False) -> Content:
     """The header: articles, views, links and the share of resolved tickets with a linked article."""
     share = f.resolved_with_article_share
     parts: list = [] if compact else [("Knowledge  ", "bold")]
-    parts += [(f"{f.articles:,}", "bold"), " articles"]
+    parts += [(f"{f.articles:,}", "bold"), plural(f.articles, " article")]
     if f.drafts and not compact:
-        parts += [" (", (f"{f.drafts:,}", "bold"), " drafts)"]
-    parts += [" · ", (f"{f.views:,}", "bold"), " views · ", (f"{f.links:,}", "bold"), " links · "]
+        parts += [" (", (f"{f.drafts:,}", "bold"), plural(f.drafts, " draft"), ")"]
+    parts += [" · ", (f"{f.views:,}", "bold"), plural(f.views, " view"), " · ",
+              (f"{f.links:,}", "bold"), plural(f.links, " link"), " · "]
     if share is None:
         parts.append(("no resolved tickets yet", MUTED))
     elif compact:
         parts += ["resolved with an article ", (format_share(share), "bold")]
     else:
-        parts += [(format_share(share), "bold"), f" of {f.resolved:,} resolved tickets had a linked article"]
+        parts += [(format_share(share), "bold"),
+                  f" of {f.resolved:,} resolved {plural(f.resolved, 'ticket').strip()} had a linked article"]
     return Content.assemble(*parts)
 
 

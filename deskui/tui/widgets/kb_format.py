@@ -109,6 +109,7 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _STEP = re.compile(r"^\s{0,3}(\d{1,3})[.)]\s+(.*)$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(?:\[[ xX]\]\s+)?(.*)$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?")
+_SET_ASIDE = re.compile("\ue000(\\d+)\ue001")
 
 #: Most characters of body text inserted when an article has no numbered steps.
 EXCERPT_CHARS = 700
@@ -116,14 +117,21 @@ EXCERPT_CHARS = 700
 
 def plain_inline(text: str) -> str:
     """One line of Markdown as plain text: emphasis and code marks dropped, links as ``text (url)``."""
+    # Escaped characters (\\*) are set aside first, so they are never read as marks.
+    escaped: list[str] = []
+
+    def set_aside(match: re.Match) -> str:
+        escaped.append(match.group(1))
+        return f"\ue000{len(escaped) - 1}\ue001"
+
+    text = _ESCAPE.sub(set_aside, text)
     text = _IMAGE.sub(lambda m: m.group(1), text)
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} ({m.group(2)})", text)
     text = _AUTOLINK.sub(lambda m: m.group(1), text)
     text = _CODE.sub(lambda m: m.group(1), text)
     text = _STRONG.sub(lambda m: m.group(2), text)
     text = _EMPHASIS.sub(lambda m: m.group(1) or m.group(2) or "", text)
-    text = _ESCAPE.sub(lambda m: m.group(1), text)
-    return text
+    return _SET_ASIDE.sub(lambda m: escaped[int(m.group(1))], text)
 
 
 def article_steps(body: str) -> str:

@@ -30,7 +30,9 @@ class FittedOptionList(OptionList):
         raise NotImplementedError
 
     def row_width(self) -> int:
-        width = self.scrollable_content_region.width - self.ROW_PADDING
+        # Room for the vertical scrollbar is kept whether it shows or not: it comes and
+        # goes with the rows, without a resize to rebuild them.
+        width = self.content_region.width - self.styles.scrollbar_size_vertical - self.ROW_PADDING
         return width if width > 4 else 0
 
     def rebuild(self, keep: str | None = None) -> None:

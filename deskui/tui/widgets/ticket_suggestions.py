@@ -119,7 +119,7 @@ class TicketSuggestions(Vertical):
     DEFAULT_CSS = """
     TicketSuggestions { height: auto; padding: 0 1; }
     TicketSuggestions #kb-suggestions { height: auto; max-height: 18; border: none; padding: 0;
-                                        background: transparent; scrollbar-gutter: stable;
+                                        background: transparent;
                                         scrollbar-size-vertical: 1; }
     TicketSuggestions #kb-suggestions:focus { background-tint: $foreground 0%; }
     TicketSuggestions #kb-suggestions > .option-list--option-disabled { color: $accent; }
@@ -137,6 +137,7 @@ class TicketSuggestions(Vertical):
         self.ticket_id = ticket_id
         self.data: Suggestions | None = None
         self.choices: dict[str, Choice] = {}
+        self._wanted_mark = 0
 
     def compose(self) -> ComposeResult:
         yield SuggestionList(self, id="kb-suggestions")
@@ -149,13 +150,12 @@ class TicketSuggestions(Vertical):
 
     def on_mount(self) -> None:
         self.reload()
-        # Follow the ticket screen's own reloads (a local comparison, no query).
-        self.set_interval(0.5, self._follow, name="kb-suggestions-follow")
 
-    def _follow(self) -> None:
-        view = getattr(self.screen, "view", None)
-        mark = getattr(view, "last_event_id", None)
-        if self.data is not None and mark is not None and mark != self.data.event_mark:
+    def follow(self, event_mark: int) -> None:
+        """Called by the ticket screen after each reload: read again when the history
+        moved on since (a link, a resolution), so the list shows what is linked."""
+        self._wanted_mark = max(self._wanted_mark, event_mark)
+        if self.data is not None and event_mark != self.data.event_mark:
             self.reload()
 
     def reload(self) -> None:
@@ -175,6 +175,8 @@ class TicketSuggestions(Vertical):
         message.stop()
         self.data = message.suggestions
         self._rebuild()
+        if self.data.event_mark < self._wanted_mark:  # read before a change the screen has seen
+            self.reload()
 
     def _rebuild(self) -> None:
         keep = self.chosen

@@ -1,0 +1,350 @@
+"""The knowledge screen: Pilot flows against a real SQLite database with the sample knowledge base."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from textual.widgets import Input, Markdown, OptionList, Static
+
+from deskui import clock
+from deskui.services import knowledge as kb
+from deskui.store.db import session_scope
+from deskui.tui.screens.knowledge import KnowledgeScreen, find_articles
+from deskui.tui.screens.ticket import TicketScreen
+from knowledge_support import (
+    MARKUP_BODY, MARKUP_TITLE, article, kb_desk, knowledge_screen, make_app, open_knowledge, rendered_lines,
+    result_ids, search,
+)
+from ticket_support import NOW, open_ticket, run_async, settle
+
+
+@pytest.fixture
+def desk(sqlite_engine):
+    kb_desk(sqlite_engine)
+    with clock.frozen(NOW):
+        yield sqlite_engine
+
+
+def test_the_screen_keeps_its_name_and_takes_no_arguments():
+    # app.py builds it as KnowledgeScreen() for the "knowledge" mode.
+    assert isinstance(KnowledgeScreen(), KnowledgeScreen)
+
+
+@run_async
+async def test_search_open_vote_and_views_are_counted(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        assert app.focused is screen.query_one("#kb-search", Input)
+        # Nothing typed: the articles are listed (all 46, drafts included and marked).
+        assert len(screen.results.hits) == 46
+        await search(pilot, "vpn gateway not responding")
+        assert result_ids(screen)[0] == "KB0002"
+        title = screen.query_one("#kb-results-title", Static).render()
+        assert "vpn gateway not responding" in str(title)
+        assert article(desk, "KB0002").views == 0
+        await pilot.press("down")  # from the search box into the results
+        assert app.focused is screen.results
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.detail is not None and screen.detail.article.external_id == "KB0002"
+        assert article(desk, "KB0002").views == 1
+        markdown = screen.query_one("#kb-article-body", Markdown)
+        assert markdown.source.startswith(article(desk, "KB0002").body[:40])
+        await pilot.press("plus")
+        await settle(pilot)
+        record = article(desk, "KB0002")
+        assert (record.helpful, record.not_helpful) == (1, 0)
+        # One rating per article per session; the counters shown follow the database.
+        await pilot.press("minus")
+        await settle(pilot)
+        assert (article(desk, "KB0002").helpful, article(desk, "KB0002").not_helpful) == (1, 0)
+        assert screen.detail.article.helpful == 1
+        facts = str(screen.query_one("#kb-article-facts", Static).render())
+        assert "1 view" in facts and "1 helpful" in facts
+        # Opening it again from the list is the same reading, not a new view.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert article(desk, "KB0002").views == 1
+
+
+@run_async
+async def test_enter_in_the_search_box_opens_the_best_hit(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        await search(pilot, "printer jammed paper stuck\n")
+        await settle(pilot)
+        assert screen.detail is not None
+        assert screen.detail.article.external_id == result_ids(screen)[0]
+        assert article(desk, screen.detail.article.external_id).views == 1
+        assert app.focused is screen.article_view
+
+
+@run_async
+async def test_not_helpful_vote(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_knowledge(pilot)
+        await search(pilot, "bitlocker recovery key\n")
+        await settle(pilot)
+        await pilot.press("minus")
+        await settle(pilot)
+        record = article(desk, "KB0019")
+        assert (record.views, record.helpful, record.not_helpful) == (1, 0, 1)
+
+
+@run_async
+async def test_a_slow_earlier_query_never_overwrites_a_newer_one(desk):
+    """Search as you type: the answer to "vpn" arrives after the answer to "printer"
+    and must be dropped."""
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow_for_vpn(engine, query, *, include_drafts):
+        if query == "vpn":
+            started.set()
+            release.wait(timeout=30)
+        return find_articles(engine, query, include_drafts=include_drafts)
+
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        screen.search_function = slow_for_vpn
+        box = screen.query_one("#kb-search", Input)
+        box.value = "vpn"
+        await pilot.pause()
+        assert started.wait(timeout=30)
+        box.value = "printer"
+        for _ in range(500):  # the newer query's answer, while "vpn" is still blocked
+            await pilot.pause()
+            if screen.shown_generation == screen.generation:
+                break
+        printer_ids = result_ids(screen)
+        assert printer_ids and "KB0010" in printer_ids and "KB0001" not in printer_ids
+        release.set()
+        await settle(pilot)
+        assert result_ids(screen) == printer_ids
+        assert screen.shown_query == "printer"
+
+
+@run_async
+async def test_an_answer_for_an_older_generation_is_dropped(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        await search(pilot, "printer")
+        shown = result_ids(screen)
+        stale = find_articles(desk, "vpn", include_drafts=True)
+        screen.post_message(KnowledgeScreen.Results(screen.generation - 1, "vpn", stale))
+        await settle(pilot)
+        assert result_ids(screen) == shown
+
+
+@run_async
+async def test_article_text_is_data_not_markup(desk):
+    with clock.frozen(NOW):
+        kb.import_articles(desk, [kb.validate_article(
+            {"id": "KB9001", "title": MARKUP_TITLE, "body": MARKUP_BODY, "tags": "[red]tag[/red]"}, "test:1")])
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        await search(pilot, "reconnect")
+        assert result_ids(screen)[0] == "KB9001"
+        rows = "\n".join(rendered_lines(screen.results))
+        assert "[bold red]x[/] VPN [link=http://evil]click[/link] $accent" in rows
+        assert "[b]Not bold[/b]" in rows
+        # The match is a styled span of the snippet, not markup around it.
+        prompt = screen.results.get_option_at_index(0).prompt
+        marked = [prompt.plain[span.start:span.end] for span in prompt.spans if "underline" in str(span.style)]
+        assert [word.lower() for word in marked] == ["reconnect"]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        title = "\n".join(rendered_lines(screen.query_one("#kb-article-title", Static)))
+        assert MARKUP_TITLE in title
+        facts = "\n".join(rendered_lines(screen.query_one("#kb-article-facts", Static)))
+        assert "[red]tag[/red]" in facts
+        assert app.is_running  # [@click=app.quit] did nothing
+
+
+@run_async
+async def test_drafts_are_marked_and_can_be_hidden(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        await search(pilot, "concur expenses sign-in loop")
+        assert result_ids(screen)[0] == "KB0039" and screen.results.hits[0].status == "draft"
+        assert " DRAFT " in rendered_lines(screen.results)[0]
+        await pilot.press("tab")  # leave the search box: d is a key, not a letter to type
+        await pilot.press("d")
+        await settle(pilot)
+        assert not screen.include_drafts
+        assert "KB0039" not in result_ids(screen)
+        await pilot.press("d")
+        await settle(pilot)
+        assert result_ids(screen)[0] == "KB0039"
+
+
+@run_async
+async def test_publish_a_draft(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        await search(pilot, "concur expenses sign-in loop\n")
+        await settle(pilot)
+        assert screen.detail.article.status == "draft"
+        await pilot.press("p")
+        await settle(pilot)
+        assert article(desk, "KB0039").status == "published"
+        assert screen.detail.article.status == "published"
+        assert " DRAFT " not in rendered_lines(screen.results)[0]
+
+
+@run_async
+async def test_edit_in_editor_saves_and_reindexes(desk, monkeypatch):
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "sed -i -e 's/^title: .*/title: Zebrafish VPN guide/' -e 's/GlobalProtect/Quuxlink/g'")
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        await search(pilot, "connect corporate vpn windows macos\n")
+        await settle(pilot)
+        assert screen.detail.article.external_id == "KB0001"
+        await pilot.press("e")
+        await settle(pilot)
+        saved = article(desk, "KB0001")
+        assert saved.title == "Zebrafish VPN guide"
+        assert "Quuxlink" in saved.body and "GlobalProtect" not in saved.body
+        assert screen.detail.article.title == "Zebrafish VPN guide"
+        assert "Quuxlink" in screen.query_one("#kb-article-body", Markdown).source
+        # The search index follows (the triggers re-index the row).
+        await pilot.press("slash")
+        await pilot.press("ctrl+u")
+        await search(pilot, "quuxlink")
+        assert result_ids(screen) == ["KB0001"]
+
+
+@run_async
+async def test_a_bad_edit_is_refused_and_kept(desk, monkeypatch):
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "sed -i -e 's/^status: .*/status: someday/' -e 's/GlobalProtect/Quuxlink/'")
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        await search(pilot, "connect corporate vpn windows macos\n")
+        await settle(pilot)
+        before = article(desk, "KB0001")
+        await pilot.press("e")
+        await settle(pilot)
+        assert article(desk, "KB0001") == before
+        messages = [n.message for n in app._notifications]
+        assert any("status" in m and "someday" in m and "press e" in m for m in messages), messages
+        kept = screen._edit_drafts[before.id]
+        assert "status: someday" in kept and "Quuxlink" in kept
+        # Fixing it in the editor: the next e starts from the kept text.
+        monkeypatch.setenv("EDITOR", "sed -i -e 's/^status: .*/status: published/'")
+        await pilot.press("e")
+        await settle(pilot)
+        assert "Quuxlink" in article(desk, "KB0001").body
+        assert before.id not in screen._edit_drafts
+
+
+@run_async
+async def test_linked_tickets_are_listed_and_open(desk):
+    ticket = open_ticket(desk, subject="VPN gateway not responding from the hotel")
+    kb.link_article(desk, article(desk, "KB0002").id, ticket.id, "demo")
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        await search(pilot, "vpn gateway not responding\n")
+        await settle(pilot)
+        linked = screen.query_one("#kb-linked", OptionList)
+        assert [o.id for o in linked.options] == [str(ticket.id)]
+        assert f"#{ticket.id}" in rendered_lines(linked)[0]
+        linked.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen) and app.screen.ticket_id == ticket.id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+@run_async
+async def test_header_shows_the_knowledge_figures(desk):
+    resolved = open_ticket(desk, subject="VPN drops")
+    from deskui.services import tickets as svc
+    from ticket_support import actor
+
+    svc.resolve(desk, actor(desk), resolved.id, code="solved", notes="Followed KB0002.")
+    open_ticket(desk, subject="Another one")
+    kb.link_article(desk, article(desk, "KB0002").id, resolved.id, "demo")
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        header = str(screen.query_one("#kb-figures", Static).render())
+        assert "46 articles (2 drafts)" in header
+        assert "0 views · 1 link · " in header
+        assert "100% of 1 resolved ticket had a linked article" in header
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        header = str(screen.query_one("#kb-figures", Static).render())
+        assert "resolved with an article 100%" in header and len(header) <= 80
+
+
+@run_async
+async def test_narrow_terminal_shows_list_or_article(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_knowledge(pilot)
+        body = screen.query_one("#kb-body")
+        assert body.has_class("-narrow") and not screen.article_view.display
+        await search(pilot, "mailbox full\n")
+        await settle(pilot)
+        assert screen.article_view.display and not screen.query_one("#kb-list-pane").display
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.query_one("#kb-list-pane").display and app.focused is screen.results
+        # Rows are cut to the width: one title line and at most two snippet lines.
+        assert all(len(line.rstrip()) <= 80 for line in rendered_lines(screen.results))
+        await pilot.press("escape")  # from the list: back to the queue
+        await settle(pilot)
+        assert app.current_mode == "queue"
+
+
+@run_async
+async def test_bindings_have_ids_and_letters_are_not_priority(desk):
+    ids = {b.id for b in KnowledgeScreen.BINDINGS}
+    for name in ("search", "open", "helpful", "not_helpful", "edit", "drafts", "publish", "back"):
+        assert f"kb.{name}" in ids
+    assert all(not b.priority for b in KnowledgeScreen.BINDINGS)
+
+
+@run_async
+async def test_no_database_call_runs_on_the_ui_thread(desk, monkeypatch):
+    from sqlalchemy import event
+
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", "sed -i -e 's/GlobalProtect/Quuxlink/'")
+    app = make_app(desk)
+    ui_thread = threading.get_ident()
+    calls: list[bool] = []
+
+    def record(conn, cursor, statement, *args):
+        calls.append(threading.get_ident() == ui_thread)
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        event.listen(desk, "before_cursor_execute", record)
+        try:
+            await open_knowledge(pilot)
+            await search(pilot, "connect corporate vpn\n")
+            await settle(pilot)
+            for key in ("plus", "e", "p", "d"):
+                await pilot.press(key)
+                await settle(pilot)
+        finally:
+            event.remove(desk, "before_cursor_execute", record)
+    assert len(calls) > 10
+    assert not any(calls)
