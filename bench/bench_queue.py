@@ -198,9 +198,9 @@ async def explore(db: str) -> dict:
                 return
 
     async def until_painted(check) -> None:
-        """Poll (1 ms) until ``check`` holds, then wait for the next frame to be drawn."""
+        """Poll (5 ms) until ``check`` holds, then wait for the next frame to be drawn."""
         while not check():
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(0.005)
         drawn = asyncio.get_running_loop().create_future()
         app.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
         await drawn

@@ -372,10 +372,15 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def extend_ids(self, chunk: array) -> None:
         """More ids of the same query arrived (the list grows as it is read)."""
+        shown_to = int(self.scroll_y) + self.visible_rows
+        had = len(self.ids)
         self.ids.extend(chunk)
-        self._update_virtual_size()
-        self.refresh()
-        self.request_rows()
+        self._update_virtual_size()  # the scrollbar follows
+        if had < shown_to:
+            # Only when the new rows are on screen: repainting unchanged lines
+            # for every batch of a million-row list slows the reading down.
+            self.refresh()
+            self.request_rows()
 
     def patch_rows(self, rows: Iterable[QueueRow]) -> None:
         """Fresh copies of rows (another analyst changed them): replace in place."""
