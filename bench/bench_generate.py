@@ -6,10 +6,12 @@ Creates a fresh SQLite database in a temporary directory (schema by migrations, 
 demo organisation from sample_data/), generates the history and prints:
 
 - tickets/s and total seconds for the whole run (requesters, generation, inserts,
-  full-text indexing), the database size in MB and bytes per ticket;
+  full-text indexing, statistics), the database size in MB and bytes per ticket, and
+  the CPU time of all processes (meaningful when other work shares the machine);
 - the floor: raw sqlite3 executemany of the same number of plain ticket rows (the
-  same columns and indexes, the full-text trigger in place, no events, comments or
-  logic) into a second fresh database, so the ratio holds on a noisy machine.
+  same columns and indexes, full-text indexed per batch the way generate does it;
+  no events, comments or logic) into a second fresh database, so the ratio holds on
+  a noisy machine.
 """
 
 from __future__ import annotations
@@ -41,6 +43,13 @@ def fresh_database(directory: Path, name: str, *, seed_org: bool):
     return path, engine
 
 
+def checkpoint(path: Path) -> None:
+    """Fold the WAL into the database file so the size is the data's."""
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+
+
 def database_bytes(path: Path) -> int:
     return sum(os.path.getsize(p) for p in (path, Path(f"{path}-wal")) if os.path.exists(p))
 
@@ -63,6 +72,7 @@ def floor_plain_rows(path: Path, tickets: int) -> float:
                 resolution_code="solved", resolution_notes="Reset the VPN profile.", response_state="met",
                 resolution_state="met", sla_breach_recorded=0, reopen_count=0, reassignment_count=0,
                 escalation_count=0, updated_by="akhan", version=3)
+    trigger = con.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'tickets_fts_ai'").fetchone()
     started = time.perf_counter()
     next_id = 1
     while next_id <= tickets:
@@ -71,7 +81,13 @@ def floor_plain_rows(path: Path, tickets: int) -> float:
             base["id"] = ticket_id
             batch.append(tuple(base[c] for c in TICKET_COLUMNS))
         con.execute("BEGIN IMMEDIATE")
+        if trigger:  # index the batch in one statement, as generate does
+            con.execute("DROP TRIGGER tickets_fts_ai")
         con.executemany(sql, batch)
+        if trigger:
+            con.execute("INSERT INTO tickets_fts(rowid, subject, description, resolution_notes) "
+                        "SELECT id, subject, description, resolution_notes FROM tickets WHERE id >= ?", (next_id,))
+            con.execute(trigger[0])
         con.execute("COMMIT")
         next_id += len(batch)
     seconds = time.perf_counter() - started
@@ -102,17 +118,20 @@ def main() -> None:
                 last[0] = now
                 print(f"  {done:>10,} / {total:,}", flush=True)
 
+        before = os.times()
         summary = generate_history(engine, tickets=args.tickets, seed=args.seed, end=end, progress=progress,
                                    workers=args.workers)
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        after = os.times()
+        cpu = sum(getattr(after, f) - getattr(before, f) for f in ("user", "system", "children_user", "children_system"))
         engine.dispose()
+        checkpoint(path)
         size = database_bytes(path)
         print(f"  {summary}")
 
         floor_path, floor_engine = fresh_database(directory, "floor.db", seed_org=False)
         floor_engine.dispose()
         floor_seconds = floor_plain_rows(floor_path, args.tickets)
+        checkpoint(floor_path)
 
         rate = summary.tickets / summary.seconds
         floor_rate = args.tickets / floor_seconds
@@ -126,6 +145,8 @@ def main() -> None:
         print(f"{'rows: comments / events / surveys':34}"
               f"{summary.comments:,} / {summary.events:,} / {summary.surveys:,}")
         print(f"{'generate / floor (time ratio)':34}{summary.seconds / floor_seconds:>18.2f}")
+        print(f"{'CPU s (all processes), us/ticket':34}{cpu:>12.1f}, {cpu / summary.tickets * 1e6:,.0f}")
+        print(f"{'load average (1 min) at the end':34}{os.getloadavg()[0]:>18.1f}")
         print(f"{'workers':34}{summary.workers:>18}")
         if args.keep:
             print(f"kept: {directory}")
