@@ -380,3 +380,25 @@ async def test_sla_sweep_in_a_worker_refreshes_states_and_counts(desk):
         assert expected > before
         assert views.counts[risky] == expected
         assert app.live_counts is not None and sum(app.live_counts) == expected
+
+
+@run_async
+async def test_sort_key_cycles_the_orders(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        view = screen.query_one(QueueView)
+        with session_scope(desk) as s:
+            rows = s.execute(select(Ticket.id, Ticket.priority, Ticket.resolution_due_at, Ticket.updated_at)
+                             .where(Ticket.status.in_(ACTIVE))).all()
+        await pilot.press("j", "j", "S")
+        await settle(pilot)
+        assert screen.sort == "priority" and view.cursor == 0
+        priorities = [next(r.priority for r in rows if r.id == i) for i in view.ids]
+        assert priorities == sorted(priorities)
+        await pilot.press("S")
+        await settle(pilot)
+        assert screen.sort == "updated"
+        assert list(view.ids) == [r.id for r in sorted(rows, key=lambda r: (r.updated_at, r.id), reverse=True)]
+        assert "Upd▼" in line_text(view, 0)

@@ -507,7 +507,8 @@ class QueueScreen(QueueOpsActions, Screen):
         self.sort = sort
         self.view.sort = sort
         self.view.refresh()
-        self.reload(keep_cursor=True)
+        # A new order is read from its top (what the analyst asked to see first).
+        self.reload(keep_cursor=False)
         self.notify(f"sorted by {SORT_LABELS[sort]}", timeout=2)
 
     def action_refresh(self) -> None:
