@@ -360,3 +360,16 @@ def test_command_line(sqlite_template, tmp_path):
     bad = runner.invoke(app, [f"--db={db}", "generate", "--tickets", "5", "--end", "next tuesday"])
     assert bad.exit_code == 1
     assert "--end: 'next tuesday' is not an ISO date" in bad.output and "Traceback" not in bad.output
+
+
+def test_generic_templates_without_a_template_file(sqlite_template, tmp_path):
+    empty = tmp_path / "templates.toml"
+    empty.write_text("# no templates\n", encoding="utf-8")
+    engine = _fresh(sqlite_template, tmp_path)
+    generate_history(engine, tickets=60, seed=1, end=END, templates=empty)
+    with session_scope(engine) as s:
+        subjects = s.scalars(select(Ticket.subject).where(Ticket.channel != "monitoring")).all()
+        types = set(s.scalars(select(Ticket.type)).all())
+    generic = ("not working", "Problem with", "Error in", "is very slow", "Request:", "set up", "Need access")
+    assert subjects and all(any(g in subject for g in generic) for subject in subjects)
+    assert types == {"incident", "request"}
