@@ -104,7 +104,9 @@ def _pg_up() -> list[str]:
   ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH deskui_english_stem""",
         f"""CREATE FUNCTION deskui_fold(value text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-  AS $$ SELECT translate(value, '{source}', '{target}') $$""",
+  -- Plain ASCII (most ticket text) skips translate(), which costs ~4 ms a call here.
+  AS $$ SELECT CASE WHEN value ~ '^[[:ascii:]]*$' THEN value
+                     ELSE translate(value, '{source}', '{target}') END $$""",
         f"""ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
   {weighted(("title", "A"), ("tags", "B"), ("body", "C"))}) STORED""",
         "CREATE INDEX ix_articles_search_vector ON articles USING gin (search_vector)",
