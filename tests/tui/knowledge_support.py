@@ -39,9 +39,18 @@ def knowledge_screen(app) -> KnowledgeScreen:
     return next(s for stack in app._screen_stacks.values() for s in stack if isinstance(s, KnowledgeScreen))
 
 
-async def search(pilot, text: str) -> None:
-    await type_text(pilot, text)
+async def search(pilot, text: str, *, open_best: bool = False) -> None:
+    """Put ``text`` in the search box at once (typing it key by key searches for every
+    prefix: only the search-as-you-type tests need that); enter opens the best hit."""
+    from textual.widgets import Input
+
+    box = knowledge_screen(pilot.app).query_one("#kb-search", Input)
+    box.focus()
+    box.value = text
     await settle(pilot)
+    if open_best:
+        await pilot.press("enter")
+        await settle(pilot)
 
 
 def article(engine, external_id: str) -> kb.ArticleRecord:

@@ -15,8 +15,10 @@ from deskui import clock
 from deskui.services import knowledge as kb
 from deskui.services import tickets as svc
 from deskui.store.db import make_engine
-from knowledge_support import MARKUP_BODY, MARKUP_TITLE, article, kb_desk, make_app, no_blink, open_knowledge
-from ticket_support import NOW, actor, make_app as make_ticket_app, open_ticket, settle, start, type_text
+from knowledge_support import (
+    MARKUP_BODY, MARKUP_TITLE, article, kb_desk, make_app, no_blink, open_knowledge, search,
+)
+from ticket_support import NOW, actor, make_app as make_ticket_app, open_ticket, settle, start
 
 
 @pytest.fixture
@@ -38,11 +40,10 @@ def kb_engine(sqlite_template, tmp_path, monkeypatch):
     engine.dispose()
 
 
-def searched(query: str):
+def searched(query: str, open_best: bool = False):
     async def run_before(pilot):
         await open_knowledge(pilot)
-        await type_text(pilot, query)
-        await settle(pilot)
+        await search(pilot, query, open_best=open_best)
         no_blink(pilot.app)
         await pilot.pause()
 
@@ -52,17 +53,17 @@ def searched(query: str):
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 def test_knowledge_results(kb_engine, snap_compare, size):
     """Typed words, highlighted snippets; at 160 columns the best hit is open beside them."""
-    query = "vpn gateway keeps dropping" + ("\n" if size[0] >= 160 else "")
-    assert snap_compare(make_app(kb_engine), terminal_size=size, run_before=searched(query))
+    run_before = searched("vpn gateway keeps dropping", open_best=size[0] >= 160)
+    assert snap_compare(make_app(kb_engine), terminal_size=size, run_before=run_before)
 
 
 def test_knowledge_article_at_80_columns(kb_engine, snap_compare):
     """On a narrow terminal the open article takes the whole body; esc goes back to the list."""
-    assert snap_compare(make_app(kb_engine), terminal_size=(80, 24), run_before=searched("vpn gateway\n"))
+    assert snap_compare(make_app(kb_engine), terminal_size=(80, 24), run_before=searched("vpn gateway", True))
 
 
 def test_knowledge_markup_title_shows_as_typed(kb_engine, snap_compare):
-    assert snap_compare(make_app(kb_engine), terminal_size=(100, 30), run_before=searched("reconnect\n"))
+    assert snap_compare(make_app(kb_engine), terminal_size=(100, 30), run_before=searched("reconnect", True))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])

@@ -256,6 +256,16 @@ class KnowledgeScreen(Screen):
     def detail(self) -> ArticleDetail | None:
         return self.article_view.detail
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The key hints follow what makes sense now: rating and editing once an article
+        is open, "open" while it is not the one being read."""
+        if action in ("vote", "edit", "toggle_publish"):
+            return self.detail is not None
+        if action == "open_highlighted":
+            focused = self.focused
+            return focused is None or not (focused is self.article_view or self.article_view in focused.ancestors)
+        return True
+
     def _update_note(self) -> None:
         self.query_one(StatusLine).note = "drafts shown (d hides)" if self.include_drafts else "drafts hidden (d shows)"
 
@@ -383,13 +393,14 @@ class KnowledgeScreen(Screen):
     async def _article_loaded(self, message: ArticleLoaded) -> None:
         await self.article_view.show(message.detail)
         self._show_reading()
+        self.refresh_bindings()
         if message.counted:
             self.load_figures()
 
     def action_open_highlighted(self) -> None:
         hit = self.results.highlighted_hit
         if hit is None:
-            self.notify("No article to open: type a search first.", severity="warning")
+            self.notify("No article matches: nothing to open.", severity="warning")
             return
         self.open_article(hit.id)
 
@@ -407,12 +418,14 @@ class KnowledgeScreen(Screen):
             self.results.highlighted = 0
 
     def action_back(self) -> None:
-        """esc: from the article back to the results (narrow), else clear the search, else leave."""
+        """esc: from the article back to the results, else clear the search, else leave."""
         search = self.query_one("#kb-search", Input)
-        if self.narrow and self.query_one("#kb-body").has_class("-reading"):
+        focused = self.focused
+        in_article = focused is not None and (focused is self.article_view or self.article_view in focused.ancestors)
+        if in_article or (self.narrow and self.query_one("#kb-body").has_class("-reading")):
             self._set_reading(False)
             self.results.focus()
-        elif self.focused is search and search.value:
+        elif focused is search and search.value:
             search.value = ""
         else:
             self.app.action_back()
