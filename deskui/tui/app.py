@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Iterable
 
 from textual.app import App
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
 from deskui.tui.context import DeskContext
 from deskui.tui.keymap import APP_BINDINGS, check_keymap
+from deskui.tui.palette import CommandListProvider
 from deskui.tui.themes import DEFAULT_THEME, SEMANTIC_DEFAULTS, load_themes
 
 
@@ -64,7 +64,7 @@ def return_large_blocks_to_the_os() -> None:
 MODE_NAMES = {"queue": "Queue", "knowledge": "Knowledge", "metrics": "Metrics", "wallboard": "Wallboard"}
 
 
-class ScreenActions(Provider):
+class ScreenActions(CommandListProvider):
     """Every key of the current screen (and the app) as a palette command,
     plus a screen's extra ``palette_commands()`` (name, help, callback)."""
 
@@ -99,17 +99,6 @@ class ScreenActions(Provider):
         if not own_provider and hasattr(screen, "palette_commands"):
             commands.extend(screen.palette_commands())
         return commands
-
-    async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, callback in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
 class DeskApp(App):

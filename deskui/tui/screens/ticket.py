@@ -16,7 +16,6 @@ from textual import on, work
 from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import ScrollableContainer, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
@@ -35,6 +34,7 @@ from deskui.store.db import session_scope
 from deskui.store.directory_queries import requester_comment_ids, ticket_last_event_id
 from deskui.store.records import CommentRecord, EventRecord, TicketRecord
 from deskui.store.tickets import comments, events, ticket_record
+from deskui.tui.palette import CommandListProvider
 from deskui.tui.screens.modals import (
     AssignChoice, AssignModal, CannedResponseModal, ComposeDraft, EditorError, EscalateDraft, EscalateModal,
     Outcome, PriorityDraft, PriorityModal, ReopenDraft, ReopenModal, ReplyModal, ResolveDraft, ResolveModal,
@@ -100,23 +100,12 @@ def last_event_id(engine, ticket_id: int) -> int:
         return ticket_last_event_id(session, ticket_id)
 
 
-class TicketCommands(Provider):
+class TicketCommands(CommandListProvider):
     """The ticket screen's actions in the command palette."""
 
     def _commands(self):
         screen = self.screen
         return screen.palette_commands() if isinstance(screen, TicketScreen) else []
-
-    async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, callback in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
 class TicketScreen(TicketKnowledgeActions, TicketOpsActions, TicketSurveyActions, Screen):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import partial
 from threading import Lock
@@ -33,6 +33,7 @@ from textual.strip import Strip
 
 from deskui import clock
 from deskui.domain.calendar import BusinessCalendar
+from deskui.store.queue_live import QueueLine
 
 PAGE_SIZE = 100
 CACHE_ROWS = 2000
@@ -51,33 +52,14 @@ class SlaClock:
 
 
 @dataclass(frozen=True, slots=True)
-class QueueRow:
-    """One queue line's data: plain values only (no ORM objects, no description)."""
+class QueueRow(QueueLine):
+    """One queue line's data (plain values only) and its SLA policy's clock."""
 
-    id: int
-    priority: int
-    status: str
-    type: str
-    subject: str
-    requester: str
-    group: str
-    assignee: str
-    created_at: datetime
-    updated_at: datetime
-    first_response_at: datetime | None
-    response_due_at: datetime | None
-    resolution_due_at: datetime | None
-    response_state: str
-    resolution_state: str
-    version: int
     sla: SlaClock | None = None
 
     @classmethod
-    def from_line(cls, line, sla: SlaClock | None) -> "QueueRow":
-        """From a deskui.store.queue_live.QueueLine (same fields, plus the SLA clock)."""
-        return cls(line.id, line.priority, line.status, line.type, line.subject, line.requester, line.group,
-                   line.assignee, line.created_at, line.updated_at, line.first_response_at, line.response_due_at,
-                   line.resolution_due_at, line.response_state, line.resolution_state, line.version, sla)
+    def from_line(cls, line: QueueLine, sla: SlaClock | None) -> "QueueRow":
+        return cls(*(getattr(line, f.name) for f in fields(QueueLine)), sla=sla)
 
 
 class RowLoader:
