@@ -78,7 +78,7 @@ def root(
         launch_app()
 
 
-def launch_app(db_url: str | None = None) -> None:
+def launch_app() -> None:
     engine = common.get_engine()
     actor = common.get_actor()
     from deskui.tui.app import run_app  # textual is imported only here
@@ -92,7 +92,7 @@ def _register() -> None:
     admin.register(app, _typer)
     tickets.register(app, _typer)
     for module_name, name in (("kb", "kb"), ("report", None), ("importers", "import"), ("intake", "intake"),
-                              ("problems", "problem"), ("survey", "survey")):
+                              ("problems", "problem")):
         _mount_optional(module_name, name)
     try:
         from deskui.cli import generate

@@ -754,7 +754,6 @@ class _ChunkGenerator:
     def _ticket(self, rng: random.Random, rows: ChunkRows, ticket_id: int, comment_id: int,
                 created: datetime, region: int) -> int:
         rand = rng.random
-        end = self.end
         # --- what it is
         channel = self.channels[bisect.bisect_right(self.channel_cum, rand() * self.channel_cum[-1])]
         if channel == "monitoring":

@@ -1,16 +1,14 @@
 """The queue's read side: a query text and a sort become ordered ticket ids.
 
-The TUI reads the full ordered id list (cheap: ids only) and pages records by
-id on demand (DESIGN.md §4); the CLI takes the first page directly.
+The TUI streams the ordered ids (deskui.store.queue_live.iter_ids) and pages
+records by id on demand (DESIGN.md §4); the CLI takes the first page directly.
 """
 
 from __future__ import annotations
 
-from array import array
 from datetime import datetime
-from typing import Iterator
 
-from sqlalchemy import case, select
+from sqlalchemy import case
 from sqlalchemy.engine import Engine
 
 from deskui import clock
@@ -62,12 +60,3 @@ def list_queue(engine: Engine, query_text: str = "", *, sort: str = "sla", limit
     where = conditions(query_text, me_id=me_id, dialect_name=engine.dialect.name, include_inactive=include_inactive)
     with session_scope(engine) as session:
         return list_tickets(session, where, order_by(sort), limit=limit, offset=offset)
-
-
-def iter_queue_ids(engine: Engine, where: list, sort: str, batch: int = 50_000) -> Iterator[array]:
-    """Ordered ids in batches (array('q')), streamed so memory stays flat."""
-    stmt = select(Ticket.id).where(*where).order_by(*order_by(sort))
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=batch).execute(stmt)
-        for chunk in result.partitions(batch):
-            yield array("q", (row[0] for row in chunk))

@@ -16,7 +16,7 @@ from deskui.errors import ValidationError
 from deskui.services import automation, sla, tickets
 from deskui.services.actors import actor_for
 from deskui.store.db import session_scope, write_session
-from deskui.store.models import Analyst, Ticket, TicketEvent
+from deskui.store.models import Analyst, TicketEvent
 from deskui.store.models_ops import Notification, RuleFiring
 from deskui.store.tickets import events, ticket_record
 

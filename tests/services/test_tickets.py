@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from deskui import clock
 from deskui.domain.workflow import WorkflowError
 from deskui.errors import ConflictError, NotFound, ValidationError
 from deskui.services import tickets as svc

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from deskui.services import tickets as svc
 from deskui.services.actors import actor_for
-from deskui.store.queue import iter_queue_ids, list_queue
+from deskui.store.queue import list_queue
+from deskui.store.queue_live import iter_ids
 
 
 def _open(engine, subject, **kw):
@@ -32,7 +33,7 @@ def test_sorts_and_streamed_ids_agree(org, frozen_now):
         from deskui.store.queue import conditions
 
         where = conditions("", me_id=None, dialect_name=org.dialect.name)
-        streamed = [i for batch in iter_queue_ids(org, where, sort, batch=3) for i in batch]
+        streamed = [i for batch in iter_ids(org, where, sort, batch=3) for i in batch]
         listed = [r.id for r in list_queue(org, sort=sort, limit=100)]
         assert streamed == listed and sorted(streamed) == sorted(t.id for t in made)
     by_priority = [r.priority for r in list_queue(org, sort="priority", limit=100)]

@@ -9,11 +9,10 @@ from textual.widgets import Input, Markdown, OptionList, Static
 
 from deskui import clock
 from deskui.services import knowledge as kb
-from deskui.store.db import session_scope
 from deskui.tui.screens.knowledge import KnowledgeScreen, find_articles
 from deskui.tui.screens.ticket import TicketScreen
 from knowledge_support import (
-    MARKUP_BODY, MARKUP_TITLE, article, kb_desk, knowledge_screen, make_app, open_knowledge, rendered_lines,
+    MARKUP_BODY, MARKUP_TITLE, article, kb_desk, make_app, open_knowledge, rendered_lines,
     result_ids, search,
 )
 from ticket_support import NOW, open_ticket, run_async, settle, type_text

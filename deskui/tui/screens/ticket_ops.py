@@ -57,7 +57,7 @@ class OpsView:
 
 
 def load_ops_view(engine, ticket_id: int) -> OpsView:
-    from deskui.services import bulletins, problems, requests, routing
+    from deskui.services import bulletins, problems, routing
     from deskui.store.db import session_scope
     from deskui.store.directory_queries import ticket_last_event_id
     from deskui.store.problem_queries import problem_record
