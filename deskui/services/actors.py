@@ -8,8 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from deskui.errors import NotFound
-from deskui.store.db import session_scope
-from deskui.store.models import Analyst
+from deskui.store.tables import analysts
 
 
 @dataclass(frozen=True)
@@ -34,10 +33,12 @@ def system_actor(label: str) -> Actor:
 
 
 def actor_for(engine: Engine, username: str) -> Actor:
-    with session_scope(engine) as session:
-        analyst = session.scalars(select(Analyst).where(Analyst.username == username)).first()
-        if analyst is None:
-            known = session.scalars(select(Analyst.username).order_by(Analyst.username).limit(12)).all()
+    # Core, not the models: the app asks this before its first paint (store/tables.py).
+    a = analysts.c
+    with engine.connect() as conn:
+        found = conn.execute(select(a.id, a.username, a.name, a.role, a.tier).where(a.username == username)).first()
+        if found is None:
+            known = conn.execute(select(a.username).order_by(a.username).limit(12)).scalars().all()
             hint = f"; known: {', '.join(known)}" if known else "; seed analysts first (deskui seed analysts FILE)"
             raise NotFound(f"analyst {username!r} not found (set --as USER or DESKUI_USER){hint}")
-        return Actor(id=analyst.id, username=analyst.username, name=analyst.name, role=analyst.role, tier=analyst.tier)
+    return Actor(id=found.id, username=found.username, name=found.name, role=found.role, tier=found.tier)

@@ -7,10 +7,8 @@ are a cache for sorting the queue, refreshed on every change and by the sweep.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -19,47 +17,15 @@ from sqlmodel import Session
 from deskui import clock
 from deskui.domain.calendar import BusinessCalendar
 from deskui.domain.enums import ACTIVE_STATUSES, EventKind, SlaState, Status
-from deskui.domain.sla import ClockEvent, SlaStatus, SlaTargets, evaluate, explain
+from deskui.domain.sla import ClockEvent, SlaStatus, evaluate, explain
 from deskui.errors import NotFound
 from deskui.store.db import session_scope, write_session
-from deskui.store.models import Calendar, SlaPolicy, Ticket, TicketEvent
-
-
-@lru_cache(maxsize=64)
-def _calendar_from_row(name: str, timezone: str, weekly_hours: str, holidays: str, country: str) -> BusinessCalendar:
-    return BusinessCalendar.from_config(
-        name=name, timezone=timezone, weekly_hours=json.loads(weekly_hours),
-        holidays=json.loads(holidays), holiday_country=country,
-    )
+from deskui.store.models import Calendar, Ticket, TicketEvent
+from deskui.store.sla_policies import PolicyInfo, calendar_from_row, policy_for  # noqa: F401 (used by importers)
 
 
 def calendar_of(row: Calendar) -> BusinessCalendar:
-    return _calendar_from_row(row.name, row.timezone, row.weekly_hours, row.holidays, row.holiday_country)
-
-
-@dataclass(frozen=True)
-class PolicyInfo:
-    policy_id: int
-    name: str
-    targets: SlaTargets
-    calendar: BusinessCalendar
-
-
-def policy_for(session: Session, priority: int, ticket_type: str) -> PolicyInfo | None:
-    """The policy for a priority: a type-specific one wins over the generic one."""
-    rows = session.scalars(
-        select(SlaPolicy).where(SlaPolicy.priority == priority, SlaPolicy.ticket_type.in_([ticket_type, ""]))
-    ).all()
-    if not rows:
-        return None
-    policy = sorted(rows, key=lambda p: p.ticket_type == "")[0]
-    calendar = session.get(Calendar, policy.calendar_id)
-    return PolicyInfo(
-        policy_id=policy.id,
-        name=policy.name,
-        targets=SlaTargets(policy.response_minutes * 60, policy.resolution_minutes * 60, policy.warn_share),
-        calendar=calendar_of(calendar),
-    )
+    return calendar_from_row(row.name, row.timezone, row.weekly_hours, row.holidays, row.holiday_country)
 
 
 def clock_events(rows) -> list[ClockEvent]:

@@ -11,15 +11,17 @@ import re
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
-from sqlmodel import Session, create_engine
 
 from deskui.errors import DatabaseOpenError, SchemaError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -104,6 +106,8 @@ def check_connect(engine: Engine) -> None:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error."""
+    from sqlmodel import Session  # here, not above: the app's start needs no sqlmodel (store/tables.py)
+
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
@@ -118,6 +122,8 @@ def write_session(engine: Engine) -> Iterator[Session]:
     """A write transaction. On SQLite it takes the write lock up front
     (BEGIN IMMEDIATE) so concurrent writers wait on busy_timeout instead of
     failing when a read lock cannot be upgraded."""
+    from sqlmodel import Session
+
     bind = engine.execution_options(sqlite_immediate=True) if is_sqlite(engine) else engine
     with Session(bind, expire_on_commit=False) as session:
         try:

@@ -7,31 +7,32 @@ records by id on demand (DESIGN.md §4); the CLI takes the first page directly.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import case
+from sqlalchemy import case, select
 from sqlalchemy.engine import Engine
 
 from deskui import clock
 from deskui.domain.enums import ACTIVE_STATUSES
-from deskui.store.db import session_scope
-from deskui.store.models import Ticket
-from deskui.store.records import TicketRecord
-from deskui.store.tickets import list_tickets
+from deskui.store.tables import tickets
+
+if TYPE_CHECKING:
+    from deskui.store.records import TicketRecord
 
 SORTS = ("sla", "priority", "updated", "created")
 
 
 def order_by(sort: str):
     """ORDER BY for a sort, each backed by an index (see models.Ticket)."""
-    nulls_last = case((Ticket.resolution_due_at.is_(None), 1), else_=0)
+    nulls_last = case((tickets.c.resolution_due_at.is_(None), 1), else_=0)
     if sort == "sla":
-        return (nulls_last, Ticket.resolution_due_at, Ticket.priority, Ticket.id)
+        return (nulls_last, tickets.c.resolution_due_at, tickets.c.priority, tickets.c.id)
     if sort == "priority":
-        return (Ticket.priority, nulls_last, Ticket.resolution_due_at, Ticket.id)
+        return (tickets.c.priority, nulls_last, tickets.c.resolution_due_at, tickets.c.id)
     if sort == "updated":
-        return (Ticket.updated_at.desc(), Ticket.id.desc())
+        return (tickets.c.updated_at.desc(), tickets.c.id.desc())
     if sort == "created":
-        return (Ticket.created_at.desc(), Ticket.id.desc())
+        return (tickets.c.created_at.desc(), tickets.c.id.desc())
     raise ValueError(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
 
 
@@ -51,12 +52,20 @@ def conditions(query_text: str, *, me_id: int | None, now: datetime | None = Non
         for term in query.terms
     )
     if not about_finished and not include_inactive:
-        result.append(Ticket.status.in_([s.value for s in ACTIVE_STATUSES]))
+        result.append(tickets.c.status.in_([s.value for s in ACTIVE_STATUSES]))
     return result
 
 
 def list_queue(engine: Engine, query_text: str = "", *, sort: str = "sla", limit: int = 50, offset: int = 0,
                include_inactive: bool = False, me_id: int | None = None) -> list[TicketRecord]:
+    from deskui.store.db import session_scope
+    from deskui.store.models import Ticket
+    from deskui.store.tickets import list_tickets
+
     where = conditions(query_text, me_id=me_id, dialect_name=engine.dialect.name, include_inactive=include_inactive)
+    # The page's ids through Core (the conditions are on store/tables.py), then its records.
+    page = select(tickets.c.id).where(*where).order_by(*order_by(sort)).limit(limit).offset(offset)
     with session_scope(engine) as session:
-        return list_tickets(session, where, order_by(sort), limit=limit, offset=offset)
+        ids = list(session.execute(page).scalars())
+        records = {record.id: record for record in list_tickets(session, [Ticket.id.in_(ids)], (), limit=None)}
+    return [records[ticket_id] for ticket_id in ids if ticket_id in records]

@@ -1,7 +1,7 @@
 """Compile a parsed queue query (deskui.domain.query) into SQL conditions.
 
 Every term becomes one condition on the ``tickets`` table; the caller ANDs
-them (``select(Ticket.id).where(*conditions)``). Names (analysts, groups,
+them (``select(tickets.c.id).where(*conditions)``). Names (analysts, groups,
 categories, requesters) are resolved inside the SQL with ``IN (SELECT id ...)``
 subqueries, case-insensitively (``lower()`` on both sides, so SQLite and
 PostgreSQL fold the same way for ASCII). A name that matches nothing
@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, and_, case, false, func, not_, or_, select
 
 from deskui.domain.enums import ACTIVE_STATUSES, SlaState, Status
 from deskui.domain.query import NONE, Age, Query, QueryError, Special, Term
-from deskui.store.models import Analyst, Category, Group, Requester, Ticket
+from deskui.store.tables import analysts, categories, groups, requesters, tickets
 
 _ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
 _FINISHED = [Status.RESOLVED.value, Status.CLOSED.value]
@@ -61,32 +61,32 @@ def compile_query(
 def _term_condition(term: Term, *, me_id: int | None, now: datetime) -> ColumnElement[bool]:
     key = term.key
     if key in ("status", "type", "channel"):
-        column = {"status": Ticket.status, "type": Ticket.type, "channel": Ticket.channel}[key]
+        column = {"status": tickets.c.status, "type": tickets.c.type, "channel": tickets.c.channel}[key]
         return column.in_([value.value for value in term.values])
     if key in ("priority", "tier"):
-        column = Ticket.priority if key == "priority" else Ticket.tier
+        column = tickets.c.priority if key == "priority" else tickets.c.tier
         return column.in_(list(term.values))
     if key == "sla":
         return _sla(term.values)
     if key == "assignee":
         return _assignee(term, me_id)
     if key == "group":
-        return _nullable_in(Ticket.group_id, term.values, _group_ids)
+        return _nullable_in(tickets.c.group_id, term.values, _group_ids)
     if key == "category":
-        return _nullable_in(Ticket.category_id, term.values, _category_ids)
+        return _nullable_in(tickets.c.category_id, term.values, _category_ids)
     if key == "requester":
-        return _nullable_in(Ticket.requester_id, term.values, _requester_ids)
+        return _nullable_in(tickets.c.requester_id, term.values, _requester_ids)
     if key == "problem":
         numbers = [value for value in term.values if not isinstance(value, Special)]
-        return _nullable(Ticket.problem_id, NONE in term.values, Ticket.problem_id.in_(numbers) if numbers else None)
+        return _nullable(tickets.c.problem_id, NONE in term.values, tickets.c.problem_id.in_(numbers) if numbers else None)
     if key == "ci":
         names = [value for value in term.values if not isinstance(value, Special)]
-        parts = [Ticket.ci == ""] if NONE in term.values else []
+        parts = [tickets.c.ci == ""] if NONE in term.values else []
         if names:
-            parts.append(func.lower(Ticket.ci).in_([func.lower(name) for name in names]))
+            parts.append(func.lower(tickets.c.ci).in_([func.lower(name) for name in names]))
         return or_(*parts)
     if key in ("created", "updated", "resolved"):
-        column = {"created": Ticket.created_at, "updated": Ticket.updated_at, "resolved": Ticket.resolved_at}[key]
+        column = {"created": tickets.c.created_at, "updated": tickets.c.updated_at, "resolved": tickets.c.resolved_at}[key]
         (value,) = term.values
         condition = _time(column, term.op, value, now)
         # resolved_at is NULL on open tickets: keep the condition two-valued.
@@ -118,7 +118,7 @@ def _lowered(names: Sequence[str]) -> list:
 
 
 def _assignee(term: Term, me_id: int | None) -> ColumnElement[bool]:
-    column = Ticket.assignee_id
+    column = tickets.c.assignee_id
     names = [value for value in term.values if not isinstance(value, Special)]
     matches = []
     if any(value is Special.ME for value in term.values):
@@ -126,15 +126,15 @@ def _assignee(term: Term, me_id: int | None) -> ColumnElement[bool]:
             raise QueryError("assignee:me needs to know who you are: start deskui --as USER", term.position)
         matches.append(column == me_id)
     if names:
-        analysts = select(Analyst.id).where(
-            or_(func.lower(Analyst.username).in_(_lowered(names)), func.lower(Analyst.name).in_(_lowered(names)))
-        )
-        matches.append(column.in_(analysts))
+        a = analysts.c
+        named = select(a.id).where(or_(func.lower(a.username).in_(_lowered(names)),
+                                       func.lower(a.name).in_(_lowered(names))))
+        matches.append(column.in_(named))
     return _nullable(column, NONE in term.values, or_(*matches) if matches else None)
 
 
 def _group_ids(names: Sequence[str]):
-    return select(Group.id).where(func.lower(Group.name).in_(_lowered(names)))
+    return select(groups.c.id).where(func.lower(groups.c.name).in_(_lowered(names)))
 
 
 def _category_ids(names: Sequence[str]):
@@ -142,21 +142,21 @@ def _category_ids(names: Sequence[str]):
     parts = []
     for name in names:
         path = name.rstrip("/") or name
-        parts.append(func.lower(Category.path) == func.lower(path))
-        parts.append(func.lower(func.substr(Category.path, 1, len(path) + 1)) == func.lower(path + "/"))
-        parts.append(func.lower(Category.name) == func.lower(path))
-    return select(Category.id).where(or_(*parts))
+        parts.append(func.lower(categories.c.path) == func.lower(path))
+        parts.append(func.lower(func.substr(categories.c.path, 1, len(path) + 1)) == func.lower(path + "/"))
+        parts.append(func.lower(categories.c.name) == func.lower(path))
+    return select(categories.c.id).where(or_(*parts))
 
 
 def _requester_ids(names: Sequence[str]):
     """By e-mail, by the e-mail's name before the @, or by full name."""
     parts = []
     for name in names:
-        parts.append(func.lower(Requester.email) == func.lower(name))
-        parts.append(func.lower(Requester.name) == func.lower(name))
+        parts.append(func.lower(requesters.c.email) == func.lower(name))
+        parts.append(func.lower(requesters.c.name) == func.lower(name))
         if "@" not in name:
-            parts.append(func.lower(func.substr(Requester.email, 1, len(name) + 1)) == func.lower(name + "@"))
-    return select(Requester.id).where(or_(*parts))
+            parts.append(func.lower(func.substr(requesters.c.email, 1, len(name) + 1)) == func.lower(name + "@"))
+    return select(requesters.c.id).where(or_(*parts))
 
 
 # ------------------------------------------------------------------ SLA
@@ -164,7 +164,7 @@ def _requester_ids(names: Sequence[str]):
 
 def _sla(values: Sequence[SlaState]) -> ColumnElement[bool]:
     def either(state: SlaState) -> ColumnElement[bool]:
-        return or_(Ticket.response_state == state.value, Ticket.resolution_state == state.value)
+        return or_(tickets.c.response_state == state.value, tickets.c.resolution_state == state.value)
 
     worst = case(
         (either(SlaState.BREACHED), SlaState.BREACHED.value),
@@ -175,9 +175,9 @@ def _sla(values: Sequence[SlaState]) -> ColumnElement[bool]:
     parts = []
     live = [state.value for state in values if state in _LIVE_SLA]
     if live:
-        parts.append(and_(Ticket.status.in_(_ACTIVE), worst.in_(live)))
+        parts.append(and_(tickets.c.status.in_(_ACTIVE), worst.in_(live)))
     if SlaState.MET in values:
-        parts.append(and_(Ticket.status.in_(_FINISHED), not_(either(SlaState.BREACHED))))
+        parts.append(and_(tickets.c.status.in_(_FINISHED), not_(either(SlaState.BREACHED))))
     return or_(*parts) if parts else false()
 
 

@@ -10,27 +10,27 @@ from array import array
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from deskui.domain.enums import ACTIVE_STATUSES
-from deskui.store.models import Analyst, Group, Requester, Ticket, TicketEvent
+from deskui.store.tables import analysts, groups, requesters, ticket_events, tickets
 from deskui.store.queue import order_by
 
 
 def latest_event_id(engine: Engine) -> int:
     with engine.connect() as conn:
-        return conn.execute(select(func.max(TicketEvent.id))).scalar() or 0
+        return conn.execute(select(func.max(ticket_events.c.id))).scalar() or 0
 
 
 def changed_ticket_ids(engine: Engine, after: int, upto: int, limit: int = 5000) -> list[int] | None:
     """Tickets with an event in (after, upto]; None when more than ``limit``
     changed (the caller then reloads everything)."""
     stmt = (
-        select(TicketEvent.ticket_id)
-        .where(TicketEvent.id > after, TicketEvent.id <= upto)
+        select(ticket_events.c.ticket_id)
+        .where(ticket_events.c.id > after, ticket_events.c.id <= upto)
         .distinct()
         .limit(limit + 1)
     )
@@ -39,17 +39,26 @@ def changed_ticket_ids(engine: Engine, after: int, upto: int, limit: int = 5000)
     return None if len(ids) > limit else ids
 
 
+# Ticket ids as 4-byte unsigned integers: a million cost 4 MB. Ids stay far
+# below 2**32 (PostgreSQL's serial stops at 2**31; SQLite counts up from 1).
+ID_TYPECODE = "I"
+
+
+def id_array(values: Iterable[int] = ()) -> array:
+    return array(ID_TYPECODE, values)
+
+
 def iter_ids(engine: Engine, where: Sequence, sort: str, batch: int = 8192, first: int | None = None) -> Iterator[array]:
-    """Ordered ticket ids in batches of ``array('q')``.
+    """Ordered ticket ids in batches of :func:`id_array`.
 
     Only ids are read, straight from the driver's cursor (SQLAlchemy compiles
     the statement and binds the parameters; rows of one integer need no result
-    processing), so a million ids cost ~8 MB and about a second. Batches are
+    processing), so a million ids cost 4 MB and about a second. Batches are
     small because the driver's rows (a tuple and an int each, ~80 bytes) are
     what weighs, not the array. ``first`` makes the first batch smaller still,
     so the first page can be shown at once.
     """
-    stmt = select(Ticket.id).where(*where).order_by(*order_by(sort))
+    stmt = select(tickets.c.id).where(*where).order_by(*order_by(sort))
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
             result = conn.execute(stmt)
@@ -65,13 +74,13 @@ def iter_ids(engine: Engine, where: Sequence, sort: str, batch: int = 8192, firs
                 if not rows:
                     break
                 size = batch
-                yield array("q", chain.from_iterable(rows))
+                yield id_array(chain.from_iterable(rows))
         finally:
             result.close()
 
 
 def read_ids(engine: Engine, where: Sequence, sort: str) -> array:
-    ids = array("q")
+    ids = id_array()
     for chunk in iter_ids(engine, where, sort):
         ids.extend(chunk)
     return ids
@@ -105,15 +114,15 @@ def queue_lines(engine: Engine, ids: Sequence[int]) -> list[QueueLine]:
     if not ids:
         return []
     stmt = (
-        select(Ticket.id, Ticket.priority, Ticket.status, Ticket.type, Ticket.subject,
-               func.coalesce(func.nullif(Requester.name, ""), Requester.email, ""), func.coalesce(Group.name, ""),
-               func.coalesce(Analyst.username, ""), Ticket.created_at, Ticket.updated_at, Ticket.first_response_at,
-               Ticket.response_due_at, Ticket.resolution_due_at, Ticket.response_state, Ticket.resolution_state,
-               Ticket.version)
-        .outerjoin(Requester, Requester.id == Ticket.requester_id)
-        .outerjoin(Group, Group.id == Ticket.group_id)
-        .outerjoin(Analyst, Analyst.id == Ticket.assignee_id)
-        .where(Ticket.id.in_(list(ids)))
+        select(tickets.c.id, tickets.c.priority, tickets.c.status, tickets.c.type, tickets.c.subject,
+               func.coalesce(func.nullif(requesters.c.name, ""), requesters.c.email, ""), func.coalesce(groups.c.name, ""),
+               func.coalesce(analysts.c.username, ""), tickets.c.created_at, tickets.c.updated_at, tickets.c.first_response_at,
+               tickets.c.response_due_at, tickets.c.resolution_due_at, tickets.c.response_state, tickets.c.resolution_state,
+               tickets.c.version)
+        .outerjoin(requesters, requesters.c.id == tickets.c.requester_id)
+        .outerjoin(groups, groups.c.id == tickets.c.group_id)
+        .outerjoin(analysts, analysts.c.id == tickets.c.assignee_id)
+        .where(tickets.c.id.in_(list(ids)))
     )
     with engine.connect() as conn:
         by_id = {row[0]: QueueLine(*row) for row in conn.execute(stmt)}
@@ -123,7 +132,7 @@ def queue_lines(engine: Engine, ids: Sequence[int]) -> list[QueueLine]:
 def count_where(engine: Engine, where_lists: Sequence[Sequence]) -> list[int]:
     """COUNT(*) for each list of conditions, on one connection."""
     with engine.connect() as conn:
-        return [conn.execute(select(func.count()).select_from(Ticket).where(*where)).scalar() or 0
+        return [conn.execute(select(func.count()).select_from(tickets).where(*where)).scalar() or 0
                 for where in where_lists]
 
 
@@ -140,16 +149,16 @@ def analyst_loads(engine: Engine) -> list[AnalystLoad]:
     """Active analysts with the number of active tickets assigned to each."""
     active = [status.value for status in ACTIVE_STATUSES]
     load = (
-        select(Ticket.assignee_id, func.count().label("n"))
-        .where(Ticket.status.in_(active), Ticket.assignee_id.is_not(None))
-        .group_by(Ticket.assignee_id)
+        select(tickets.c.assignee_id, func.count().label("n"))
+        .where(tickets.c.status.in_(active), tickets.c.assignee_id.is_not(None))
+        .group_by(tickets.c.assignee_id)
         .subquery()
     )
     stmt = (
-        select(Analyst.username, Analyst.name, Analyst.tier, Analyst.away, func.coalesce(load.c.n, 0))
-        .outerjoin(load, load.c.assignee_id == Analyst.id)
-        .where(Analyst.active.is_(True))
-        .order_by(Analyst.username)
+        select(analysts.c.username, analysts.c.name, analysts.c.tier, analysts.c.away, func.coalesce(load.c.n, 0))
+        .outerjoin(load, load.c.assignee_id == analysts.c.id)
+        .where(analysts.c.active.is_(True))
+        .order_by(analysts.c.username)
     )
     with engine.connect() as conn:
         return [AnalystLoad(u, n, t, bool(a), int(c)) for u, n, t, a, c in conn.execute(stmt)]

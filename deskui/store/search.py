@@ -661,16 +661,16 @@ def ticket_text_condition(
     appear in the subject, description or resolution notes. Stop words are
     ignored unless only stop words were given. Words joined by ``-`` or ``.``
     match as a phrase or as one word. Text with no letters or digits gives
-    ``true()`` (no filter). The condition is ``tickets.id IN (subquery)`` and
-    references the table ``tickets`` by name.
+    ``true()`` (no filter). The condition is ``tickets.id IN (subquery)`` on
+    the Core view ``deskui.store.tables.tickets``: select from that, not the model.
     """
     terms = _word_terms(list(words)) + [t for t in (_phrase_term(p) for p in phrases) if t is not None]
     terms = _dedupe(terms)
     if not terms:
         return sa.true()
-    from deskui.store.models import Ticket  # the mapped table, so the condition joins the caller's FROM
+    from deskui.store.tables import tickets  # the queue's Core view, so the condition joins its FROM
 
-    ticket_id = Ticket.__table__.c.id
+    ticket_id = tickets.c.id
     if dialect_name == "postgresql":
         inner = sa.table("tickets", sa.column("id", sa.Integer), sa.column("search_vector")).alias("tickets_text")
         query = sa.func.to_tsquery(sa.literal_column(f"'{PG_CONFIG}'"), tsquery_and(terms))

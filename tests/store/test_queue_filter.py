@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from deskui.domain.query import QueryError, parse_query
 from deskui.store.db import make_engine, session_scope, upgrade, write_session
 from deskui.store.models import Analyst, Category, Group, Problem, Requester, Ticket
+from deskui.store.tables import tickets
 from deskui.store.queue_filter import compile_query
 
 NOW = datetime(2026, 3, 10, 12, 0, 0)
@@ -30,7 +31,7 @@ class Desk:
         me = self.me_id if me_id == "me" else me_id
         conditions = compile_query(parse_query(text), me_id=me, now=now, dialect_name=self.engine.dialect.name)
         with session_scope(self.engine) as session:
-            ids = session.execute(select(Ticket.id).where(*conditions)).scalars().all()
+            ids = session.execute(select(tickets.c.id).where(*conditions)).scalars().all()
         return {self.labels[ticket_id] for ticket_id in ids}
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from deskui.store import search
 from deskui.store.db import current_revision, session_scope, upgrade, write_session
 from deskui.store.models import Article, Ticket
+from deskui.store.tables import tickets
 from deskui.store.search import (
     MARK_END, MARK_START, ArticleHit, TicketHit, parse_query, reindex, search_articles, similar_tickets,
     ticket_text_condition,
@@ -179,7 +180,7 @@ def test_no_input_raises(kb, value):
         search_articles(s, value)
         similar_tickets(s, value)
         cond = ticket_text_condition(s.get_bind().dialect.name, value.split(), [value])
-        s.execute(select(Ticket.id).where(cond)).all()
+        s.execute(select(tickets.c.id).where(cond)).all()
 
 
 @pytest.mark.parametrize("value", [
@@ -190,7 +191,7 @@ def test_hostile_inputs(kb, value):
     with session_scope(kb) as s:
         search_articles(s, value)
         similar_tickets(s, value)
-        s.execute(select(Ticket.id).where(ticket_text_condition(s.get_bind().dialect.name, [value], [value]))).all()
+        s.execute(select(tickets.c.id).where(ticket_text_condition(s.get_bind().dialect.name, [value], [value]))).all()
 
 
 # ------------------------------------------------------------ index upkeep
@@ -281,7 +282,7 @@ def test_ticket_index_follows_updates(engine):
 def filtered(engine, words, phrases=()):
     with session_scope(engine) as s:
         cond = ticket_text_condition(s.get_bind().dialect.name, words, phrases)
-        return sorted(s.scalars(select(Ticket.id).where(cond)).all())
+        return sorted(s.scalars(select(tickets.c.id).where(cond)).all())
 
 
 def test_ticket_text_condition_is_and(engine):

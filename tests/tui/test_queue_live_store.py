@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy import select
 
 from deskui import clock
@@ -14,6 +13,7 @@ from deskui.store.queue import conditions, order_by
 from deskui.store.queue_live import (
     analyst_loads, changed_ticket_ids, count_where, iter_ids, latest_event_id, read_ids,
 )
+from deskui.store.tables import tickets
 from queue_support import NOW, actor, build_desk
 
 
@@ -22,12 +22,13 @@ def test_ids_counts_and_change_marker(org):
         ids = build_desk(org)
         where = conditions("", me_id=None, dialect_name=org.dialect.name)
         with session_scope(org) as s:
-            expected = list(s.scalars(select(Ticket.id).where(*where).order_by(*order_by("priority"))))
+            expected = list(s.scalars(select(tickets.c.id).where(*where).order_by(*order_by("priority"))))
         assert list(read_ids(org, where, "priority")) == expected
         # Batches (a small first one for the first page) add up to the same list.
         batches = list(iter_ids(org, where, "priority", batch=4, first=2))
         assert len(batches[0]) == 2 and all(len(b) <= 4 for b in batches)
         assert [i for b in batches for i in b] == expected
+        assert {b.itemsize for b in batches} == {4}  # 4 MB for a million tickets
         pending = conditions("status:pending", me_id=None, dialect_name=org.dialect.name)
         assert count_where(org, [where, pending]) == [len(expected), 1]
 

@@ -131,7 +131,8 @@ class QueueScreen(QueueOpsActions, Screen):
         wide = self.app.size.width >= 120
         self.set_class(wide, "-wide", update=False)
         self.set_class(not wide, "-narrow", update=False)
-        yield BulletinBanner()
+        # Its first read waits for the first page (the bulletins need the models: after_first_paint).
+        yield BulletinBanner(poll_on_mount=False)
         with Container(id="queue-body"):
             yield SavedViews(self.views, id="views")
             with Vertical(id="queue-main"):
@@ -206,7 +207,7 @@ class QueueScreen(QueueOpsActions, Screen):
 
     def _read_ids(self, generation: int, where: list, sort: str, keep_cursor: bool,
                   post: Callable[[Message], object]) -> None:
-        from deskui.store.queue_live import iter_ids, latest_event_id
+        from deskui.store.queue_live import id_array, iter_ids, latest_event_id
 
         worker = get_current_worker()
         engine = self.desk.engine
@@ -214,7 +215,7 @@ class QueueScreen(QueueOpsActions, Screen):
             # The marker first: a change made while we read is seen by the next refresh.
             event_id = latest_event_id(engine)
             if keep_cursor:
-                ids = array("q")
+                ids = id_array()
                 for chunk in iter_ids(engine, where, sort):
                     if worker.is_cancelled:
                         return
@@ -223,7 +224,7 @@ class QueueScreen(QueueOpsActions, Screen):
                                           event_id=event_id))
                 return
             first = True
-            pending = array("q")
+            pending = id_array()
             for chunk in iter_ids(engine, where, sort, first=PAGE_SIZE):
                 if worker.is_cancelled:
                     return
@@ -237,10 +238,10 @@ class QueueScreen(QueueOpsActions, Screen):
                 if len(pending) >= _POST_EVERY:
                     # The list grows on screen as it is read (a few messages, not one per batch).
                     post(IdsRead(generation, pending, replace=False, done=False))
-                    pending = array("q")
+                    pending = id_array()
             post(IdsRead(generation, pending, replace=first, done=True, event_id=event_id))
         except Exception as exc:
-            post(IdsRead(generation, array("q"), replace=False, done=True, error=_one_line(exc)))
+            post(IdsRead(generation, id_array(), replace=False, done=True, error=_one_line(exc)))
 
     def on_ids_read(self, message: IdsRead) -> None:
         if message.generation != self._generation:
@@ -257,7 +258,7 @@ class QueueScreen(QueueOpsActions, Screen):
             view.extend_ids(message.ids)
         if not self._first_painted and (message.rows or message.done):
             self._first_painted = True
-            self.call_after_refresh(self.post_message, self.FirstPagePainted())
+            self.call_after_refresh(self._after_first_paint)
         if message.done:
             view.loaded = True
             view.prune_marks()
@@ -269,6 +270,17 @@ class QueueScreen(QueueOpsActions, Screen):
             self._update_note()
             self.load_counts()
             self._schedule_refresh()
+
+    def _after_first_paint(self) -> None:
+        """The first page is on screen: now the work that could wait for it."""
+        self.post_message(self.FirstPagePainted())
+        self.call_later(self._load_the_rest)
+
+    def _load_the_rest(self) -> None:
+        self.query_one(BulletinBanner).poll()
+        # The models and the ticket screen load in the background while the
+        # analyst reads the first page, so the first ticket opens at once.
+        self.run_worker(_warm_up, thread=True, group="warm-up", name="warm up", exit_on_error=False)
 
     # ------------------------------------------------------------ live refresh
 
@@ -694,6 +706,11 @@ class _Sink:
             self._target = screen
         for message in held:
             screen.post_message(message)
+
+
+def _warm_up() -> None:
+    import deskui.store.models  # noqa: F401
+    import deskui.tui.screens.ticket  # noqa: F401
 
 
 def _one_line(exc: BaseException | None) -> str:

@@ -12,6 +12,7 @@ untrusted: rendered as rich Text, never markup.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -21,7 +22,9 @@ from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from deskui import clock
-from deskui.store.bulletin_queries import BulletinRecord
+
+if TYPE_CHECKING:  # the store module loads the models: not before the queue's first paint
+    from deskui.store.bulletin_queries import BulletinRecord
 
 ICONS = {"critical": "■", "major": "▲", "minor": "●", "info": "ℹ"}
 # At most this many lines; the rest are counted.
@@ -65,9 +68,10 @@ class BulletinBanner(Widget):
             super().__init__()
             self.bulletins = bulletins
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, poll_on_mount: bool = True, **kwargs) -> None:
         kwargs.setdefault("id", "bulletin-banner")
         super().__init__(**kwargs)
+        self._poll_on_mount = poll_on_mount
         self.bulletins: list[BulletinRecord] = []
         self._stamp: tuple | None = None
         self._announced: set[int] = set()
@@ -79,7 +83,8 @@ class BulletinBanner(Widget):
         return list(self.shown)
 
     def on_mount(self) -> None:
-        self.poll()
+        if self._poll_on_mount:
+            self.poll()
         seconds = getattr(self.app.desk, "live_refresh_seconds", 0) or 0
         if seconds > 0:
             self.set_interval(seconds, self.poll, name="bulletin-poll")

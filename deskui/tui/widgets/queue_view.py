@@ -1,7 +1,7 @@
 """The virtual queue: a ScrollView that renders only the lines on screen.
 
 The recipe of DESIGN.md §4 (Toolong's log view): the screen hands the view the
-ordered ids of the whole queue (``array('q')``, 8 bytes a ticket); the view's
+ordered ids of the whole queue (``array('I')``, 4 bytes a ticket); the view's
 virtual height is their number; rows are fetched by id in ~100-row pages, in a
 thread worker, into an LRU cache, a screen above and below the visible part
 ahead of time. Column widths are fixed per terminal width, never measured
@@ -33,7 +33,7 @@ from textual.strip import Strip
 
 from deskui import clock
 from deskui.domain.calendar import BusinessCalendar
-from deskui.store.queue_live import QueueLine
+from deskui.store.queue_live import QueueLine, id_array
 
 PAGE_SIZE = 100
 CACHE_ROWS = 2000
@@ -81,11 +81,10 @@ class RowLoader:
         with self._lock:
             if key in self._policies:
                 return self._policies[key]
-        from deskui.services.sla import policy_for
-        from deskui.store.db import session_scope
+        from deskui.store.sla_policies import policy_for
 
-        with session_scope(self.engine) as session:
-            info = policy_for(session, priority, ticket_type)
+        with self.engine.connect() as conn:
+            info = policy_for(conn, priority, ticket_type)
         value = None
         if info is not None:
             value = SlaClock(info.calendar, info.targets.response_seconds, info.targets.resolution_seconds,
@@ -309,7 +308,7 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
         super().__init__(name=name, id=id, classes=classes)
         self.loader = loader
         self.now = now
-        self.ids: array = array("q")
+        self.ids: array = id_array()
         self.loaded = False  # False until the first ids arrive: show "Loading"
         self.empty_message = "No tickets match this view."
         self.cursor = 0
