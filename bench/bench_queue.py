@@ -144,7 +144,7 @@ def run_app(*, engine, actor, settings):
 
 
 tui.run_app = run_app
-from deskui.cli import main
+from deskui.start import main  # the console script's entry point
 
 sys.argv = ["deskui", "--db", sys.argv[1], "--as", "demo"]
 main()

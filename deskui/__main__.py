@@ -1,4 +1,4 @@
-from deskui.cli import main
+from deskui.start import main
 
 if __name__ == "__main__":
     main()

@@ -34,7 +34,7 @@ def test_store_and_services_do_not_import_rich():
 
 def test_help_does_not_import_textual():
     code = ("import sys; sys.argv = ['deskui', '--help']\n"
-            "from deskui.cli import main\n"
+            "from deskui.start import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print('TEXTUAL' if 'textual' in sys.modules else 'CLEAN')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

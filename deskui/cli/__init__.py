@@ -20,18 +20,12 @@ def user_error(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from deskui.domain.workflow import WorkflowError
-    from deskui.errors import DeskError
+def as_user_error(exc: Exception) -> typer.Exit | None:
+    """deskui's own errors (and a database that cannot be used) as one line and exit 1."""
+    from deskui.start import user_error_message
 
-    errors: list[type[BaseException]] = [DeskError, WorkflowError]
-    try:
-        from deskui.domain.query import QueryError
-
-        errors.append(QueryError)
-    except ImportError:
-        pass
-    return tuple(errors)
+    message = user_error_message(exc)
+    return None if message is None else user_error(message)
 
 
 class DeskGroup(TyperGroup):
@@ -41,12 +35,9 @@ class DeskGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            if isinstance(exc, _user_errors()):
-                raise user_error(str(exc)) from None
-            from sqlalchemy.exc import OperationalError
-
-            if isinstance(exc, OperationalError):
-                raise user_error(f"database error: {str(exc.orig).splitlines()[0]}") from None
+            exit_ = as_user_error(exc)
+            if exit_ is not None:
+                raise exit_ from None
             raise
 
 
@@ -79,11 +70,9 @@ def root(
 
 
 def launch_app() -> None:
-    engine = common.get_engine()
-    actor = common.get_actor()
-    from deskui.tui.app import run_app  # textual is imported only here
+    from deskui.start import launch
 
-    run_app(engine=engine, actor=actor, settings=common.settings())
+    launch(common.State.db, common.State.user)
 
 
 def _register() -> None:

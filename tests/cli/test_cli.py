@@ -192,6 +192,41 @@ def test_console_script_errors_are_one_line(tmp_path):
     assert proc.stderr.startswith("deskui: error: ")
 
 
+@pytest.mark.parametrize("args, expected", [
+    ([], {}),
+    (["--db", "x.db"], {"--db": "x.db"}),
+    (["--db=x.db", "--as", "bob"], {"--db": "x.db", "--as": "bob"}),
+    (["--as=bob"], {"--as": "bob"}),
+    (["ticket", "list"], None),
+    (["--db", "x.db", "ticket", "list"], None),
+    (["--db"], None),  # typer says the value is missing
+    (["--db", "--as", "bob"], None),
+    (["--db", "a", "--db", "b"], None),
+    (["--help"], None),
+    (["--version"], None),
+])
+def test_a_plain_launch_is_recognised_and_everything_else_goes_to_typer(args, expected):
+    from deskui.start import bare_launch_options
+
+    assert bare_launch_options(args) == expected
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_plain_launch_on_a_missing_database_is_one_line(tmp_path, how):
+    """`deskui --db X` skips typer's parsing; its errors are still one line, exit 1."""
+    missing = tmp_path / "typo.db"
+    env = {k: v for k, v in os.environ.items() if k not in ("DESKUI_DB", "DESKUI_USER")}
+    args = ["--db", str(missing), "--as", "demo"] if how == "option" else []
+    if how == "environment":
+        env.update(DESKUI_DB=str(missing), DESKUI_USER="demo")
+    code = "import sys; from deskui.start import main; sys.argv = ['deskui', *sys.argv[1:]]; main()"
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"deskui: error: database {missing} does not exist: " \
+                                  "run `deskui init` (or `deskui init --demo`)"
+    assert not missing.exists()
+
+
 def test_seed_analysts_from_csv_and_csv_errors(tmp_path):
     path = tmp_path / "c.db"
     assert run("init", db=path, user=None).exit_code == 0
