@@ -1,5 +1,5 @@
-"""How the knowledge screen and the ticket screen's knowledge panel look, at 80x24
-and 160x48, with a frozen clock and fixed data.
+"""How the knowledge screen and the ticket screen's knowledge panel look, at 80x24,
+160x48 and 200x60, with a frozen clock and fixed data.
 
 Regenerate after an intended change with ``pytest tests/tui/test_knowledge_snapshots.py
 --snapshot-update`` and look at the SVGs in ``__snapshots__`` before committing.
@@ -19,6 +19,7 @@ from knowledge_support import (
     MARKUP_BODY, MARKUP_TITLE, article, kb_desk, make_app, no_blink, open_knowledge, search,
 )
 from ticket_support import NOW, actor, make_app as make_ticket_app, open_ticket, settle, start
+from snapshot_sizes import SIZE_IDS, SIZES
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def searched(query: str, open_best: bool = False):
     return run_before
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_knowledge_results(kb_engine, snap_compare, size):
     """Typed words, highlighted snippets; at 160 columns the best hit is open beside them."""
     run_before = searched("vpn gateway keeps dropping", open_best=size[0] >= 160)
@@ -66,7 +67,7 @@ def test_knowledge_markup_title_shows_as_typed(kb_engine, snap_compare):
     assert snap_compare(make_app(kb_engine), terminal_size=(100, 30), run_before=searched("reconnect", True))
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_ticket_knowledge_panel(kb_engine, snap_compare, size):
     """Suggested articles and a similar resolved ticket with its resolution, the list focused."""
     with clock.frozen(NOW):

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import random
 import shutil
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from rich.console import Console
 from textual.app import App
 from textual.widgets import DataTable
 
@@ -27,8 +30,9 @@ from deskui.services.seed import seed_demo_org
 from deskui.services.survey import record_survey
 from deskui.store.db import make_engine
 from deskui.tui.context import DeskContext
-from deskui.tui.screens.metrics import BLOCKS, KpiTile, MetricsScreen, bars, bucket, shade
-from deskui.tui.screens.wallboard import BigCount, WallboardScreen
+from deskui.tui.screens.metrics import BLOCKS, KpiTile, MetricsScreen, bars, bucket, flex_width, shade
+from deskui.tui.screens.wallboard import BigCount, WallboardScreen, breach_table
+from snapshot_sizes import SIZE_IDS, SIZES
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 NOW = datetime(2026, 11, 16, 9, 0)  # Monday 09:00 London (GMT)
@@ -235,6 +239,30 @@ def test_bars_bucket_and_shade():
     assert BLOCKS[8] == "█"
 
 
+def test_flexible_column_takes_the_room_the_box_leaves():
+    columns = (("value", 18), ("opened", 6), ("recur", 5))
+    # The others take (6 + 2) + (5 + 2); margin, scrollbar and own padding 6: room = box - 21.
+    assert flex_width(0, columns, 0, 40) == 18  # not laid out yet: the default width
+    assert flex_width(100, columns, 0, 12) == 18  # short values keep the default
+    assert flex_width(100, columns, 0, 40) == 40  # whole values when they fit
+    assert flex_width(50, columns, 0, 40) == 29  # else as wide as the box allows
+    assert flex_width(30, columns, 0, 40) == 18  # never below the default
+
+
+def test_oldest_breaches_show_whole_group_names_on_a_wide_screen():
+    breach = SimpleNamespace(id=7, priority=2, breached_at=NOW - timedelta(hours=3), subject="Mailbox missing",
+                             group="Messaging & Collaboration", assignee="dokafor")
+    board = SimpleNamespace(now=NOW, oldest_breaches=[breach])
+
+    def shown(width: int) -> str:
+        console = Console(width=width, record=True, file=io.StringIO())
+        console.print(breach_table(board, width=width))
+        return console.export_text()
+
+    assert "Messaging & Collaboration" in shown(198)
+    assert "Messaging & Collabora…" in shown(78)
+
+
 # ------------------------------------------------------------------ metrics screen
 
 
@@ -379,11 +407,11 @@ async def test_deskui_wallboard_opens_on_the_wallboard(small):
 # ------------------------------------------------------------------ snapshots
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_metrics_snapshot(busy_pictured, snap_compare, size):
     assert snap_compare(Harness(busy_pictured, MetricsScreen), terminal_size=size, run_before=settle)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_wallboard_snapshot(busy_pictured, snap_compare, size):
     assert snap_compare(Harness(busy_pictured, WallboardScreen), terminal_size=size, run_before=settle)

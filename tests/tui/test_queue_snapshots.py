@@ -1,4 +1,4 @@
-"""How the queue looks, at 80x24 and 160x48, with a frozen clock and fixed data.
+"""How the queue looks, at 80x24, 160x48 and 200x60, with a frozen clock and fixed data.
 
 Regenerate after an intended change with ``pytest tests/tui/test_queue_snapshots.py
 --snapshot-update`` and look at the SVGs in ``__snapshots__`` before committing.
@@ -14,6 +14,7 @@ from deskui import clock
 from deskui.services.seed import seed_demo_org
 from deskui.store.db import make_engine
 from queue_support import NOW, SAMPLE, build_desk, make_app, settle, type_text
+from snapshot_sizes import SIZE_IDS, SIZES
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ async def marked(pilot):
     await settle(pilot)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_queue(desk_engine, snap_compare, size):
     assert snap_compare(make_app(desk_engine), terminal_size=size, run_before=marked)
 

@@ -22,7 +22,7 @@ from deskui.tui.widgets.ticket_conflict import ConflictBanner
 from deskui.tui.widgets.ticket_conversation import CommentBlock, Conversation, DescriptionBlock
 from deskui.tui.widgets.ticket_header import TicketHeader
 from deskui.tui.widgets.ticket_history import TicketHistory
-from deskui.tui.widgets.ticket_sla import SlaBar, SlaTimeline
+from deskui.tui.widgets.ticket_sla import HangingLines, SlaBar, SlaTimeline, timeline_lines
 from ticket_support import (
     MARKUP_BODY, MARKUP_SUBJECT, NOW, SAMPLE, actor, make_app, open_ticket, run_async, screen_of, settle, start,
     type_text,
@@ -585,6 +585,39 @@ async def test_narrow_terminal_stacks_the_columns(desk_db):
         await pilot.resize_terminal(160, 48)
         await settle(pilot)
         assert not columns.has_class("-narrow")
+
+
+@run_async
+async def test_wide_terminal_gives_the_side_column_half_the_width(desk_db):
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await start(pilot)
+        screen = screen_of(app)
+        main, side = screen.query_one("#ticket-main"), screen.query_one("#ticket-side")
+        assert (main.size.width, side.outer_size.width) == (96, 64)
+        await pilot.resize_terminal(200, 60)
+        await settle(pilot)
+        assert screen.query_one("#ticket-columns").has_class("-wide")
+        assert (main.size.width, side.outer_size.width) == (100, 100)
+
+
+def test_sla_timeline_continuations_hang_under_their_line():
+    lines = timeline_lines([
+        "resolution: ok -- 2h 0m of 8h 0m business time used (25%)",
+        "  Sun 2026-11-15 07:30 GMT -> Mon 2026-11-16 06:00 GMT  not counted: paused (pending: awaiting_requester);"
+        " 0m of business time held back",
+    ])
+    timeline = HangingLines(lines)
+    assert timeline.wrapped(60).plain.split("\n") == [
+        "resolution: ok -- 2h 0m of 8h 0m business time used (25%)",
+        "  Sun 15 Nov 07:30 → Mon 16 Nov 06:00  not counted: paused",
+        "    (pending: awaiting_requester); 0m of business time held",
+        "    back",
+    ]
+    assert timeline.get_height({}, 60) == 4
+    assert timeline.get_height({}, 200) == 2  # nothing to wrap
+    assert timeline.plain.startswith("resolution: ok")
 
 
 @run_async

@@ -1,4 +1,4 @@
-"""How the ticket screen looks, at 80x24 and 160x48, with a frozen clock and fixed data.
+"""How the ticket screen looks, at 80x24, 160x48 and 200x60, with a frozen clock and fixed data.
 
 Regenerate after an intended change with ``pytest tests/tui/test_ticket_snapshots.py
 --snapshot-update`` and look at the SVGs in ``__snapshots__`` before committing.
@@ -14,6 +14,7 @@ from deskui import clock
 from deskui.services.seed import seed_demo_org
 from deskui.store.db import make_engine
 from ticket_support import NOW, SAMPLE, make_app, settle, showcase_ticket, start
+from snapshot_sizes import SIZE_IDS, SIZES
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def showcase(sqlite_template, tmp_path, monkeypatch):
     engine.dispose()
 
 
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_ticket_screen(showcase, snap_compare, size):
     assert snap_compare(showcase, terminal_size=size, run_before=start)
 

@@ -47,6 +47,9 @@ from deskui.tui.widgets.status_line import StatusLine
 
 #: Below this width the results and the article take turns instead of sharing the screen.
 NARROW_WIDTH = 110
+#: From this width the results get half the screen: whole titles in the list, and
+#: article lines no longer than they read well.
+WIDE_WIDTH = 180
 RESULT_LIMIT = 50
 BROWSE_LIMIT = 100
 
@@ -142,6 +145,7 @@ class KnowledgeScreen(Screen):
     KnowledgeScreen #kb-results-title { height: 1; padding: 0 1; color: $foreground-muted; text-wrap: nowrap;
                                         text-overflow: ellipsis; }
     KnowledgeScreen KbArticleView { width: 1fr; height: 100%; border-left: vkey $primary 30%; }
+    KnowledgeScreen #kb-body.-wide #kb-list-pane { width: 1fr; }
     KnowledgeScreen #kb-body.-narrow #kb-list-pane { width: 100%; }
     KnowledgeScreen #kb-body.-narrow KbArticleView { display: none; border-left: none; }
     KnowledgeScreen #kb-body.-narrow.-reading #kb-list-pane { display: none; }
@@ -230,6 +234,7 @@ class KnowledgeScreen(Screen):
 
     def _apply_width(self, width: int) -> None:
         self.query_one("#kb-body").set_class(width < NARROW_WIDTH, "-narrow")
+        self.query_one("#kb-body").set_class(width >= WIDE_WIDTH, "-wide")
         self._show_figures()
 
     def _show_figures(self) -> None:

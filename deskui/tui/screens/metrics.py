@@ -17,11 +17,13 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any, Sequence
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
+from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
@@ -183,6 +185,24 @@ def columns_for(count: int, width: int) -> tuple[int, int]:
     if count > width:
         return -(-count // width), 1
     return 1, max(1, min(3, width // count))
+
+
+# (label, width) of the tables' columns; the first breakdown column, the recurrence key
+# and the ticket subject flex: at least this width, wider when the box has room for them.
+BREAKDOWN_COLUMNS = (("value", 18), ("opened", 6), ("resolved", 8), ("MTTR", 7), ("FCR", 4), ("SLA rsp", 7),
+                     ("SLA res", 7), ("open", 5), ("past SLA", 8), ("CSAT", 4), ("recur", 5))
+RECURRING_COLUMNS = (("recurrence key", 40), ("recur", 5))  # the key: a CI, or requester · category
+TICKET_COLUMNS = (("#", 6), ("status", 8), ("opened", 10), ("subject", 20))
+
+
+def flex_width(box: int, columns: Sequence[tuple[str, int]], flex: int, longest: int) -> int:
+    """Width of the column at index ``flex`` in a table laid out in a box ``box`` cells wide:
+    its ``longest`` value when the other columns (each with a cell of padding either side),
+    the table's margin and a scrollbar leave room for it, never below its default width."""
+    least = columns[flex][1]
+    others = sum(width + 2 for i, (_label, width) in enumerate(columns) if i != flex)
+    room = box - 2 - 2 - others - 2  # margin, scrollbar, own padding
+    return max(least, min(longest, room))
 
 
 def shade(value: int, top: int) -> str:
@@ -382,28 +402,35 @@ class MetricsScreen(Screen):
     """Metrics over a period of local days; [ ] move it, p changes its length."""
 
     BINDINGS = METRICS_BINDINGS
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    # -wider: the breakdown and the recurring keys share the width 3:2 instead of the
+    # keys getting a fixed 56 columns; -tall: the tables show more rows before scrolling.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide"), (180, "-wider")]
+    VERTICAL_BREAKPOINTS = [(50, "-tall")]
     DEFAULT_CSS = """
     MetricsScreen #metrics-body { height: 1fr; }
     MetricsScreen #period { height: 1; padding: 0 1; background: $panel; }
     MetricsScreen #tiles { height: auto; grid-rows: 3; grid-gutter: 1 1; padding: 0 1; }
-    MetricsScreen.-wide #tiles { grid-size: 6; }
+    MetricsScreen.-wide #tiles, MetricsScreen.-wider #tiles { grid-size: 6; }
     MetricsScreen.-narrow #tiles { grid-size: 3; }
     MetricsScreen .section-title { height: 1; padding: 0 1; color: $text-muted; text-style: bold; margin-top: 1; }
     MetricsScreen .chart { padding: 0 1; }
     MetricsScreen #charts { height: auto; }
-    MetricsScreen.-wide #charts { layout: horizontal; }
-    MetricsScreen.-wide #charts-left { width: 1fr; height: auto; }
-    MetricsScreen.-wide #charts-right { width: 62; height: auto; }
+    MetricsScreen.-wide #charts, MetricsScreen.-wider #charts { layout: horizontal; }
+    MetricsScreen.-wide #charts-left, MetricsScreen.-wider #charts-left { width: 1fr; height: auto; }
+    MetricsScreen.-wide #charts-right, MetricsScreen.-wider #charts-right { width: 62; height: auto; }
     MetricsScreen.-narrow #charts-left, MetricsScreen.-narrow #charts-right { height: auto; }
     MetricsScreen #tables { height: auto; }
-    MetricsScreen.-wide #tables { layout: horizontal; }
+    MetricsScreen.-wide #tables, MetricsScreen.-wider #tables { layout: horizontal; }
     MetricsScreen #breakdown-box { height: auto; }
     MetricsScreen.-wide #breakdown-box { width: 1fr; }
+    MetricsScreen.-wider #breakdown-box { width: 3fr; }
     MetricsScreen #recurring-box { height: auto; }
     MetricsScreen.-wide #recurring-box { width: 56; }
+    MetricsScreen.-wider #recurring-box { width: 2fr; }
     MetricsScreen DataTable { height: auto; max-height: 16; margin: 0 1; }
     MetricsScreen #recurring-tickets { max-height: 8; }
+    MetricsScreen.-tall DataTable { max-height: 30; }
+    MetricsScreen.-tall #recurring-tickets { max-height: 20; }
     """
 
     def __init__(self) -> None:
@@ -421,6 +448,12 @@ class MetricsScreen(Screen):
         self.loaded = asyncio.Event()  # set once every phase of the current period is shown
         self.config = MetricsConfig()
         self._config_error = ""
+        self._breakdown_rows: tuple = ()
+        self._tickets_index = 0
+        # The column widths each table was last built with.
+        self._breakdown_widths: tuple[int, ...] = ()
+        self._recurring_widths: tuple[int, ...] = ()
+        self._ticket_widths: tuple[int, ...] = ()
 
     # ------------------------------------------------------------ layout
 
@@ -459,18 +492,23 @@ class MetricsScreen(Screen):
             self._config_error = str(exc)
             self.notify(f"config.toml: {exc}; using the default targets", severity="warning", markup=False)
         self.length = self.config.default_days if self.config.default_days in PERIOD_LENGTHS else 30
-        breakdown = self.query_one("#breakdown", DataTable)
-        for label, width in (("value", 18), ("opened", 6), ("resolved", 8), ("MTTR", 7), ("FCR", 4),
-                             ("SLA rsp", 7), ("SLA res", 7), ("open", 5), ("past SLA", 8), ("CSAT", 4),
-                             ("recur", 5)):
-            breakdown.add_column(label, width=width, key=label)
-        recurring = self.query_one("#recurring", DataTable)
-        recurring.add_column("recurrence key", width=40, key="key")  # CI, or requester · category
-        recurring.add_column("recur", width=5, key="n")
-        tickets = self.query_one("#recurring-tickets", DataTable)
-        for label, width in (("#", 6), ("status", 8), ("opened", 10), ("subject", 20)):
-            tickets.add_column(label, width=width, key=label)
+        self._show_breakdown()
+        self._show_recurring()
+        self._show_tickets(0)
         self.load()
+
+    def on_resize(self, _event: Resize) -> None:
+        # The boxes have their new width once this refresh is laid out.
+        self.call_after_refresh(self._refit_tables)
+
+    def _refit_tables(self) -> None:
+        """Cut the flexible columns again for the new width (only where that changes them)."""
+        if self._breakdown_widths != self._fitted(BREAKDOWN_COLUMNS, "#breakdown-box", self._breakdown_labels()):
+            self._show_breakdown(keep_cursor=True)
+        if self._recurring_widths != self._fitted(RECURRING_COLUMNS, "#recurring-box", self._key_labels()):
+            self._show_recurring(keep_cursor=True)
+        if self._ticket_widths != self._fitted(TICKET_COLUMNS, "#recurring-box", self._ticket_subjects(), flex=-1):
+            self._show_tickets(self._tickets_index, keep_cursor=True)
 
     # ------------------------------------------------------------ loading
 
@@ -561,9 +599,45 @@ class MetricsScreen(Screen):
             return
         self.query_one("#breakdown-title", Static).update(
             Text(f"Breakdown by {message.by} (b: change)"))
+        self._breakdown_rows = message.rows
+        self._show_breakdown()
+
+    # ------------------------------------------------------------ tables
+
+    def _fitted(self, columns: Sequence[tuple[str, int]], box: str, values: Sequence[str],
+                flex: int = 0) -> tuple[int, ...]:
+        """The widths of ``columns`` in the box ``box``, the column at ``flex`` wide enough for
+        the longest of ``values`` when the box has room."""
+        flex %= len(columns)
+        longest = max((cell_len(v) for v in values), default=0)
+        width = flex_width(self.query_one(box).content_region.width, columns, flex, longest)
+        return tuple(width if i == flex else w for i, (_label, w) in enumerate(columns))
+
+    @staticmethod
+    def _rebuild(table: DataTable, columns: Sequence[tuple[str, int]], widths: tuple[int, ...]) -> int:
+        """Clear ``table`` and give it these columns; returns the row the cursor was on."""
+        row = table.cursor_row
+        table.clear(columns=True)
+        for (label, _default), width in zip(columns, widths):
+            table.add_column(label, width=width, key=label)
+        return row
+
+    def _breakdown_labels(self) -> list[str]:
+        return [row.label if row.label is not None else "(none)" for row in self._breakdown_rows]
+
+    def _key_labels(self) -> list[str]:
+        return [key.label for key in self.recurring]
+
+    def _ticket_subjects(self) -> list[str]:
+        if not 0 <= self._tickets_index < len(self.recurring):
+            return []
+        return [t.subject for t in self.recurring[self._tickets_index].tickets]
+
+    def _show_breakdown(self, keep_cursor: bool = False) -> None:
         table = self.query_one("#breakdown", DataTable)
-        table.clear()
-        for row in message.rows:
+        self._breakdown_widths = self._fitted(BREAKDOWN_COLUMNS, "#breakdown-box", self._breakdown_labels())
+        cursor = self._rebuild(table, BREAKDOWN_COLUMNS, self._breakdown_widths)
+        for row in self._breakdown_rows:
             f = row.figures
             table.add_row(
                 Text(row.label if row.label is not None else "(none)"),  # names are data, never markup
@@ -573,17 +647,25 @@ class MetricsScreen(Screen):
                 format_share(f.backlog.past_sla_share, 0), format_share(f.csat.satisfied_share, 0),
                 format_share(f.recurrence.rate, 0),
             )
+        if keep_cursor and 0 < cursor < table.row_count:
+            table.move_cursor(row=cursor, animate=False)
 
     def on_recurring_loaded(self, message: RecurringLoaded) -> None:
         if not self._current(message):
             return
         self.recurring = message.keys
-        table = self.query_one("#recurring", DataTable)
-        table.clear()
-        for i, key in enumerate(message.keys):
-            table.add_row(Text(key.label), str(key.recurrences), key=str(i))
+        self._show_recurring()
         self._show_tickets(0)
         self.loaded.set()
+
+    def _show_recurring(self, keep_cursor: bool = False) -> None:
+        table = self.query_one("#recurring", DataTable)
+        self._recurring_widths = self._fitted(RECURRING_COLUMNS, "#recurring-box", self._key_labels())
+        cursor = self._rebuild(table, RECURRING_COLUMNS, self._recurring_widths)
+        for i, key in enumerate(self.recurring):
+            table.add_row(Text(key.label), str(key.recurrences), key=str(i))
+        if keep_cursor and 0 < cursor < table.row_count:
+            table.move_cursor(row=cursor, animate=False)
 
     def on_load_failed(self, message: LoadFailed) -> None:
         if self._current(message):
@@ -591,19 +673,25 @@ class MetricsScreen(Screen):
             self.first_paint.set()
             self.loaded.set()
 
-    def _show_tickets(self, index: int) -> None:
+    def _show_tickets(self, index: int, keep_cursor: bool = False) -> None:
         tickets = self.query_one("#recurring-tickets", DataTable)
-        tickets.clear()
+        self._tickets_index = index
+        self._ticket_widths = self._fitted(TICKET_COLUMNS, "#recurring-box", self._ticket_subjects(), flex=-1)
+        cursor = self._rebuild(tickets, TICKET_COLUMNS, self._ticket_widths)
         if not 0 <= index < len(self.recurring):
             return
         for t in self.recurring[index].tickets:
             tickets.add_row(f"#{t.id}", t.status, t.created_at.strftime("%Y-%m-%d"), Text(t.subject),
                             key=str(t.id))
+        if keep_cursor and 0 < cursor < tickets.row_count:
+            tickets.move_cursor(row=cursor, animate=False)
 
     @on(DataTable.RowHighlighted, "#recurring")
     def _key_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is not None and event.row_key.value is not None:
-            self._show_tickets(int(event.row_key.value))
+            index = int(event.row_key.value)
+            if index != self._tickets_index:  # the same key's tickets are shown already
+                self._show_tickets(index)
 
     @on(DataTable.RowSelected, "#recurring")
     def _key_selected(self, event: DataTable.RowSelected) -> None:

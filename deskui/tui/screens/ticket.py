@@ -55,6 +55,10 @@ from deskui.tui.widgets.ticket_suggestions import (  # issue 4
 
 # Below this width the two columns stack into one scroll.
 NARROW_WIDTH = 120
+# From this width the side column (knowledge, SLA timeline, history) gets half the
+# screen: the conversation reads no better beyond ~100 columns, the side lines then
+# fit without wrapping.
+WIDE_WIDTH = 180
 
 # Draft key -> (what it is, the key that reopens it).
 DRAFT_NAMES = {
@@ -143,6 +147,7 @@ class TicketScreen(TicketKnowledgeActions, TicketOpsActions, TicketSurveyActions
     TicketScreen #ticket-columns { height: 1fr; layout: horizontal; overflow: hidden hidden; }
     TicketScreen #ticket-main { width: 3fr; height: 100%; }
     TicketScreen #ticket-side { width: 2fr; height: 100%; border-left: vkey $primary 30%; }
+    TicketScreen #ticket-columns.-wide > VerticalScroll { width: 1fr; }
     TicketScreen #ticket-columns.-narrow { layout: vertical; overflow-y: auto; }
     TicketScreen #ticket-columns.-narrow > VerticalScroll { width: 100%; height: auto; border-left: none; }
     TicketScreen .section-title { text-style: bold; color: $accent; padding: 0 1; margin-top: 1; }
@@ -230,6 +235,7 @@ class TicketScreen(TicketKnowledgeActions, TicketOpsActions, TicketSurveyActions
         narrow = width < NARROW_WIDTH
         columns = self.query_one("#ticket-columns")
         columns.set_class(narrow, "-narrow")
+        columns.set_class(width >= WIDE_WIDTH, "-wide")
         columns.can_focus = narrow
         for scroller in self.query("#ticket-columns > VerticalScroll"):
             scroller.can_focus = not narrow

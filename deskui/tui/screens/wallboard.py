@@ -20,6 +20,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, Static
@@ -128,13 +129,15 @@ def analyst_table(board, width: int, colours: Palette = Palette()) -> Table:
     return table
 
 
-def breach_table(board, colours: Palette = Palette()) -> Table:
+def breach_table(board, colours: Palette = Palette(), width: int = 80) -> Table:
+    """The oldest breaches; the subject takes what the other columns leave, and a wide
+    screen leaves room for whole group names."""
     table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
     table.add_column("#", no_wrap=True, justify="right")
     table.add_column("P", no_wrap=True)
     table.add_column("breached", no_wrap=True, justify="right")
     table.add_column("subject", ratio=1, no_wrap=True, overflow="ellipsis")
-    table.add_column("group", no_wrap=True, overflow="ellipsis", max_width=22)
+    table.add_column("group", no_wrap=True, overflow="ellipsis", max_width=max(22, width // 6))
     table.add_column("assignee", no_wrap=True, overflow="ellipsis", max_width=12)
     for b in board.oldest_breaches:
         ago = format_minutes((board.now - b.breached_at).total_seconds() / 60) + " ago" if b.breached_at else "-"
@@ -200,6 +203,11 @@ class WallboardScreen(Screen):
 
     def action_reload(self) -> None:
         self.read(force=True)
+
+    def on_resize(self, _event: Resize) -> None:
+        # The load bars and the breach table's columns are cut for the width: cut them again.
+        if self.board is not None:
+            self.call_after_refresh(self._show, self.board)
 
     # ------------------------------------------------------------ reading
 
@@ -267,7 +275,7 @@ class WallboardScreen(Screen):
         colours = Palette.of(self.app)
         self.query_one("#group-table", BoardTable).update(group_table(board, half, colours))
         self.query_one("#analyst-table", BoardTable).update(analyst_table(board, half - 2, colours))
-        self.query_one("#breach-table", BoardTable).update(breach_table(board, colours))
+        self.query_one("#breach-table", BoardTable).update(breach_table(board, colours, width - 2))
         self.query_one(StatusLine).note = f"{board.open:,} open · {board.breached:,} breached"
         if hasattr(self.app, "live_counts"):
             self.app.live_counts = (board.at_risk, board.breached)

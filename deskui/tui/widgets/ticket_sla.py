@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 from textual.content import Content
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -120,8 +123,55 @@ def compact_line(line: str) -> str:
     return line.replace(" -> ", " → ")
 
 
-def timeline_content(lines: list[str] | tuple[str, ...], app=None) -> Content:
-    """The step-by-step explanation from ``deskui.services.sla.explain_ticket``."""
+class HangingLines(Visual):
+    """Lines that wrap with a hanging indent: the continuation of a line starts ``hang``
+    cells right of the line's own text, so every interval reads as one block instead
+    of a wrapped tail that looks like a line of its own."""
+
+    MIN_TAIL = 16  # narrower than this, continuations are not indented
+
+    def __init__(self, lines: list[Content], hang: int = 2) -> None:
+        self.lines = lines
+        self.hang = hang
+        self._wrapped: tuple[int, Content] | None = None
+
+    @property
+    def plain(self) -> str:
+        return "\n".join(line.plain for line in self.lines)
+
+    def wrapped(self, width: int) -> Content:
+        """The lines cut to ``width`` cells, continuations indented."""
+        if self._wrapped is not None and self._wrapped[0] == width:
+            return self._wrapped[1]
+        out: list[Content] = []
+        for line in self.lines:
+            text = line.plain
+            indent = len(text) - len(text.lstrip(" ")) + self.hang
+            pieces = line.wrap(width) if width > 0 else [line]
+            if len(pieces) <= 1 or width - indent < self.MIN_TAIL:
+                out.extend(pieces or [line])
+                continue
+            first = pieces[0]
+            rest = line[len(first.plain):]
+            rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")):]
+            out.append(first)
+            out.extend(Content(" " * indent) + piece for piece in rest.wrap(width - indent))
+        content = Content("\n").join(out)
+        self._wrapped = (width, content)
+        return content
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        return self.wrapped(width).render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules, container_width: int) -> int:
+        return max((line.cell_length for line in self.lines), default=0)
+
+    def get_height(self, rules, width: int) -> int:
+        return len(self.wrapped(width).plain.split("\n")) if self.lines else 0
+
+
+def timeline_lines(lines: list[str] | tuple[str, ...], app=None) -> list[Content]:
+    """The step-by-step explanation from ``deskui.services.sla.explain_ticket``, one Content a line."""
     breached, at_risk, paused = (sla_style(app, s) for s in ("breached", "at_risk", "paused"))
     parts: list[Content] = []
     for line in lines:
@@ -142,7 +192,7 @@ def timeline_content(lines: list[str] | tuple[str, ...], app=None) -> Content:
             style = ""
         shown = compact_line(line)
         parts.append(Content.styled(shown, style) if style else Content(shown))
-    return Content("\n").join(parts)
+    return parts
 
 
 class SlaTimeline(Static):
@@ -153,4 +203,4 @@ class SlaTimeline(Static):
     """
 
     def show(self, lines: list[str] | tuple[str, ...]) -> None:
-        self.update(timeline_content(lines, self.app))
+        self.update(HangingLines(timeline_lines(lines, self.app)))
