@@ -57,5 +57,9 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(table)
             yield Label(Text("esc close · remap keys in config.toml [keymap] by id"), classes="dialog-help")
 
+    def on_resize(self, event) -> None:
+        # The dialog may take 90% of the screen; its title, help line and border take 6 rows.
+        self.query_one("#help VerticalScroll").styles.max_height = max(3, int(event.size.height * 0.9) - 6)
+
     def action_close(self) -> None:
         self.dismiss(None)
