@@ -116,6 +116,29 @@ async def test_filter_good_query_narrows_the_queue(desk):
 
 
 @run_async
+async def test_the_scrollbar_follows_the_list_as_filters_shrink_and_grow_it(desk):
+    app = make_app(desk)
+    async with app.run_test(size=(120, 12)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        view = screen.query_one(QueueView)
+        shown = view.scrollable_content_region.height - 1
+        everything = "status:new,open,pending,resolved,closed,cancelled"
+        bars = []
+        for query in (everything, "priority:1", everything, "", "priority:1"):
+            assert screen.apply_filter(query)
+            await settle(pilot)
+            bars.append(view.show_vertical_scrollbar)
+            assert view.virtual_size.height == len(view.ids) + 1
+            assert view.show_vertical_scrollbar == (len(view.ids) > shown), query
+            if view.show_vertical_scrollbar:
+                assert view.vertical_scrollbar.window_virtual_size == len(view.ids) + 1
+            # Every line on screen is a ticket of this list (nothing left from the last one).
+            assert [row.id for row in map(view.row, view.ids[:shown]) if row] == list(view.ids[:shown])
+        assert bars == [True, False, True, True, False]
+
+
+@run_async
 async def test_filter_typed_in_one_go_lands_in_the_field(desk):
     app = make_app(desk)
     async with app.run_test(size=(120, 30)) as pilot:

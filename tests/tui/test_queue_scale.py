@@ -45,6 +45,9 @@ async def test_queue_on_200k_tickets_keeps_memory_flat(big_desk):
                 assert screen.apply_filter(EVERY_STATUS)
                 await settle(pilot)
                 assert len(view.ids) == TICKETS
+                # The list grew in batches: the scrollbar knows the whole of it.
+                assert view.virtual_size.height == TICKETS + 1
+                assert view.vertical_scrollbar.window_virtual_size == TICKETS + 1
                 await pilot.press("G")
                 await settle(pilot)
                 assert view.cursor == TICKETS - 1

@@ -187,15 +187,17 @@ class QueueScreen(QueueOpsActions, Screen):
         except Exception as exc:  # a filter must never crash the app
             raise QueryError(f"cannot use this filter: {exc}") from None
 
-    def reload(self, *, keep_cursor: bool) -> None:
-        """Read the ids for the current view, filter and sort."""
+    def reload(self, *, keep_cursor: bool, where: list | None = None) -> None:
+        """Read the ids for the current view, filter and sort (``where``: its
+        conditions, when the caller has them already)."""
         from deskui.domain.query import QueryError
 
-        try:
-            where = self._where()
-        except QueryError as exc:
-            self._show_error(exc)
-            return
+        if where is None:
+            try:
+                where = self._where()
+            except QueryError as exc:
+                self._show_error(exc)
+                return
         self._generation += 1
         self._done_reading = False
         self._total = None
@@ -268,7 +270,8 @@ class QueueScreen(QueueOpsActions, Screen):
             if message.event_id is not None:
                 self._last_event_id = message.event_id
             self._update_note()
-            self.load_counts()
+            # After the frame: eight COUNTs in a thread would slow its painting.
+            self.call_after_refresh(self.load_counts)
             self._schedule_refresh()
 
     def _after_first_paint(self) -> None:
@@ -438,14 +441,14 @@ class QueueScreen(QueueOpsActions, Screen):
 
         self._filter_timer = None
         try:
-            self._where(text)
+            where = self._where(text)
         except QueryError as exc:
             self._show_error(exc)
             return False
         self._clear_error()
         if text.strip() != self.filter_text:
             self.filter_text = text.strip()
-            self.reload(keep_cursor=False)
+            self.reload(keep_cursor=False, where=where)
         return True
 
     def _show_error(self, exc) -> None:
