@@ -463,8 +463,9 @@ class QueueScreen(QueueOpsActions, Screen):
 
     def _clear_error(self) -> None:
         error = self.query_one("#filter-error", Static)
-        error.update("")
-        error.add_class("-hidden")
+        if not error.has_class("-hidden"):  # update() lays out the screen: only when shown
+            error.update("")
+            error.add_class("-hidden")
 
     def action_clear(self) -> None:
         """esc: leave the filter field, else clear the filter, else clear the marks."""
