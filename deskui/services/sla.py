@@ -8,9 +8,11 @@ are a cache for sorting the queue, refreshed on every change and by the sweep.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -20,7 +22,7 @@ from deskui.domain.enums import ACTIVE_STATUSES, EventKind, SlaState, Status
 from deskui.domain.sla import ClockEvent, SlaStatus, evaluate, explain
 from deskui.errors import NotFound
 from deskui.store.db import session_scope, write_session
-from deskui.store.models import Calendar, Ticket, TicketEvent
+from deskui.store.models import Calendar, Setting, Ticket, TicketEvent
 from deskui.store.sla_policies import PolicyInfo, calendar_from_row, policy_for  # noqa: F401 (used by importers)
 
 
@@ -126,6 +128,30 @@ class SweepResult:
     checked: int
     changed: int
     breaches: int
+
+
+SWEEP_LEASE = "sla.sweep_lease"  # settings row: until when the current sweeper holds the sweep
+
+
+def claim_sweep(engine: Engine, seconds: float, now: datetime | None = None) -> bool:
+    """Claim the desk's SLA sweep for ``seconds``; True when the caller should sweep.
+
+    Every running app sweeps on a timer, but one sweep a period is enough for
+    the whole desk: twenty analysts' apps each re-reading every active ticket
+    each minute would keep the database busy (and, on SQLite, its write lock).
+    The claim is one conditional UPDATE, so of apps claiming at once exactly
+    one wins; a holder that dies lets the lease run out."""
+    now = now or clock.now()
+    stamp = now.isoformat(timespec="microseconds")  # ISO text orders as time does
+    until = (now + timedelta(seconds=max(0.0, seconds))).isoformat(timespec="microseconds")
+    with write_session(engine) as session:
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        session.execute(insert(Setting.__table__).values(key=SWEEP_LEASE, value="")
+                        .on_conflict_do_nothing(index_elements=["key"]))
+        claimed = session.execute(
+            update(Setting).where(Setting.key == SWEEP_LEASE, Setting.value <= stamp).values(value=until)
+        ).rowcount
+    return claimed == 1
 
 
 def sweep(engine: Engine, now: datetime | None = None, batch_size: int = 500) -> SweepResult:

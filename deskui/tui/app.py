@@ -182,11 +182,15 @@ class DeskApp(App):
         self._sweeping = True
         engine = self.desk.engine
 
+        # Held a little less than the period, so the holder can sweep again at its next tick.
+        lease = 0.8 * (self.desk.sweep_seconds or 0)
+
         def work() -> None:
-            from deskui.services.sla import sweep
+            from deskui.services.sla import claim_sweep, sweep
 
             try:
-                result = sweep(engine)
+                # Another analyst's app swept a moment ago: only the counts are read again.
+                result = sweep(engine) if claim_sweep(engine, lease) else None
             except Exception as exc:  # a locked database must not stop the app
                 self.call_from_thread(self._swept, None, f"{type(exc).__name__}: {exc}")
                 return
@@ -198,7 +202,12 @@ class DeskApp(App):
         self._sweeping = False
         if error:
             self.notify(f"SLA sweep failed: {error.splitlines()[0]}", severity="warning", markup=False)
-        elif result is not None and result.changed:
+        elif result is None or not result.changed:
+            # States may have changed by someone else's sweep, which writes no event.
+            for screen in self._all_screens():
+                if hasattr(screen, "load_counts") and screen.is_mounted:
+                    screen.load_counts()
+        else:
             for screen in self._all_screens():
                 if hasattr(screen, "refresh_queue"):
                     screen.refresh_queue(force=True)

@@ -406,6 +406,34 @@ async def test_sla_sweep_in_a_worker_refreshes_states_and_counts(desk):
 
 
 @run_async
+async def test_while_another_app_sweeps_the_app_only_reads_the_counts(desk):
+    from deskui.services.sla import claim_sweep, sweep
+
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        views = app.screen.query_one(SavedViews)
+        risky = [v.name for v in views.views].index("Breaching / at risk")
+        before = views.counts[risky]
+        later = NOW + timedelta(days=1)
+        with clock.frozen(later):
+            assert claim_sweep(desk, 600)  # another analyst's app holds the sweep...
+            app.run_sweep()
+            await settle(pilot)
+            assert views.counts[risky] == before  # ...so this one swept nothing
+            sweep(desk)  # the other app's sweep (it writes no event)
+            app.run_sweep()
+            await settle(pilot)
+            with session_scope(desk) as s:
+                expected = s.scalar(select(func.count()).select_from(Ticket).where(
+                    Ticket.status.in_(ACTIVE),
+                    (Ticket.response_state.in_(["breached", "at_risk"])) |
+                    (Ticket.resolution_state.in_(["breached", "at_risk"]))))
+        assert expected > before
+        assert views.counts[risky] == expected
+
+
+@run_async
 async def test_sort_key_cycles_the_orders(desk):
     app = make_app(desk)
     async with app.run_test(size=(160, 48)) as pilot:
