@@ -382,6 +382,15 @@ async def test_enter_opens_the_ticket_and_esc_comes_back(desk):
 # ------------------------------------------------------------------ SLA sweep
 
 
+def breaching_or_at_risk(desk) -> int:
+    """Active tickets whose stored SLA state is breached or at risk."""
+    with session_scope(desk) as s:
+        return s.scalar(select(func.count()).select_from(Ticket).where(
+            Ticket.status.in_(ACTIVE),
+            (Ticket.response_state.in_(["breached", "at_risk"])) |
+            (Ticket.resolution_state.in_(["breached", "at_risk"]))))
+
+
 @run_async
 async def test_sla_sweep_in_a_worker_refreshes_states_and_counts(desk):
     app = make_app(desk)
@@ -395,11 +404,7 @@ async def test_sla_sweep_in_a_worker_refreshes_states_and_counts(desk):
         with clock.frozen(later):
             app.run_sweep()
             await settle(pilot)
-            with session_scope(desk) as s:
-                expected = s.scalar(select(func.count()).select_from(Ticket).where(
-                    Ticket.status.in_(ACTIVE),
-                    (Ticket.response_state.in_(["breached", "at_risk"])) |
-                    (Ticket.resolution_state.in_(["breached", "at_risk"]))))
+            expected = breaching_or_at_risk(desk)
         assert expected > before
         assert views.counts[risky] == expected
         assert app.live_counts is not None and sum(app.live_counts) == expected
@@ -424,11 +429,7 @@ async def test_while_another_app_sweeps_the_app_only_reads_the_counts(desk):
             sweep(desk)  # the other app's sweep (it writes no event)
             app.run_sweep()
             await settle(pilot)
-            with session_scope(desk) as s:
-                expected = s.scalar(select(func.count()).select_from(Ticket).where(
-                    Ticket.status.in_(ACTIVE),
-                    (Ticket.response_state.in_(["breached", "at_risk"])) |
-                    (Ticket.resolution_state.in_(["breached", "at_risk"]))))
+            expected = breaching_or_at_risk(desk)
         assert expected > before
         assert views.counts[risky] == expected
 
