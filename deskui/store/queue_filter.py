@@ -78,7 +78,8 @@ def _term_condition(term: Term, *, me_id: int | None, now: datetime) -> ColumnEl
         return _nullable_in(tickets.c.requester_id, term.values, _requester_ids)
     if key == "problem":
         numbers = [value for value in term.values if not isinstance(value, Special)]
-        return _nullable(tickets.c.problem_id, NONE in term.values, tickets.c.problem_id.in_(numbers) if numbers else None)
+        column = tickets.c.problem_id
+        return _nullable(column, NONE in term.values, column.in_(numbers) if numbers else None)
     if key == "ci":
         names = [value for value in term.values if not isinstance(value, Special)]
         parts = [tickets.c.ci == ""] if NONE in term.values else []
@@ -86,7 +87,8 @@ def _term_condition(term: Term, *, me_id: int | None, now: datetime) -> ColumnEl
             parts.append(func.lower(tickets.c.ci).in_([func.lower(name) for name in names]))
         return or_(*parts)
     if key in ("created", "updated", "resolved"):
-        column = {"created": tickets.c.created_at, "updated": tickets.c.updated_at, "resolved": tickets.c.resolved_at}[key]
+        column = {"created": tickets.c.created_at, "updated": tickets.c.updated_at,
+                  "resolved": tickets.c.resolved_at}[key]
         (value,) = term.values
         condition = _time(column, term.op, value, now)
         # resolved_at is NULL on open tickets: keep the condition two-valued.

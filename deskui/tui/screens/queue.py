@@ -131,7 +131,7 @@ class QueueScreen(QueueOpsActions, Screen):
         wide = self.app.size.width >= 120
         self.set_class(wide, "-wide", update=False)
         self.set_class(not wide, "-narrow", update=False)
-        # Its first read waits for the first page (the bulletins need the models: after_first_paint).
+        # Its first read waits for the first page: bulletins need the models (_load_the_rest).
         yield BulletinBanner(poll_on_mount=False)
         with Container(id="queue-body"):
             yield SavedViews(self.views, id="views")
