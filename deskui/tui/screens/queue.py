@@ -280,9 +280,10 @@ class QueueScreen(QueueOpsActions, Screen):
         self.call_later(self._load_the_rest)
 
     def _load_the_rest(self) -> None:
-        self.query_one(BulletinBanner).poll()
         # The models and the ticket screen load in the background while the
-        # analyst reads the first page, so the first ticket opens at once.
+        # analyst reads the first page, so the first ticket opens at once; the
+        # bulletins are read after that (on_worker_state_changed), not in a
+        # second thread importing the same modules at the same time.
         self.run_worker(_warm_up, thread=True, group="warm-up", name="warm up", exit_on_error=False)
 
     # ------------------------------------------------------------ live refresh
@@ -680,6 +681,8 @@ class QueueScreen(QueueOpsActions, Screen):
         self._update_note()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "warm-up" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.query_one(BulletinBanner).poll()
         # Workers report their own errors as messages; this catches the unexpected.
         if event.state == WorkerState.ERROR:
             if event.worker.group == "queue-refresh":
@@ -713,6 +716,7 @@ class _Sink:
 
 
 def _warm_up() -> None:
+    import deskui.services.bulletins  # noqa: F401  (the banner's first read)
     import deskui.store.models  # noqa: F401
     import deskui.tui.screens.ticket  # noqa: F401
 
