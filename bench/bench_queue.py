@@ -179,6 +179,7 @@ async def explore(db: str) -> dict:
     from deskui.store.db import make_engine
     from deskui.tui.app import DeskApp
     from deskui.tui.context import DeskContext
+    from deskui.tui.screens.queue import QueueScreen
     from deskui.tui.widgets.queue_view import QueueView
 
     from deskui.config import load_settings
@@ -197,12 +198,38 @@ async def explore(db: str) -> dict:
             if not any(w.is_running for w in app.workers):
                 return
 
+    # ``check`` is asked after every message that brings the queue data (not
+    # polled: a polling loop takes the GIL from the thread reading the ids).
+    hooks: list = []
+
+    def ask_after(cls, name: str) -> None:
+        original = getattr(cls, name)
+
+        def handler(self, message):
+            original(self, message)
+            for hook in list(hooks):
+                hook()
+
+        setattr(cls, name, handler)
+
+    ask_after(QueueScreen, "on_ids_read")
+    ask_after(QueueView, "on_queue_view_rows_loaded")
+
     async def until_painted(check, started: float) -> float:
-        """Poll (1 ms) until ``check`` holds, then wait for the next frame to be
-        drawn; return the seconds until the data was ready (before the frame)."""
-        while not check():
-            await asyncio.sleep(0.001)
-        ready = time.perf_counter() - started
+        """Wait until ``check`` holds, then for the next frame to be drawn;
+        return the seconds until the data was ready (before the frame)."""
+        ready_at = asyncio.get_running_loop().create_future()
+
+        def hook() -> None:
+            if not ready_at.done() and check():
+                ready_at.set_result(time.perf_counter())
+
+        hooks.append(hook)
+        hook()
+        try:
+            ready = await ready_at - started
+        finally:
+            hooks.remove(hook)
         drawn = asyncio.get_running_loop().create_future()
         app.call_after_refresh(lambda: drawn.done() or drawn.set_result(None))
         await drawn
