@@ -136,6 +136,15 @@ async def test_the_scrollbar_follows_the_list_as_filters_shrink_and_grow_it(desk
             # Every line on screen is a ticket of this list (nothing left from the last one).
             assert [row.id for row in map(view.row, view.ids[:shown]) if row] == list(view.ids[:shown])
         assert bars == [True, False, True, True, False]
+        # A resize: the virtual width follows the new width, the scrollbar the list.
+        assert screen.apply_filter(everything)
+        await settle(pilot)
+        for size in ((90, 12), (140, 30), (100, 12)):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            shown = view.scrollable_content_region.height - 1
+            assert view.virtual_size == (view.scrollable_content_region.width, len(view.ids) + 1)
+            assert view.show_vertical_scrollbar == (len(view.ids) > shown), size
 
 
 @run_async
@@ -382,6 +391,12 @@ async def test_enter_opens_the_ticket_and_esc_comes_back(desk):
 # ------------------------------------------------------------------ SLA sweep
 
 
+def breaching_view_count(app) -> int:
+    """The count the "Breaching / at risk" saved view shows."""
+    views = app.screen.query_one(SavedViews)
+    return views.counts[[v.name for v in views.views].index("Breaching / at risk")]
+
+
 def breaching_or_at_risk(desk) -> int:
     """Active tickets whose stored SLA state is breached or at risk."""
     with session_scope(desk) as s:
@@ -396,9 +411,7 @@ async def test_sla_sweep_in_a_worker_refreshes_states_and_counts(desk):
     app = make_app(desk)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        views = app.screen.query_one(SavedViews)
-        risky = [v.name for v in views.views].index("Breaching / at risk")
-        before = views.counts[risky]
+        before = breaching_view_count(app)
         # A day later, without anyone touching a ticket: only the sweep notices.
         later = NOW + timedelta(days=1)
         with clock.frozen(later):
@@ -406,7 +419,7 @@ async def test_sla_sweep_in_a_worker_refreshes_states_and_counts(desk):
             await settle(pilot)
             expected = breaching_or_at_risk(desk)
         assert expected > before
-        assert views.counts[risky] == expected
+        assert breaching_view_count(app) == expected
         assert app.live_counts is not None and sum(app.live_counts) == expected
 
 
@@ -417,21 +430,19 @@ async def test_while_another_app_sweeps_the_app_only_reads_the_counts(desk):
     app = make_app(desk)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        views = app.screen.query_one(SavedViews)
-        risky = [v.name for v in views.views].index("Breaching / at risk")
-        before = views.counts[risky]
+        before = breaching_view_count(app)
         later = NOW + timedelta(days=1)
         with clock.frozen(later):
             assert claim_sweep(desk, 600)  # another analyst's app holds the sweep...
             app.run_sweep()
             await settle(pilot)
-            assert views.counts[risky] == before  # ...so this one swept nothing
+            assert breaching_view_count(app) == before  # ...so this one swept nothing
             sweep(desk)  # the other app's sweep (it writes no event)
             app.run_sweep()
             await settle(pilot)
             expected = breaching_or_at_risk(desk)
         assert expected > before
-        assert views.counts[risky] == expected
+        assert breaching_view_count(app) == expected
 
 
 @run_async

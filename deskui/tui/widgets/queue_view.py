@@ -472,12 +472,10 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
         line = max(0, min(line, max(0, len(self.ids) - self.visible_rows)))
         self.scroll_to(y=line, animate=False, immediate=True)
 
-    def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self.ids) + 1)
-
     def _set_virtual_height(self) -> None:
-        """A new number of ids: when the scrollbar stays, move it without laying
-        out the screen, as Textual's own ``_size_updated(layout=False)`` does.
+        """A new number of ids, or a new size: when the width and the scrollbar
+        stay, move the scrollbar without laying out the screen, as Textual's own
+        ``_size_updated(layout=False)`` does.
         Setting ``virtual_size`` repaints every widget (8-17 ms): once per
         filter, and once per batch while a million ids are read (thirty times,
         slowing the thread that reads them)."""
@@ -492,7 +490,7 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
     # ------------------------------------------------------------ events
 
     def on_resize(self, event: events.Resize) -> None:
-        self._update_virtual_size()
+        self._set_virtual_height()
         self._ensure_cursor_visible()
         self.request_rows()
 
