@@ -48,13 +48,14 @@ from sqlmodel import Session
 from deskui import clock
 from deskui.domain.enums import ACTIVE_STATUSES, EventKind, Status
 from deskui.domain.text import clean_text
-from deskui.errors import ConflictError, ValidationError
+from deskui.errors import ValidationError
 from deskui.services.actors import system_actor
 from deskui.services.importers.common import TextLines, open_source
 from deskui.services.importers.values import slug
 from deskui.services.intake import ops
+from deskui.services.intake.runner import take_each
 from deskui.services.directory import group_by_name
-from deskui.store.db import session_scope, write_session
+from deskui.store.db import session_scope
 from deskui.store.models import Comment, Ticket, TicketEvent
 
 ACTOR = system_actor("intake:alerts")
@@ -64,7 +65,6 @@ SEVERITY = {"DOWN": ("high", "medium"), "CRITICAL": ("high", "medium"), "WARNING
             "UNREACHABLE": ("medium", "medium"), "UNKNOWN": ("low", "medium")}
 STATE_FIELD = "alert_state"
 ACTIVE = tuple(s.value for s in ACTIVE_STATUSES)
-RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -227,28 +227,14 @@ def intake_alerts(engine: Engine, path: Path | str, options: AlertOptions = Aler
         if options.skip_bad:
             rejects = _Rejects(options.rejects_path
                                or Path(f"{name if name != '<stdin>' else 'stdin'}.rejects.jsonl"))
-        alerts = _alerts(lines, name, summary, rejects)
-        if options.dry_run:
-            with write_session(engine) as session:
-                for alert in alerts:
-                    with session.begin_nested():
-                        _count(summary, _take(session, alert, options))
-                    if progress:
-                        progress(summary)
-                session.rollback()
-        else:
-            for alert in alerts:
-                for attempt in range(RETRIES):
-                    try:
-                        with write_session(engine) as session:
-                            outcome = _take(session, alert, options)
-                        break
-                    except ConflictError:
-                        if attempt == RETRIES - 1:
-                            raise
-                _count(summary, outcome)
-                if progress:
-                    progress(summary)
+
+        def done(outcome: tuple[str, ...]) -> None:
+            _count(summary, outcome)
+            if progress:
+                progress(summary)
+
+        take_each(engine, _alerts(lines, name, summary, rejects), lambda session, alert: _take(session, alert, options),
+                  done, dry_run=options.dry_run)
     finally:
         if name != "<stdin>":
             stream.close()

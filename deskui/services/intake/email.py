@@ -48,11 +48,12 @@ from sqlmodel import Session
 from deskui import clock
 from deskui.domain.enums import EventKind, Status
 from deskui.domain.text import clean_subject, clean_text
-from deskui.errors import ConflictError, ValidationError
+from deskui.errors import ValidationError
 from deskui.services.actors import system_actor
 from deskui.services.intake import ops
+from deskui.services.intake.runner import take_each
 from deskui.services.directory import group_by_name
-from deskui.store.db import session_scope, write_session
+from deskui.store.db import session_scope
 from deskui.store.models import Comment, Group, Requester, Ticket
 
 ACTOR = system_actor("intake:email")
@@ -62,7 +63,6 @@ REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|antw|tr|rif)\s*(\[\d+\])
 AUTO_SUBJECT = re.compile(r"^\s*(automatic reply|auto(matic)?[- ]?reply|autoreply|out of (the )?office|"
                           r"abwesenheitsnotiz|r[ée]ponse automatique)\b", re.IGNORECASE)
 DAEMONS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"})
-RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -380,29 +380,14 @@ def intake_email(engine: Engine, path: Path | str, options: MailOptions = MailOp
     timer = time.perf_counter()
     now = clock.now()
     desk = _desk_addresses(engine, options)
-    if options.dry_run:
-        # One transaction rolled back at the end, a savepoint a message: later
-        # messages see what earlier ones would have done (a reply to a new ticket).
-        with write_session(engine) as session:
-            for where, raw in messages(path):
-                with session.begin_nested():
-                    _count(summary, _take(session, where, raw, options, desk, now))
-                if progress:
-                    progress(summary)
-            session.rollback()
-    else:
-        for where, raw in messages(path):
-            for attempt in range(RETRIES):
-                try:
-                    with write_session(engine) as session:
-                        outcome = _take(session, where, raw, options, desk, now)
-                    break
-                except ConflictError:
-                    if attempt == RETRIES - 1:
-                        raise
-            _count(summary, outcome)
-            if progress:
-                progress(summary)
+
+    def done(outcome: tuple[str, ...]) -> None:
+        _count(summary, outcome)
+        if progress:
+            progress(summary)
+
+    take_each(engine, messages(path), lambda session, m: _take(session, m[0], m[1], options, desk, now), done,
+              dry_run=options.dry_run)
     summary.seconds = time.perf_counter() - timer
     return summary
 
