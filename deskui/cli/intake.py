@@ -43,6 +43,14 @@ def _progress(label: str):
                     console=console, transient=True, disable=not console.is_terminal)
 
 
+def _reasons(label: str, counts) -> str:
+    """A summary line for a reason -> count tally: the total, then each reason."""
+    line = f"  {label:<17}{sum(counts.values()):>8,}"
+    if counts:
+        line += "  (" + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + ")"
+    return line
+
+
 @app.command("email")
 def email_(
     path: Path = typer.Argument(..., help="An .eml file, an mbox file, a Maildir folder or a folder of .eml files."),
@@ -80,9 +88,7 @@ def email_(
         f"  tickets created  {summary.tickets_created:>8,}",
         f"  replies added    {summary.comments_added:>8,}  ({summary.reopened} reopened, {summary.resumed} "
         "back from pending)",
-        f"  ignored          {sum(summary.ignored.values()):>8,}"
-        + (("  (" + ", ".join(f"{k}: {v}" for k, v in sorted(summary.ignored.items())) + ")") if summary.ignored
-           else ""),
+        _reasons("ignored", summary.ignored),
     ]
     lines += [f"  unreadable: {e}" for e in summary.errors[:10]]
     typer.echo("\n".join(lines))
@@ -124,12 +130,8 @@ def alerts(
         f"  resolved         {summary.resolved:>8,}",
         f"  reopened         {summary.reopened:>8,}  (problem again while flapping)",
         f"  held back        {summary.held_back:>8,}  (recoveries while flapping)",
-        f"  ignored          {sum(summary.ignored.values()):>8,}"
-        + (("  (" + ", ".join(f"{k}: {v}" for k, v in sorted(summary.ignored.items())) + ")") if summary.ignored
-           else ""),
-        f"  skipped          {sum(summary.skipped.values()):>8,}"
-        + (("  (" + ", ".join(f"{k}: {v}" for k, v in sorted(summary.skipped.items())) + ")") if summary.skipped
-           else ""),
+        _reasons("ignored", summary.ignored),
+        _reasons("skipped", summary.skipped),
     ]
     if summary.rejects_file:
         lines.append(f"  rejects file     {summary.rejects_file}")
