@@ -117,7 +117,7 @@ def _print_tables(result) -> None:
     from rich.text import Text
 
     from deskui.domain.metrics import AGING_BUCKETS, format_hours, format_minutes, format_share, format_target, format_value
-    from deskui.store.metrics import kpis
+    from deskui.store.metrics import in_hours, in_minutes, kpis
 
     f = result.figures
     p = result.period
@@ -134,11 +134,11 @@ def _print_tables(result) -> None:
     row("Tickets opened", f"{f.opened:,}")
     row("Tickets resolved", f"{f.resolved:,}")
     fr = f.first_response
-    row("First response median / p90", f"{format_minutes(_min(fr.median_seconds))} / "
-        f"{format_minutes(_min(fr.p90_seconds))}  ({fr.count:,} responses)")
+    row("First response median / p90", f"{format_minutes(in_minutes(fr.median_seconds))} / "
+        f"{format_minutes(in_minutes(fr.p90_seconds))}  ({fr.count:,} responses)")
     rs = f.resolution
-    row("Resolution mean / median / p90", f"{format_hours(_h(rs.mean_seconds))} / {format_hours(_h(rs.median_seconds))}"
-        f" / {format_hours(_h(rs.p90_seconds))}")
+    row("Resolution mean / median / p90", f"{format_hours(in_hours(rs.mean_seconds))} / "
+        f"{format_hours(in_hours(rs.median_seconds))} / {format_hours(in_hours(rs.p90_seconds))}")
     for kpi in kpis(f, result.target_figures, result.targets):
         detail = ""
         if kpi.key == "sla_response_compliance":
@@ -165,14 +165,6 @@ def _print_tables(result) -> None:
         console.print(_breakdown_table(result))
 
 
-def _min(seconds):
-    return None if seconds is None else seconds / 60
-
-
-def _h(seconds):
-    return None if seconds is None else seconds / 3600
-
-
 def _bucket_label(bucket) -> str:
     _name, low, high = bucket
     if low == 0:
@@ -185,6 +177,7 @@ def _breakdown_table(result):
     from rich.text import Text
 
     from deskui.domain.metrics import format_hours, format_share
+    from deskui.store.metrics import in_hours
 
     # The widest figures only; --format json or csv has every figure of every row.
     table = Table(title=f"by {result.by}", header_style="bold", box=None, pad_edge=False)
@@ -197,7 +190,7 @@ def _breakdown_table(result):
         f = row.figures
         table.add_row(
             Text(row.label if row.label is not None else "(none)"),  # names are data, never markup
-            f"{f.opened:,}", f"{f.resolved:,}", format_hours(_h(f.resolution.mean_seconds)),
+            f"{f.opened:,}", f"{f.resolved:,}", format_hours(in_hours(f.resolution.mean_seconds)),
             format_share(f.fcr_rate, 0), format_share(f.sla.response_compliance, 0),
             format_share(f.sla.resolution_compliance, 0), format_share(f.backlog.past_sla_share, 0),
             format_share(f.csat.satisfied_share, 0),

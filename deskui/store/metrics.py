@@ -143,12 +143,14 @@ class Distribution:
         return mean(self.total_seconds, self.count)
 
 
-@dataclass(frozen=True)
-class SlaFigures:
-    response_due: int = 0
-    response_met: int = 0
-    resolution_due: int = 0
-    resolution_met: int = 0
+class _Compliance:
+    """The compliance shares of a record with response/resolution due and met counts
+    (the period's ``SlaFigures`` and each day's ``DayCompliance``)."""
+
+    response_due: int
+    response_met: int
+    resolution_due: int
+    resolution_met: int
 
     @property
     def response_compliance(self) -> float | None:
@@ -157,6 +159,14 @@ class SlaFigures:
     @property
     def resolution_compliance(self) -> float | None:
         return share(self.resolution_met, self.resolution_due)
+
+
+@dataclass(frozen=True)
+class SlaFigures(_Compliance):
+    response_due: int = 0
+    response_met: int = 0
+    resolution_due: int = 0
+    resolution_met: int = 0
 
 
 @dataclass(frozen=True)
@@ -198,8 +208,7 @@ class RecurrenceFigures:
 
     @property
     def mean_hours_between(self) -> float | None:
-        gap = mean(self.gap_seconds_total, self.recurring)
-        return None if gap is None else gap / 3600
+        return in_hours(mean(self.gap_seconds_total, self.recurring))
 
 
 @dataclass(frozen=True)
@@ -658,20 +667,12 @@ class DayVolume:
 
 
 @dataclass(frozen=True)
-class DayCompliance:
+class DayCompliance(_Compliance):
     day: date
     response_due: int
     response_met: int
     resolution_due: int
     resolution_met: int
-
-    @property
-    def response_compliance(self) -> float | None:
-        return share(self.response_met, self.response_due)
-
-    @property
-    def resolution_compliance(self) -> float | None:
-        return share(self.resolution_met, self.resolution_due)
 
 
 def _offsets(period: Period) -> list[tuple[int, int]]:
@@ -888,11 +889,11 @@ class Kpi:
     status: str  # good | near | bad | none (deskui.domain.metrics.assess)
 
 
-def _minutes(seconds: float | None) -> float | None:
+def in_minutes(seconds: float | None) -> float | None:
     return None if seconds is None else seconds / 60
 
 
-def _hours(seconds: float | None) -> float | None:
+def in_hours(seconds: float | None) -> float | None:
     return None if seconds is None else seconds / 3600
 
 
@@ -901,12 +902,12 @@ def kpis(f: Figures, tf: TargetFigures, targets: Targets) -> list[Kpi]:
     rows = [
         ("fcr_rate", "First contact resolution", f.fcr_rate, targets.fcr_rate, HIGHER, "%"),
         ("first_response_minutes_p1_p2", "First response P1-P2 (median)",
-         _minutes(tf.first_response_p1_p2.median_seconds), targets.first_response_minutes_p1_p2, LOWER, "min"),
+         in_minutes(tf.first_response_p1_p2.median_seconds), targets.first_response_minutes_p1_p2, LOWER, "min"),
         ("first_response_minutes_other", "First response P3-P4 (median)",
-         _minutes(tf.first_response_other.median_seconds), targets.first_response_minutes_other, LOWER, "min"),
-        ("mttr_hours_incident", "MTTR incidents (mean)", _hours(tf.resolution_incident.mean_seconds),
+         in_minutes(tf.first_response_other.median_seconds), targets.first_response_minutes_other, LOWER, "min"),
+        ("mttr_hours_incident", "MTTR incidents (mean)", in_hours(tf.resolution_incident.mean_seconds),
          targets.mttr_hours_incident, LOWER, "h"),
-        ("mttr_hours_request", "MTTR requests (mean)", _hours(tf.resolution_request.mean_seconds),
+        ("mttr_hours_request", "MTTR requests (mean)", in_hours(tf.resolution_request.mean_seconds),
          targets.mttr_hours_request, LOWER, "h"),
         ("sla_response_compliance", "SLA response", f.sla.response_compliance, targets.sla_compliance, HIGHER, "%"),
         ("sla_resolution_compliance", "SLA resolution", f.sla.resolution_compliance, targets.sla_compliance,
@@ -933,14 +934,14 @@ def figures_dict(f: Figures) -> dict:
         "tickets_resolved": f.resolved,
         "first_response_minutes": {
             "responses": f.first_response.count,
-            "median": _r(_minutes(f.first_response.median_seconds), 3),
-            "p90": _r(_minutes(f.first_response.p90_seconds), 3),
+            "median": _r(in_minutes(f.first_response.median_seconds), 3),
+            "p90": _r(in_minutes(f.first_response.p90_seconds), 3),
         },
         "resolution_hours": {
             "resolved": f.resolution.count,
-            "mean": _r(_hours(f.resolution.mean_seconds), 3),
-            "median": _r(_hours(f.resolution.median_seconds), 3),
-            "p90": _r(_hours(f.resolution.p90_seconds), 3),
+            "mean": _r(in_hours(f.resolution.mean_seconds), 3),
+            "median": _r(in_hours(f.resolution.median_seconds), 3),
+            "p90": _r(in_hours(f.resolution.p90_seconds), 3),
         },
         "fcr_rate": _r(f.fcr_rate, 4),
         "reopen_rate": _r(f.reopen_rate, 4),

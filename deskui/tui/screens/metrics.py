@@ -634,6 +634,8 @@ class MetricsScreen(Screen):
         return [t.subject for t in self.recurring[self._tickets_index].tickets]
 
     def _show_breakdown(self, keep_cursor: bool = False) -> None:
+        from deskui.store.metrics import in_hours
+
         table = self.query_one("#breakdown", DataTable)
         self._breakdown_widths = self._fitted(BREAKDOWN_COLUMNS, "#breakdown-box", self._breakdown_labels())
         cursor = self._rebuild(table, BREAKDOWN_COLUMNS, self._breakdown_widths)
@@ -641,7 +643,7 @@ class MetricsScreen(Screen):
             f = row.figures
             table.add_row(
                 Text(row.label if row.label is not None else "(none)"),  # names are data, never markup
-                f"{f.opened:,}", f"{f.resolved:,}", format_hours(_hours(f.resolution.mean_seconds)),
+                f"{f.opened:,}", f"{f.resolved:,}", format_hours(in_hours(f.resolution.mean_seconds)),
                 format_share(f.fcr_rate, 0), format_share(f.sla.response_compliance, 0),
                 format_share(f.sla.resolution_compliance, 0), f"{f.backlog.open:,}",
                 format_share(f.backlog.past_sla_share, 0), format_share(f.csat.satisfied_share, 0),
@@ -769,7 +771,3 @@ TILE_ORDER = (
     ("csat_satisfied_share", "CSAT 4-5"), ("backlog_past_sla_share", "Past SLA (now)"),
     ("recurrence_rate", "Recurring"),
 )
-
-
-def _hours(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds / 3600
