@@ -75,7 +75,7 @@ class BulletinBanner(Widget):
         self.bulletins: list[BulletinRecord] = []
         self._stamp: tuple | None = None
         self._announced: set[int] = set()
-        self._first = True
+        self._first = True  # until the first read: what is in force then is no news
 
     @property
     def active(self) -> list[BulletinRecord]:
@@ -109,6 +109,7 @@ class BulletinBanner(Widget):
         self._stamp = current
         self.bulletins = found
         self.tick()
+        self._first = False
         self.post_message(self.Changed(found))
 
     def tick(self) -> None:
@@ -122,7 +123,6 @@ class BulletinBanner(Widget):
             b = fresh[0]
             self.notify(f"{b.ref} {b.title}", title=f"Bulletin: {b.severity}",
                         severity="error" if b.severity == "critical" else "warning", markup=False)
-        self._first = False
 
     def watch_shown(self, shown: tuple[BulletinRecord, ...]) -> None:
         self.set_class(bool(shown), "-shown")
