@@ -70,10 +70,16 @@ def fail(message: str) -> NoReturn:
 FORMATS = ("table", "json", "csv")
 
 
-def check_format(fmt: str) -> str:
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
+def check_format_in(allowed: Sequence[str], fmt: str) -> str:
+    if fmt not in allowed:
+        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(allowed)}", param_hint="--format")
     return fmt
+
+
+def check_format(fmt: str) -> str:
+    """The --format callback of the commands that write table, json or csv (one
+    parameter: typer hands a callback's other parameters the context)."""
+    return check_format_in(FORMATS, fmt)
 
 
 def to_plain(value: Any) -> Any:

@@ -46,12 +46,6 @@ Domain = typer.Option("imported.invalid", "--requester-domain",
 Format = typer.Option("table", "--format", "-f", help="table or json")
 
 
-def _check_format(fmt: str) -> str:
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
-    return fmt
-
-
 @app.command("servicenow")
 def servicenow(
     file: Path = typer.Argument(..., help="A ServiceNow incident export (CSV; audit exports with several rows "
@@ -67,7 +61,7 @@ def servicenow(
     from deskui.services.importers.csv_mapped import load_mapping
     from deskui.services.importers.servicenow import servicenow_mapping
 
-    _check_format(fmt)
+    common.check_format_in(FORMATS, fmt)
     extra = load_mapping(map_, partial=True) if map_ else None
     _run(file, servicenow_mapping(extra), _options(dry_run, skip_bad, rejects, create_missing, dayfirst, tz,
                                                    encoding, batch_size, requester_domain), fmt)
@@ -86,7 +80,7 @@ def csv_(
     """Import any CSV export, described by a mapping file."""
     from deskui.services.importers.csv_mapped import load_mapping
 
-    _check_format(fmt)
+    common.check_format_in(FORMATS, fmt)
     _run(file, load_mapping(map_), _options(dry_run, skip_bad, rejects, create_missing, dayfirst, tz, encoding,
                                              batch_size, requester_domain), fmt)
 

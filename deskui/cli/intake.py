@@ -28,12 +28,6 @@ app = typer.Typer(help="Take in work that arrives by itself: email and monitorin
 FORMATS = ("table", "json")
 
 
-def _check_format(fmt: str) -> str:
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format")
-    return fmt
-
-
 def _progress(label: str):
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -69,7 +63,7 @@ def email_(
     from deskui.domain.enums import TicketType, allowed
     from deskui.services.intake.email import MailOptions, intake_email
 
-    _check_format(fmt)
+    common.check_format_in(FORMATS, fmt)
     if type_ not in {t.value for t in TicketType}:
         raise typer.BadParameter(f"{type_!r} is not one of {allowed(TicketType)}", param_hint="--type")
     options = MailOptions(dry_run=dry_run, group=group, ticket_type=type_, desk_addresses=tuple(desk_address),
@@ -111,7 +105,7 @@ def alerts(
     """Open, note and resolve incidents from monitoring alerts (JSON Lines)."""
     from deskui.services.intake.alerts import AlertOptions, intake_alerts
 
-    _check_format(fmt)
+    common.check_format_in(FORMATS, fmt)
     options = AlertOptions(dry_run=dry_run, skip_bad=skip_bad, rejects_path=rejects, group=group,
                            flap_changes=flap_changes, flap_window_minutes=flap_window)
     engine = common.get_engine()

@@ -22,9 +22,7 @@ SEARCH_FORMATS = ("table", "json")
 
 
 def _check_search_format(fmt: str) -> str:
-    if fmt not in SEARCH_FORMATS:
-        raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(SEARCH_FORMATS)}", param_hint="--format")
-    return fmt
+    return common.check_format_in(SEARCH_FORMATS, fmt)
 
 
 @app.command("import")

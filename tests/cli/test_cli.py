@@ -115,6 +115,21 @@ def test_bad_query_and_format(demo_db):
     assert r.exit_code == 2 and "table, json, csv" in r.output
 
 
+@pytest.mark.parametrize("args, allowed", [
+    (["ticket", "list"], "table, json, csv"),
+    (["kb", "search", "vpn"], "table, json"),
+    (["intake", "email", "MAILDIR"], "table, json"),
+    (["import", "servicenow", "FILE"], "table, json"),
+])
+def test_a_format_a_command_cannot_write_is_a_usage_error(demo_db, tmp_path, args, allowed):
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "export.csv").write_text("number\n")
+    args = [{"MAILDIR": str(tmp_path / "mail"), "FILE": str(tmp_path / "export.csv")}.get(a, a) for a in args]
+    result = run(*args, "--format", "xml", db=demo_db)
+    assert result.exit_code == 2
+    assert f"'xml' is not one of {allowed}" in result.output
+
+
 def test_unopenable_database_and_missing_schema(tmp_path):
     (tmp_path / "file.txt").write_text("not a dir")
     bad = run("ticket", "list", db=tmp_path / "file.txt" / "nested.db")
