@@ -324,19 +324,22 @@ def resolve(engine: Engine, actor: Actor, ticket_id: int, *, code: str, notes: s
             version: int | None = None, at: datetime | None = None) -> TicketRecord:
     code_value = _enum(ResolutionCode, code, "resolution_code").value if code else ""
     notes = clean_text(notes or "").strip()
+    return _mutate(engine, actor, ticket_id, version,
+                   lambda s, t, now: resolve_in_session(s, t, actor, now, code_value, notes), at=at)
 
-    def change(session: Session, ticket: Ticket, now: datetime) -> None:
-        check_transition(ticket.status, Status.RESOLVED, resolution_code=code_value, resolution_notes=notes)
-        old = ticket.status
-        ticket.status = Status.RESOLVED.value
-        ticket.pending_reason = ""
-        ticket.resolved_at = now
-        ticket.resolution_code = code_value
-        ticket.resolution_notes = notes
-        record_event(session, ticket.id, actor, now, EventKind.RESOLVED, field="status", old=old, new=Status.RESOLVED,
-               detail=f"{code_value}: {notes}")
 
-    return _mutate(engine, actor, ticket_id, version, change, at=at)
+def resolve_in_session(session: Session, ticket: Ticket, actor: Actor, now: datetime, code: str, notes: str) -> None:
+    """Resolve inside the caller's transaction (``code`` a ResolutionCode value,
+    ``notes`` cleaned); the workflow checks that both are there."""
+    check_transition(ticket.status, Status.RESOLVED, resolution_code=code, resolution_notes=notes)
+    old = ticket.status
+    ticket.status = Status.RESOLVED.value
+    ticket.pending_reason = ""
+    ticket.resolved_at = now
+    ticket.resolution_code = code
+    ticket.resolution_notes = notes
+    record_event(session, ticket.id, actor, now, EventKind.RESOLVED, field="status", old=old, new=Status.RESOLVED,
+                 detail=f"{code}: {notes}")
 
 
 def close(engine: Engine, actor: Actor, ticket_id: int, *, version: int | None = None, at: datetime | None = None) -> TicketRecord:

@@ -24,7 +24,7 @@ from deskui.services import sla
 from deskui.services.actors import Actor
 from deskui.services.directory import group_by_name, requester_for
 # The use cases' own event writer and reopen step: one definition of what they record.
-from deskui.services.tickets import priority_matrix, record_event, reopen_in_session
+from deskui.services.tickets import priority_matrix, record_event, reopen_in_session, resolve_in_session
 from deskui.store.models import Comment, Ticket
 
 
@@ -107,18 +107,8 @@ def resume(session: Session, actor: Actor, ticket: Ticket, reason: str, at: date
 
 
 def resolve(session: Session, actor: Actor, ticket: Ticket, *, code: str, notes: str, at: datetime) -> None:
-    code_value = ResolutionCode(code).value
-    notes = clean_text(notes).strip()
     claim(session, ticket)
-    check_transition(ticket.status, Status.RESOLVED, resolution_code=code_value, resolution_notes=notes)
-    old = ticket.status
-    ticket.status = Status.RESOLVED.value
-    ticket.pending_reason = ""
-    ticket.resolved_at = at
-    ticket.resolution_code = code_value
-    ticket.resolution_notes = notes
-    record_event(session, ticket.id, actor, at, EventKind.RESOLVED, field="status", old=old, new=Status.RESOLVED,
-           detail=f"{code_value}: {notes}")
+    resolve_in_session(session, ticket, actor, at, ResolutionCode(code).value, clean_text(notes).strip())
     finish(session, actor, ticket, at)
 
 
