@@ -395,6 +395,9 @@ def test_recurrence_inside_and_outside_the_window(desk):
     assert (rec.resolved_incidents, rec.recurring) == (7, 2)
     assert rec.rate == pytest.approx(2 / 7)
     assert rec.mean_hours_between == 384  # (48 + 720) / 2
+    # With a breakdown the overall recurrence is summed from its rows: the same figures.
+    for by in ("category", "analyst"):
+        assert m.build_report(desk, SEP, by=by).figures.recurrence == rec
     # A shorter window drops b1.
     rec = m.build_report(desk, SEP, window_days=29).figures.recurrence
     assert (rec.recurring, rec.mean_hours_between) == (1, 48)
