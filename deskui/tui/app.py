@@ -202,12 +202,12 @@ class DeskApp(App):
         self._sweeping = False
         if error:
             self.notify(f"SLA sweep failed: {error.splitlines()[0]}", severity="warning", markup=False)
-        elif result is None or not result.changed:
-            # States may have changed by someone else's sweep, which writes no event.
+        elif result is None:
+            # Another app holds the sweep: its changes write no event, so read the counts again.
             for screen in self._all_screens():
                 if hasattr(screen, "load_counts") and screen.is_mounted:
                     screen.load_counts()
-        else:
+        elif result.changed:
             for screen in self._all_screens():
                 if hasattr(screen, "refresh_queue"):
                     screen.refresh_queue(force=True)
