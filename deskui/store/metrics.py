@@ -585,10 +585,11 @@ def _sort_key(by: str, row: BreakdownRow):
 
 
 def breakdown(session: Session, period: Period, by: str, *, now: datetime | None = None,
-              window_days: int = DEFAULT_WINDOW_DAYS) -> tuple[BreakdownRow, ...]:
+              window_days: int = DEFAULT_WINDOW_DAYS, **parts: bool) -> tuple[BreakdownRow, ...]:
+    """One row of figures per value of ``by`` (``parts``: see ``_figures``)."""
     now = now or clock.now()
     key = dimension_column(by)
-    grouped = _figures(session, period, min(period.until, now), now, key, window_days)
+    grouped = _figures(session, period, min(period.until, now), now, key, window_days, **parts)
     names = labels(session, by, grouped)
     rows = [BreakdownRow(k, names.get(k, None if k is None else str(k)), f) for k, f in grouped.items()]
     return tuple(sorted(rows, key=lambda row: _sort_key(by, row)))

@@ -137,6 +137,12 @@ def test_percentiles_per_breakdown_value(desk):
     # the whole: 1, 2, 3, 4, 5, 6, 30 -> median 4, p90: h = 5.4 -> 6 + 0.4 * 24 = 15.6
     whole = r.figures.resolution
     assert (whole.median_seconds, whole.p90_seconds) == (4 * 3600, pytest.approx(15.6 * 3600))
+    # Without percentiles (the metrics screen's table): the same counts and means, no medians.
+    with session_scope(desk) as s:
+        lean = {row.label: row.figures.resolution for row in m.breakdown(s, NOV, "priority", percentiles=False)}
+    assert {k: (d.count, d.mean_seconds) for k, d in lean.items()} == {
+        k: (d.count, d.mean_seconds) for k, d in rows.items()}
+    assert all(d.median_seconds is None and d.p90_seconds is None for d in lean.values())
 
 
 def test_percentiles_agree_with_the_reference_with_ties(desk):

@@ -561,7 +561,8 @@ class MetricsScreen(Screen):
             self.post_message(KpisLoaded(generation, period, previous, build_tiles(report, before, recurrence),
                                          report))
             with session_scope(engine) as session:
-                rows = m.breakdown(session, period, by, now=now, window_days=config.window_days)
+                # The table shows means, not medians or p90s.
+                rows = m.breakdown(session, period, by, now=now, window_days=config.window_days, percentiles=False)
             if worker.is_cancelled:
                 return
             self.post_message(BreakdownLoaded(generation, by, rows))
