@@ -873,12 +873,11 @@ def wallboard(session: Session, *, now: datetime | None = None, breaches: int = 
         .outerjoin(Group, Group.id == Ticket.group_id).outerjoin(assignee, assignee.id == Ticket.assignee_id)
         .where(active, past).order_by(first_breach.is_(None), first_breach, Ticket.id).limit(breaches)
     ).all()
-    totals = session.execute(
-        select(func.count(), _count_if(risk), _count_if(past), _count_if(Ticket.assignee_id.is_(None))).where(active)
-    ).one()
+    # Every active ticket is in exactly one group row (no group: None), so the rows sum to the totals.
     return Wallboard(
-        now=now, open=_int(totals[0]), at_risk=_int(totals[1]), breached=_int(totals[2]),
-        unassigned=_int(totals[3]), groups=groups, analysts=loads,
+        now=now, open=sum(g.open for g in groups), at_risk=sum(g.at_risk for g in groups),
+        breached=sum(g.breached for g in groups), unassigned=sum(g.unassigned for g in groups),
+        groups=groups, analysts=loads,
         oldest_breaches=tuple(Breach(*row) for row in breach_rows), marker=change_marker(session),
     )
 

@@ -343,7 +343,7 @@ def test_wallboard_counts_live_state(desk):
     svc.assign(desk, A(desk), t["S6"], "akhan", at=T(16, 8))
     with session_scope(desk) as s:
         w = m.wallboard(s)
-    assert (w.open, w.breached) == (3, 1)
+    assert (w.open, w.breached, w.at_risk, w.unassigned) == (3, 1, 0, 2)  # S4 and S8 have no assignee
     assert [b.id for b in w.oldest_breaches] == [t["S4"]]
     assert w.oldest_breaches[0].breached_at == T(13, 12)
     assert {a.username: a.open for a in w.analysts} == {"akhan": 1}
