@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +11,8 @@ from deskui.services import tickets as svc
 from deskui.services.actors import actor_for
 from deskui.tui.app import DeskApp
 from deskui.tui.context import DeskContext
+# One settle (and run_async) for every TUI test: ticket_support is the source.
+from ticket_support import run_async, settle  # noqa: F401  (re-exported)
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 # Monday 16 Nov 2026, 09:00 UTC (09:00 London).
@@ -38,16 +38,6 @@ TICKETS = [
     ("Mailbox full", None, "medium", "medium", 40, "incident"),
     ("Software request: Notepad++", None, "low", "low", 9, "request"),
 ]
-
-
-def run_async(test):
-    """Run an async test body on a fresh event loop (no pytest async plugin needed)."""
-
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        return asyncio.run(test(*args, **kwargs))
-
-    return wrapper
 
 
 def actor(engine, username: str = "demo"):
@@ -86,17 +76,6 @@ def desk_context(engine, username: str = "demo", **settings) -> DeskContext:
 
 def make_app(engine, username: str = "demo", **settings) -> DeskApp:
     return DeskApp(desk_context(engine, username, **settings))
-
-
-async def settle(pilot) -> None:
-    """Wait until every worker is done and every message they posted is handled."""
-    app = pilot.app
-    for _ in range(100):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers):
-            return
 
 
 async def type_text(pilot, text: str) -> None:

@@ -34,8 +34,6 @@ def run_async(test):
     return wrapper
 
 
-
-
 def desk_context(engine, username: str = "demo", keymap: dict | None = None) -> DeskContext:
     settings = Settings(db_url=str(engine.url), user=username, keymap=keymap or {})
     return DeskContext(engine=engine, actor=actor_for(engine, username), settings=settings,
@@ -101,7 +99,7 @@ def showcase_ticket(engine):
 async def settle(pilot) -> None:
     """Wait until every worker is done and every message they posted is handled."""
     app = pilot.app
-    for _ in range(50):
+    for _ in range(100):
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
