@@ -25,8 +25,8 @@ from deskui.tui.widgets.ticket_header import TicketHeader
 from deskui.tui.widgets.ticket_history import TicketHistory
 from deskui.tui.widgets.ticket_sla import HangingLines, SlaBar, SlaTimeline, timeline_lines
 from ticket_support import (
-    MARKUP_BODY, MARKUP_SUBJECT, NOW, SAMPLE, actor, make_app, open_ticket, run_async, screen_of, settle, start,
-    type_text,
+    MARKUP_BODY, MARKUP_SUBJECT, NOW, SAMPLE, actor, make_app, open_ticket, run_async, run_command, screen_of,
+    settle, start, type_text,
 )
 
 
@@ -557,13 +557,7 @@ async def test_every_action_is_a_palette_command(desk_db):
         for word in ("Reply", "internal note", "Take", "Assign", "status", "Escalate", "Resolve", "Reopen",
                      "priority", "canned", "EDITOR"):
             assert any(word in n for n in names), word
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await type_text(pilot, "Resolve ticket")
-        await settle(pilot)
-        await pilot.pause(0.2)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "Resolve ticket")
         assert isinstance(app.screen, ResolveModal)
 
 

@@ -42,34 +42,27 @@ async def no_blink(pilot) -> None:
     await pilot.pause()
 
 
-def test_resolve_dialog(showcase, snap_compare):
-    async def open_resolve(pilot):
-        await start(pilot)
-        await pilot.press("x")
-        await settle(pilot)
-        await no_blink(pilot)
+async def open_dialog(pilot, key: str) -> None:
+    """Open the ticket, press ``key`` for its dialog, and still the cursor."""
+    await start(pilot)
+    await pilot.press(key)
+    await settle(pilot)
+    await no_blink(pilot)
 
-    assert snap_compare(showcase, terminal_size=(100, 30), run_before=open_resolve)
+
+def test_resolve_dialog(showcase, snap_compare):
+    assert snap_compare(showcase, terminal_size=(100, 30), run_before=lambda pilot: open_dialog(pilot, "x"))
 
 
 def test_internal_note_dialog(showcase, snap_compare):
-    async def open_note(pilot):
-        await start(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await no_blink(pilot)
-
-    assert snap_compare(showcase, terminal_size=(100, 30), run_before=open_note)
+    assert snap_compare(showcase, terminal_size=(100, 30), run_before=lambda pilot: open_dialog(pilot, "n"))
 
 
 def test_resolve_dialog_error_fits_80x24(showcase, snap_compare):
     """On the smallest terminal the error and the buttons stay in view."""
 
     async def submit_empty(pilot):
-        await start(pilot)
-        await pilot.press("x")
-        await settle(pilot)
-        await no_blink(pilot)
+        await open_dialog(pilot, "x")
         await pilot.press("ctrl+s")
         await settle(pilot)
 

@@ -18,7 +18,7 @@ from deskui.tui.screens.ticket import TicketScreen
 from deskui.tui.widgets.kb_format import reply_text
 from deskui.tui.widgets.ticket_suggestions import TicketSuggestions
 from knowledge_support import article, kb_desk, knowledge_screen, rendered_lines
-from ticket_support import NOW, actor, make_app, open_ticket, run_async, screen_of, settle, start, type_text
+from ticket_support import NOW, actor, make_app, open_ticket, run_async, run_command, screen_of, settle, start
 
 
 @pytest.fixture
@@ -28,8 +28,13 @@ def desk(sqlite_engine):
         yield sqlite_engine
 
 
-def resolved_ticket(engine, subject: str, notes: str):
-    ticket = open_ticket(engine, subject=subject, description="The VPN client says the gateway is not responding.")
+HOTEL_FIX = "Hotel Wi-Fi blocked UDP 4501; switched the portal to TCP and it connected."
+
+
+def resolved_ticket(engine, notes: str = HOTEL_FIX):
+    """A resolved ticket like :func:`vpn_ticket`, so it is listed as a similar one."""
+    ticket = open_ticket(engine, subject="GlobalProtect gateway not responding at the hotel",
+                         description="The VPN client says the gateway is not responding.")
     svc.resolve(engine, actor(engine, "akhan"), ticket.id, code="solved", notes=notes)
     return ticket
 
@@ -62,8 +67,7 @@ def choose(widget: TicketSuggestions, option_id: str) -> None:
 
 @run_async
 async def test_suggested_articles_and_similar_resolved_tickets_with_their_resolution(desk):
-    done = resolved_ticket(desk, "GlobalProtect gateway not responding at the hotel",
-                           "Hotel Wi-Fi blocked UDP 4501; switched the portal to TCP and it connected.")
+    done = resolved_ticket(desk)
     ticket = vpn_ticket(desk)
     app = make_app(desk, ticket.id)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -143,7 +147,7 @@ async def test_insert_steps_into_a_reply(desk):
 
 @run_async
 async def test_insert_needs_an_article_row(desk):
-    done = resolved_ticket(desk, "GlobalProtect gateway not responding at the hotel", "Switched the portal to TCP.")
+    done = resolved_ticket(desk, "Switched the portal to TCP.")
     ticket = vpn_ticket(desk)
     app = make_app(desk, ticket.id)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -181,8 +185,7 @@ async def test_draft_from_this_tickets_resolution_and_open_it(desk):
 
 @run_async
 async def test_draft_from_a_similar_resolved_ticket_when_this_one_is_open(desk):
-    done = resolved_ticket(desk, "GlobalProtect gateway not responding at the hotel",
-                           "Hotel Wi-Fi blocked UDP 4501; switched the portal to TCP and it connected.")
+    done = resolved_ticket(desk)
     ticket = vpn_ticket(desk)
     app = make_app(desk, ticket.id)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -204,7 +207,7 @@ async def test_draft_from_a_similar_resolved_ticket_when_this_one_is_open(desk):
 
 @run_async
 async def test_enter_opens_the_article_in_the_knowledge_screen_or_the_similar_ticket(desk):
-    done = resolved_ticket(desk, "GlobalProtect gateway not responding at the hotel", "Switched the portal to TCP.")
+    done = resolved_ticket(desk, "Switched the portal to TCP.")
     ticket = vpn_ticket(desk)
     kb0002 = article(desk, "KB0002")
     app = make_app(desk, ticket.id)
@@ -235,13 +238,7 @@ async def test_knowledge_keys_have_ids_and_are_palette_commands(desk):
         names = [name for name, _, _ in screen_of(app).palette_commands()]
         for words in ("Link or unlink article", "Insert article steps", "Draft article from resolution"):
             assert any(words in name for name in names), words
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await type_text(pilot, "Insert article steps")
-        await settle(pilot)
-        await pilot.pause(0.2)
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_command(pilot, "Insert article steps")
         # From the palette the list is not focused yet: the command moves there first.
         assert suggestions(app).list_focused
 

@@ -112,5 +112,16 @@ async def type_text(pilot, text: str) -> None:
     await pilot.press(*[keys.get(ch, ch) for ch in text])
 
 
+async def run_command(pilot, title: str) -> None:
+    """Run a command from the palette as a user does: open it, type, take the best hit."""
+    await pilot.press("ctrl+p")
+    await settle(pilot)
+    await type_text(pilot, title)
+    await settle(pilot)
+    await pilot.pause(0.2)  # the palette may still be adding its hits
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 def screen_of(app) -> TicketScreen:
     return next(s for s in app.screen_stack if isinstance(s, TicketScreen))
