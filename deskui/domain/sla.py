@@ -24,6 +24,7 @@ All arithmetic is in whole microseconds (see ``BusinessCalendar.business_microse
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
@@ -99,6 +100,10 @@ class TargetStatus:
     breached_at: datetime | None  # instant elapsed reached 100%, when state is BREACHED
     intervals: tuple[Interval, ...]
     stop_reason: str = ""  # note of the event that stopped it ("first public reply by jdoe")
+    # When it reaches (reached) the warning share if the clock keeps running: like
+    # ``due_at``, None while paused and not yet at risk. Stored beside the due time so
+    # the live state (deskui.domain.sla_state) turns at risk without a sweep.
+    warn_at: datetime | None = None
 
     @property
     def share(self) -> float:
@@ -199,8 +204,10 @@ def _measure(
     detail: bool,
 ) -> TargetStatus:
     target = target_seconds * _US
+    warn = math.ceil(warn_share * target)  # elapsed >= warn  <=>  elapsed >= share x target
     elapsed = 0
     reached_at: datetime | None = None  # instant elapsed reached 100%
+    warned_at: datetime | None = None  # instant elapsed reached the warning share
     intervals: list[Interval] = []
     for start, end, mode, note in segments:
         if mode == "run":
@@ -210,6 +217,8 @@ def _measure(
                 used = calendar.business_microseconds(start, end)
             if reached_at is None and elapsed + used >= target:
                 reached_at = calendar.add_business_microseconds(start, target - elapsed)
+            if warned_at is None and elapsed + used >= warn:
+                warned_at = calendar.add_business_microseconds(start, warn - elapsed)
             elapsed += used
         elif detail:
             held = calendar.business_microseconds(start, end)
@@ -224,9 +233,11 @@ def _measure(
     if now < opened:  # not started yet
         state = SlaState.OK
         due_at = calendar.add_business_microseconds(opened, target)
+        warned_at = calendar.add_business_microseconds(opened, warn)
     elif final_mode == "stop":
         state = SlaState.MET if elapsed <= target else SlaState.BREACHED
         due_at = reached_at or calendar.add_business_microseconds(stopped_at, target - elapsed)
+        warned_at = warned_at or calendar.add_business_microseconds(stopped_at, warn - elapsed)
     elif elapsed >= target:
         state = SlaState.BREACHED
         due_at = reached_at
@@ -236,6 +247,8 @@ def _measure(
     else:
         state = SlaState.AT_RISK if elapsed >= warn_share * target else SlaState.OK
         due_at = calendar.add_business_microseconds(now, target - elapsed)
+        if warned_at is None:
+            warned_at = calendar.add_business_microseconds(now, warn - elapsed)
     return TargetStatus(
         name=name,
         target_seconds=target_seconds,
@@ -246,6 +259,7 @@ def _measure(
         breached_at=reached_at if state == SlaState.BREACHED else None,
         intervals=tuple(intervals),
         stop_reason=stop_reason,
+        warn_at=warned_at,
     )
 
 

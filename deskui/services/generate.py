@@ -514,7 +514,7 @@ TICKET_COLUMNS = (
     "priority", "priority_reason", "status", "pending_reason", "group_id", "assignee_id", "first_assignee_id",
     "tier", "ci", "problem_id", "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at",
     "resolution_code", "resolution_notes", "external_ref", "sla_policy_id", "response_due_at", "resolution_due_at",
-    "response_state", "resolution_state", "sla_breach_recorded", "reopen_count", "reassignment_count",
+    "response_warn_at", "resolution_warn_at", "response_state", "resolution_state", "sla_breach_recorded", "reopen_count", "reassignment_count",
     "escalation_count", "external_made_sla", "updated_by", "version",
 )
 COMMENT_COLUMNS = ("id", "ticket_id", "author_id", "author_name", "visibility", "body", "created_at")
@@ -1145,6 +1145,7 @@ class _ChunkGenerator:
             policy_id, policy_name, targets, calendar = policy
             sla = self.evaluate(self.clock_events(clock), targets, calendar, end, detail=False)
             response_due, resolution_due = sla.response.due_at, sla.resolution.due_at
+            response_warn, resolution_warn = sla.response.warn_at, sla.resolution.warn_at
             response_state, resolution_state = sla.response.state.value, sla.resolution.state.value
             for target in (sla.response, sla.resolution):
                 if target.breached_at is not None:
@@ -1154,7 +1155,7 @@ class _ChunkGenerator:
                            "", "", f"{target.name} target of {policy_name} breached", None)
                     bisect.insort_right(events, row, key=_event_time)
         else:
-            policy_id = response_due = resolution_due = None
+            policy_id = response_due = resolution_due = response_warn = resolution_warn = None
             response_state = resolution_state = "ok"
         rows.events.extend(events)
 
@@ -1166,7 +1167,8 @@ class _ChunkGenerator:
             analysts[first_assignee][0] if first_assignee is not None else None,
             tier, t["ci"], None, fmt(created), fmt(updated_at), _fmt_opt(fmt, first_response),
             _fmt_opt(fmt, resolved_at), _fmt_opt(fmt, closed_at), code, notes, None, policy_id,
-            _fmt_opt(fmt, response_due), _fmt_opt(fmt, resolution_due), response_state, resolution_state,
+            _fmt_opt(fmt, response_due), _fmt_opt(fmt, resolution_due), _fmt_opt(fmt, response_warn),
+            _fmt_opt(fmt, resolution_warn), response_state, resolution_state,
             _bool(breach_recorded, self.ctx.sqlite), reopens, reassignments, escalations, None, updated_by, version,
         ))
         if status in _ACTIVE:

@@ -91,12 +91,15 @@ def refresh(session: Session, ticket: Ticket, actor_name: str = "system", now: d
     if result is None:
         ticket.sla_policy_id = None
         ticket.response_due_at = ticket.resolution_due_at = None
+        ticket.response_warn_at = ticket.resolution_warn_at = None
         ticket.response_state = ticket.resolution_state = SlaState.OK.value
         return None
     status, info = result
     ticket.sla_policy_id = info.policy_id
     ticket.response_due_at = status.response.due_at
     ticket.resolution_due_at = status.resolution.due_at
+    ticket.response_warn_at = status.response.warn_at
+    ticket.resolution_warn_at = status.resolution.warn_at
     ticket.response_state = status.response.state.value
     ticket.resolution_state = status.resolution.state.value
     for target in (status.response, status.resolution):
@@ -130,6 +133,11 @@ def explain_ticket(engine: Engine, ticket_id: int, now: datetime | None = None) 
         status, info = result
         header = [f"#{ticket_id}: policy {info.name} on calendar {info.calendar.name or info.calendar.timezone}"]
         return status, header + explain(status, info.calendar)
+
+
+def _cache(ticket: Ticket) -> tuple:
+    return (ticket.response_due_at, ticket.resolution_due_at, ticket.response_warn_at, ticket.resolution_warn_at,
+            ticket.response_state, ticket.resolution_state, ticket.sla_breach_recorded)
 
 
 @dataclass(frozen=True)
@@ -176,11 +184,11 @@ def sweep(engine: Engine, now: datetime | None = None, batch_size: int = 500) ->
     for start in range(0, len(ids), batch_size):
         with write_session(engine) as session:
             for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(ids[start:start + batch_size]))).all():
-                before = (ticket.response_due_at, ticket.resolution_due_at, ticket.response_state, ticket.resolution_state, ticket.sla_breach_recorded)
+                before = _cache(ticket)
                 had_breach = ticket.sla_breach_recorded
                 status = refresh(session, ticket, "sla-sweep", now, policies=policies)
                 automation.on_sla_refresh(session, ticket, status, rules, now)
-                after = (ticket.response_due_at, ticket.resolution_due_at, ticket.response_state, ticket.resolution_state, ticket.sla_breach_recorded)
+                after = _cache(ticket)
                 checked += 1
                 # The SLA cache is derived data, not an analyst's edit: the
                 # version stays, so a sweep never makes an analyst's save conflict.

@@ -163,6 +163,9 @@ class Ticket(SQLModel, table=True):
     sla_policy_id: Optional[int] = Field(default=None, foreign_key="sla_policies.id")
     response_due_at: Optional[NaiveDatetime] = None
     resolution_due_at: Optional[NaiveDatetime] = None
+    # When each running target turns at risk (deskui.domain.sla_state decides the live state).
+    response_warn_at: Optional[NaiveDatetime] = None
+    resolution_warn_at: Optional[NaiveDatetime] = None
     response_state: str = Field(default="ok", max_length=10)
     resolution_state: str = Field(default="ok", max_length=10)
     sla_breach_recorded: bool = Field(default=False)

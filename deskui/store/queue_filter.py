@@ -11,13 +11,11 @@ Each positive condition is two-valued (never SQL NULL), so a negated term
 (``-assignee:bob``) is its exact complement: unassigned tickets are "not
 assigned to bob".
 
-SLA states, per ticket (the worse of its response and resolution target,
-breached > at_risk > paused > ok):
-
-- ``breached``, ``at_risk``, ``paused``, ``ok``: an active ticket (new, open,
-  pending) whose overall state is that one, so the four split the live
-  queue with no overlap;
-- ``met``: a resolved or closed ticket with no target breached.
+SLA states are the live ones (``deskui.domain.sla_state``, in SQL by
+``deskui.store.sla_live``): ``breached``, ``at_risk``, ``paused``, ``ok`` split
+the active tickets with no overlap; ``met`` is a resolved or closed ticket with
+no target breached, ``breached`` also takes in the resolved or closed tickets
+that breached (the queue shows them only with a ``status:`` term).
 """
 
 from __future__ import annotations
@@ -25,15 +23,11 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Sequence
 
-from sqlalchemy import ColumnElement, and_, case, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select
 
-from deskui.domain.enums import ACTIVE_STATUSES, SlaState, Status
 from deskui.domain.query import NONE, Age, Query, QueryError, Special, Term
+from deskui.store.sla_live import ticket_state_in
 from deskui.store.tables import analysts, categories, groups, requesters, tickets
-
-_ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
-_FINISHED = [Status.RESOLVED.value, Status.CLOSED.value]
-_LIVE_SLA = (SlaState.BREACHED, SlaState.AT_RISK, SlaState.PAUSED, SlaState.OK)
 
 
 def compile_query(
@@ -67,7 +61,7 @@ def _term_condition(term: Term, *, me_id: int | None, now: datetime) -> ColumnEl
         column = tickets.c.priority if key == "priority" else tickets.c.tier
         return column.in_(list(term.values))
     if key == "sla":
-        return _sla(term.values)
+        return ticket_state_in(term.values, now)
     if key == "assignee":
         return _assignee(term, me_id)
     if key == "group":
@@ -159,28 +153,6 @@ def _requester_ids(names: Sequence[str]):
         if "@" not in name:
             parts.append(func.lower(func.substr(requesters.c.email, 1, len(name) + 1)) == func.lower(name + "@"))
     return select(requesters.c.id).where(or_(*parts))
-
-
-# ------------------------------------------------------------------ SLA
-
-
-def _sla(values: Sequence[SlaState]) -> ColumnElement[bool]:
-    def either(state: SlaState) -> ColumnElement[bool]:
-        return or_(tickets.c.response_state == state.value, tickets.c.resolution_state == state.value)
-
-    worst = case(
-        (either(SlaState.BREACHED), SlaState.BREACHED.value),
-        (either(SlaState.AT_RISK), SlaState.AT_RISK.value),
-        (either(SlaState.PAUSED), SlaState.PAUSED.value),
-        else_=SlaState.OK.value,
-    )
-    parts = []
-    live = [state.value for state in values if state in _LIVE_SLA]
-    if live:
-        parts.append(and_(tickets.c.status.in_(_ACTIVE), worst.in_(live)))
-    if SlaState.MET in values:
-        parts.append(and_(tickets.c.status.in_(_FINISHED), not_(either(SlaState.BREACHED))))
-    return or_(*parts) if parts else false()
 
 
 # ------------------------------------------------------------------ time

@@ -511,7 +511,8 @@ class TicketWriter:
             "created_at": row.created_at, "updated_at": row.created_at, "first_response_at": None,
             "resolved_at": None, "closed_at": None, "resolution_code": "", "resolution_notes": "",
             "external_ref": row.external_ref, "sla_policy_id": None, "response_due_at": None,
-            "resolution_due_at": None, "response_state": SlaState.OK.value, "resolution_state": SlaState.OK.value,
+            "resolution_due_at": None, "response_warn_at": None, "resolution_warn_at": None,
+            "response_state": SlaState.OK.value, "resolution_state": SlaState.OK.value,
             "sla_breach_recorded": False, "reopen_count": 0, "reassignment_count": 0, "escalation_count": 0,
             "external_made_sla": None, "updated_by": self.actor, "version": 1,
         }
@@ -707,13 +708,14 @@ class TicketWriter:
         s = work.state
         info = self._policy(session, s["priority"], s["type"])
         if info is None:
-            s.update(sla_policy_id=None, response_due_at=None, resolution_due_at=None,
-                     response_state=SlaState.OK.value, resolution_state=SlaState.OK.value)
+            s.update(sla_policy_id=None, response_due_at=None, resolution_due_at=None, response_warn_at=None,
+                     resolution_warn_at=None, response_state=SlaState.OK.value, resolution_state=SlaState.OK.value)
             return
         history = [*work.old_events, *work.events]
         status = evaluate(sla.clock_events(history), info.targets, info.calendar, self.now, detail=False)
         s.update(sla_policy_id=info.policy_id, response_due_at=status.response.due_at,
-                 resolution_due_at=status.resolution.due_at, response_state=status.response.state.value,
+                 resolution_due_at=status.resolution.due_at, response_warn_at=status.response.warn_at,
+                 resolution_warn_at=status.resolution.warn_at, response_state=status.response.state.value,
                  resolution_state=status.resolution.state.value)
         recorded = {e.field for e in history if e.kind == K_SLA_BREACH}
         for target in (status.response, status.resolution):
