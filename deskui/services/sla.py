@@ -17,69 +17,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from deskui import clock
-from deskui.domain.calendar import BusinessCalendar
-from deskui.domain.enums import ACTIVE_STATUSES, EventKind, SlaState, Status
-from deskui.domain.sla import ClockEvent, SlaStatus, evaluate, explain
-from deskui.errors import NotFound
+from deskui.domain.enums import ACTIVE_STATUSES, EventKind, SlaState
+from deskui.domain.sla import SlaStatus
 from deskui.store.db import session_scope, write_session
-from deskui.store.models import Calendar, Setting, Ticket, TicketEvent
-from deskui.store.sla_policies import PolicyInfo, calendar_from_row, policy_for  # noqa: F401 (used by importers)
-
-
-def calendar_of(row: Calendar) -> BusinessCalendar:
-    return calendar_from_row(row.name, row.timezone, row.weekly_hours, row.holidays, row.holiday_country)
-
-
-def clock_events(rows) -> list[ClockEvent]:
-    """Translate the ticket's history into the SLA clock's events."""
-    result: list[ClockEvent] = []
-    rows = list(rows)
-    # A request that needs approval starts its clock at approval (issue 7, services/requests.py).
-    gated = any(e.kind == "approval" and e.field == "approval" and e.new == "requested" for e in rows)
-    for e in rows:
-        if e.kind == EventKind.CREATED:
-            if not gated:
-                result.append(ClockEvent(e.at, "open"))
-        elif gated and e.kind == "approval" and e.field == "approval" and e.new == "approved":
-            result.append(ClockEvent(e.at, "open", f"approved by {e.actor}"))
-        elif e.kind == EventKind.FIRST_RESPONSE:
-            result.append(ClockEvent(e.at, "respond", f"first public reply by {e.actor}"))
-        elif e.kind == EventKind.RESOLVED:
-            result.append(ClockEvent(e.at, "resolve", f"resolved by {e.actor}"))
-        elif e.kind == EventKind.REOPENED:
-            result.append(ClockEvent(e.at, "reopen", f"reopened by {e.actor}"))
-        elif e.kind == EventKind.STATUS:
-            if e.new == Status.PENDING:
-                result.append(ClockEvent(e.at, "pause", f"pending: {e.detail}".strip(": ")))
-            elif e.old == Status.PENDING and e.new in (Status.OPEN, Status.NEW):
-                result.append(ClockEvent(e.at, "resume", f"back to {e.new}"))
-            elif e.new == Status.CANCELLED:
-                result.append(ClockEvent(e.at, "resolve", "cancelled"))
-    return result
-
-
-def _history(session: Session, ticket_id: int):
-    return session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)).all()
-
-
-def status_of(session: Session, ticket: Ticket, now: datetime | None = None, detail: bool = True,
-              policies: dict | None = None) -> tuple[SlaStatus, PolicyInfo] | None:
-    """The ticket's SLA status and policy; ``policies`` caches the policy per
-    (priority, type) across calls (a sweep: 40% of its time was this lookup)."""
-    key = (ticket.priority, ticket.type)
-    if policies is not None and key in policies:
-        info = policies[key]
-    else:
-        info = policy_for(session, *key)
-        if policies is not None:
-            policies[key] = info
-    if info is None:
-        return None
-    events = clock_events(_history(session, ticket.id))
-    if not any(e.kind == "open" for e in events):  # a request still awaiting approval: no clock yet
-        return None
-    status = evaluate(events, info.targets, info.calendar, now or clock.now(), detail=detail)
-    return status, info
+from deskui.store.models import Setting, Ticket, TicketEvent
+# The clock's reads live in the store, shared with the read side; named here for the writers.
+from deskui.store.sla_clock import calendar_of, clock_events, explain_ticket, status_of  # noqa: F401
+from deskui.store.sla_policies import PolicyInfo, policy_for  # noqa: F401 (used by importers)
 
 
 def refresh(session: Session, ticket: Ticket, actor_name: str = "system", now: datetime | None = None,
@@ -119,20 +63,6 @@ def _breach_recorded(session: Session, ticket_id: int, target: str) -> bool:
             TicketEvent.ticket_id == ticket_id, TicketEvent.kind == EventKind.SLA_BREACH, TicketEvent.field == target
         )
     ).first() is not None
-
-
-def explain_ticket(engine: Engine, ticket_id: int, now: datetime | None = None) -> tuple[SlaStatus | None, list[str]]:
-    """The SLA status of a ticket and its step-by-step explanation."""
-    with session_scope(engine) as session:
-        ticket = session.get(Ticket, ticket_id)
-        if ticket is None:
-            raise NotFound(f"ticket #{ticket_id} not found")
-        result = status_of(session, ticket, now)
-        if result is None:
-            return None, [f"#{ticket_id}: no SLA policy for P{ticket.priority} {ticket.type}"]
-        status, info = result
-        header = [f"#{ticket_id}: policy {info.name} on calendar {info.calendar.name or info.calendar.timezone}"]
-        return status, header + explain(status, info.calendar)
 
 
 def _cache(ticket: Ticket) -> tuple:
