@@ -2,11 +2,12 @@
 
 Every datetime in or out is NAIVE UTC. Opening hours are local wall-clock intervals in
 the calendar's IANA time zone; each local interval's endpoints are converted to UTC with
-zoneinfo (fold=0), so a day with a DST change has correspondingly more or fewer real
-seconds of business time. A wall-clock time that does not exist (spring-forward gap)
-maps with the offset in force before the change, an ambiguous one (fall-back) to its
-first occurrence; a day's business time is the union of its converted intervals, kept
-within the day's own UTC range so days never overlap.
+zoneinfo, so a day with a DST change has correspondingly more or fewer real seconds of
+business time. Each boundary is the instant the wall clock passes it: a time the clock
+skips (spring-forward gap, e.g. 01:30 London on the last Sunday of March) is passed at
+the change itself (01:00 UTC = 02:00 BST), and a time the clock shows twice (fall-back)
+is passed at its first occurrence. A day's business time is the union of its converted
+intervals, kept within the day's own UTC range so days never overlap.
 
 Speed: each local day is turned into UTC intervals (integer microseconds since the epoch)
 once and cached on the calendar, and whole weeks are skipped arithmetically, so adding a
@@ -303,10 +304,32 @@ class BusinessCalendar:
         return local.toordinal()
 
     def _local_to_us(self, local_us: int, local: datetime) -> int:
+        """The UTC instant the wall clock reads ``local`` (its first reading after a
+        fall-back). A time the clock skips (spring-forward gap) has no reading: the
+        wall clock passes it at the change itself, so that instant is returned."""
         if self._is_utc:
             return local_us
-        offset = self._tz.utcoffset(local)
-        return local_us - offset // _ONE_US
+        before = self._tz.utcoffset(local) // _ONE_US  # fold=0: the offset before a change
+        after = self._tz.utcoffset(local.replace(fold=1)) // _ONE_US
+        if before >= after:
+            return local_us - before  # no change, or fall-back: the first occurrence
+        utc = local_us - before
+        if self._offset_us(utc) == before:
+            return utc  # not in a gap
+        # In the gap: the change lies in (local - after, local - before]; find it.
+        lo, hi = local_us - after, utc  # offset(lo) == before, offset(hi) == after
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self._offset_us(mid) == before:
+                lo = mid
+            else:
+                hi = mid
+        return hi
+
+    def _offset_us(self, at_us: int) -> int:
+        """The zone's UTC offset at a UTC instant, in microseconds."""
+        local = self._tz.fromutc(from_us(at_us).replace(tzinfo=self._tz))
+        return local.utcoffset() // _ONE_US
 
     def _day(self, ordinal: int) -> _Day:
         day = self._days.get(ordinal)

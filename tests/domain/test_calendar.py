@@ -214,6 +214,27 @@ def test_interval_inside_the_spring_gap_has_no_business_time():
     assert cal.business_seconds(day - timedelta(days=1), day) == HOUR
 
 
+@pytest.mark.parametrize("zone, hours, day, expected", [
+    # Spring, a start the clock skips: 01:30 London never shows; the wall clock passes it
+    # at the change, 01:00 UTC (02:00 BST), not at 01:30 UTC (02:30 BST).
+    ("Europe/London", "01:30-06:00", datetime(2026, 3, 29), (datetime(2026, 3, 29, 1), datetime(2026, 3, 29, 5))),
+    # Spring, an end the clock skips: 02:30 New York is passed at 03:00 EDT (07:00 UTC).
+    ("America/New_York", "00:00-02:30", datetime(2026, 3, 8), (datetime(2026, 3, 8, 5), datetime(2026, 3, 8, 7))),
+    # Autumn, a start the clock shows twice: counted from its first showing (01:30 BST).
+    ("Europe/London", "01:30-06:00", datetime(2026, 10, 25),
+     (datetime(2026, 10, 25, 0, 30), datetime(2026, 10, 25, 6))),
+    # Autumn, an end the clock shows twice: counted to its first showing (01:30 EDT).
+    ("America/New_York", "00:00-01:30", datetime(2026, 11, 1),
+     (datetime(2026, 11, 1, 4), datetime(2026, 11, 1, 5, 30))),
+])
+def test_a_boundary_in_a_changed_hour_counts_from_when_the_wall_clock_passes_it(zone, hours, day, expected):
+    cal = every_day(zone, hours=(hours,))
+    lo, hi = day - timedelta(hours=2), day + timedelta(days=1)
+    assert list(cal.open_intervals(lo, hi)) == [expected]
+    assert cal.business_seconds(lo, hi) == (expected[1] - expected[0]).total_seconds()
+    assert cal.add_business_seconds(lo, 60) == expected[0] + timedelta(minutes=1)
+
+
 def test_hand_computed_across_london_spring_forward():
     cal = office("Europe/London")
     friday_4pm = utc(datetime(2024, 3, 29, 16), "Europe/London")  # GMT: 16:00 UTC
