@@ -35,6 +35,7 @@ OP_ESCALATE, OP_RESOLVE, OP_REOPEN, OP_CLOSE, OP_CANCEL = range(8, 13)
 CLOCK_KINDS = frozenset(k.value for k in (EventKind.CREATED, EventKind.FIRST_RESPONSE, EventKind.RESOLVED,
                                           EventKind.REOPENED, EventKind.STATUS))
 AUTO_CLOSE_ACTOR = "rule:auto-close"
+REOPEN_REASON = "requester replied: still not fixed"
 SWEEP_ACTOR = "sla-sweep"
 
 ChunkCounts = namedtuple("ChunkCounts", "tickets open comments events surveys")
@@ -153,7 +154,7 @@ class Replayer:
                 break  # final: nothing happens to the ticket any more
             if op == OP_REPLY or op == OP_NOTE:
                 aid, user, name = analysts[worker()]
-                body = _text(rand, op, args, first, name)
+                body = comment_text(rand, op, args, first, name)
                 visibility = "public" if op == OP_REPLY else "internal"
                 new_id = comment(at, aid, name, visibility, body)
                 if plan.acting(aid, user).comment(at, new_id, visibility, body, by_analyst=True):
@@ -220,8 +221,8 @@ class Replayer:
             elif op == OP_REOPEN:
                 if status != RESOLVED:
                     continue
-                user = args[0]
-                plan.acting(None, user).reopen(at, "requester replied: still not fixed")
+                user, reason = args
+                plan.acting(None, user).reopen(at, reason)
             elif op == OP_CLOSE:
                 if status != RESOLVED:
                     continue
@@ -305,7 +306,8 @@ class Replayer:
         rows.events.extend(out)
 
 
-def _text(rand, op: int, args: tuple, first: str, analyst_name: str) -> str:
+def comment_text(rand, op: int, args: tuple, first: str, analyst_name: str) -> str:
+    """The body of a generated reply (OP_REPLY) or internal note (OP_NOTE)."""
     kind = args[0]
     if op == OP_NOTE:
         if kind == "escalate":

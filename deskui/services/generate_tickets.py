@@ -30,7 +30,7 @@ from deskui.services.generate_calendar import WINDOW_DAYS_AFTER_END, WindowCalen
 from deskui.services.generate_org import Org, Template
 from deskui.services.generate_replay import (
     OP_CANCEL, OP_CLOSE, OP_ESCALATE, OP_NOTE, OP_PENDING, OP_PRIORITY, OP_REASSIGN, OP_REOPEN, OP_REPLY,
-    OP_REQUESTER, OP_RESOLVE, OP_RESUME, OP_TAKE, ChunkRows, Drawn, Replayer,
+    OP_REQUESTER, OP_RESOLVE, OP_RESUME, OP_TAKE, REOPEN_REASON, ChunkRows, Drawn, Replayer,
 )
 
 # How often the CI field is filled in (the description names the CI anyway): shared CIs
@@ -333,7 +333,7 @@ class ChunkGenerator:
             reopen_at = resolved_wall + timedelta(seconds=int(rng.lognormvariate(math.log(20 * 3600), 0.9)))
             again = add(reopen_at, int(rng.lognormvariate(math.log(0.08 * res_target), 0.8)) + 300)
             timeline.append((reopen_at, seq + 1, OP_REQUESTER, ("reopen",)))
-            timeline.append((reopen_at, seq + 2, OP_REOPEN, (replies_via,)))
+            timeline.append((reopen_at, seq + 2, OP_REOPEN, (replies_via, REOPEN_REASON)))
             timeline.append((again, seq + 3, OP_REPLY, ("resolution", notes)))
             timeline.append((again, seq + 4, OP_RESOLVE, (code, notes)))
             resolved_wall = again
