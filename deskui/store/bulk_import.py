@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Callable, Iterable, Sequence
 
 from sqlalchemy import bindparam, insert, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from deskui.domain.history import PlannedEvent
@@ -28,8 +29,8 @@ INSERTED_COLUMNS = tuple(c.name for c in TICKETS.columns if c.name != "id")
 class ImportFlush:
     """The batch writes of one import, on one engine's dialect."""
 
-    def __init__(self, dialect_name: str):
-        self.sqlite = dialect_name == "sqlite"
+    def __init__(self, engine: Engine):
+        self.sqlite = engine.dialect.name == "sqlite"
         self.stamp: Callable[[datetime], object] = sqlite_time if self.sqlite else _same
 
     def begin(self, session: Session, cache_kib: int) -> None:

@@ -103,7 +103,7 @@ class TicketWriter:
         self.requesters: OrderedDict[str, int] = OrderedDict()
         self._policies: dict = {}
         self._matrix = None
-        self.flush = ImportFlush(engine.dialect.name)
+        self.flush = ImportFlush(engine)
 
     # -- the transaction
 
