@@ -247,7 +247,6 @@ def _cycles() -> list[list[str]]:
 
 
 KNOWN_CYCLES: list[list[str]] = [
-    ["deskui.services.automation", "deskui.services.sla", "deskui.services.tickets"],
     ["deskui.cli", "deskui.cli.admin", "deskui.cli.tickets", "deskui.start"],
 ]
 

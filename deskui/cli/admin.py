@@ -154,7 +154,7 @@ def sla_explain(ticket: int = typer.Argument(..., help="Ticket number")) -> None
 
 def sla_sweep() -> None:
     """Refresh SLA states of active tickets and record new breaches (for cron)."""
-    from deskui.services.sla import sweep
+    from deskui.services.sweep import sweep
 
     result = sweep(common.get_engine())
     _out(f"checked {result.checked}, changed {result.changed}, new breaches {result.breaches}")

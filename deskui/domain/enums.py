@@ -80,21 +80,28 @@ class ResolutionCode(StrEnum):
 
 
 class EventKind(StrEnum):
+    """Every kind of ticket event any writer stores (services, importers, generator).
+    The stored values are these strings; ``deskui.domain.history`` plans them."""
+
     CREATED = "created"
-    STATUS = "status"
-    ASSIGNED = "assigned"
-    GROUP = "group"
-    PRIORITY = "priority"
-    COMMENT = "comment"
-    ESCALATED = "escalated"
-    RESOLVED = "resolved"
-    REOPENED = "reopened"
-    CLOSED = "closed"
-    FIRST_RESPONSE = "first_response"
-    SLA_BREACH = "sla_breach"
-    FIELD = "field"
-    IMPORTED = "imported"
-    LINKED = "linked"
+    STATUS = "status"                  # field "status": old -> new (pending: the reason in detail)
+    ASSIGNED = "assigned"              # field "assignee": old -> new username ("" = nobody)
+    GROUP = "group"                    # field "group": old -> new group name
+    PRIORITY = "priority"              # field "priority": P<old> -> P<new>, the reason in detail
+    COMMENT = "comment"                # field = visibility; comment_id, the body's start in detail
+    ESCALATED = "escalated"            # field "tier": old -> new, the reason in detail
+    RESOLVED = "resolved"              # field "status" -> resolved, "code: notes" in detail
+    REOPENED = "reopened"              # field "status" -> open, the reason in detail
+    CLOSED = "closed"                  # field "status": resolved -> closed
+    FIRST_RESPONSE = "first_response"  # the response clock stopped (detail: which comment)
+    SLA_BREACH = "sla_breach"          # field = target (response/resolution), written once
+    FIELD = "field"                    # any other field (imports, surveys, alert states)
+    IMPORTED = "imported"              # field "source_version": a source row applied
+    LINKED = "linked"                  # field "problem" / "bulletin" / "article" / "follows"
+    RULE = "rule"                      # an automation rule fired: why (detail); its actions follow
+    NOTIFIED = "notified"              # a rule notified a group (field "group")
+    APPROVAL = "approval"              # field "approval" (requested/approved/rejected) or "approver"
+    CHECKLIST = "checklist"            # field "step N": a fulfilment step ticked or unticked
 
 
 def allowed(enum: type[StrEnum]) -> str:

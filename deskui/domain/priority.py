@@ -32,8 +32,7 @@ class PriorityMatrix:
         return self.cells[(Level(impact), Level(urgency))]
 
     def reason(self, impact: Level | str, urgency: Level | str) -> str:
-        p = self.priority(impact, urgency)
-        return f"matrix: impact {Level(impact).value} x urgency {Level(urgency).value} = P{p}"
+        return matrix_reason(Level(impact).value, Level(urgency).value, self.priority(impact, urgency))
 
     @classmethod
     def from_rows(cls, rows: Mapping[str, Mapping[str, int]]) -> "PriorityMatrix":
@@ -55,6 +54,11 @@ class PriorityMatrix:
                     )
                 cells[(impact, urgency)] = value
         return cls(cells)
+
+
+def matrix_reason(impact: str, urgency: str, priority: int) -> str:
+    """The recorded reason of a priority the matrix gave."""
+    return f"matrix: impact {impact} x urgency {urgency} = P{priority}"
 
 
 def priority_label(priority: int) -> str:

@@ -42,3 +42,11 @@ def actor_for(engine: Engine, username: str) -> Actor:
             hint = f"; known: {', '.join(known)}" if known else "; seed analysts first (deskui seed analysts FILE)"
             raise NotFound(f"analyst {username!r} not found (set --as USER or DESKUI_USER){hint}")
     return Actor(id=found.id, username=found.username, name=found.name, role=found.role, tier=found.tier)
+
+
+RULE_PREFIX = "rule:"
+
+
+def rule_actor(name: str) -> Actor:
+    """The actor of an automation rule's effects: history shows ``rule:NAME``."""
+    return system_actor(f"{RULE_PREFIX}{name}")

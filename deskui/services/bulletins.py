@@ -15,12 +15,13 @@ from deskui.domain.enums import Role
 from deskui.domain.text import clean_subject, clean_text
 from deskui.errors import NotFound, ValidationError
 from deskui.services.actors import Actor
-from deskui.services.ops_events import LINKED, ticket_event, touch_ticket
+from deskui.services.ticket_history import noting, touch_ticket
 from deskui.store import bulletin_queries as q
 from deskui.store.bulletin_queries import KINDS, SEVERITIES, BulletinRecord, bulletin_ref
 from deskui.store.db import session_scope, write_session
 from deskui.store.models import Ticket
 from deskui.store.models_ops import Bulletin, BulletinLink
+from deskui.store.upsert import insert_ignore
 
 __all__ = ["post", "end", "link", "active", "stamp", "list_bulletins", "get", "for_ticket",
            "parse_duration", "parse_bulletin_ref", "not_over", "unlink", "BulletinRecord", "SEVERITIES", "KINDS"]
@@ -99,21 +100,12 @@ def link(engine: Engine, actor: Actor, bulletin_id: int, ticket_id: int, *, at: 
             raise NotFound(f"bulletin {bulletin_ref(bulletin_id)} not found")
         if session.get(Ticket, ticket_id) is None:
             raise NotFound(f"ticket #{ticket_id} not found")
-        # Imported here: the PostgreSQL dialect costs ~0.1 s at import, on the app's startup path.
-        if session.get_bind().dialect.name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
-        added = session.execute(
-            insert(BulletinLink.__table__).values(bulletin_id=bulletin_id, ticket_id=ticket_id, linked_at=now,
-                                                  linked_by=actor.username[:64])
-            .on_conflict_do_nothing(index_elements=["bulletin_id", "ticket_id"])
-            .execution_options(preserve_rowcount=True)
-        ).rowcount == 1
+        added = insert_ignore(session, BulletinLink.__table__, ["bulletin_id", "ticket_id"], bulletin_id=bulletin_id,
+                              ticket_id=ticket_id, linked_at=now, linked_by=actor.username[:64])
         if added:
             touch_ticket(session, ticket_id, actor, now)
-            ticket_event(session, ticket_id, actor, now, LINKED, field="bulletin", new=bulletin_ref(bulletin_id),
-                         detail=row.title)
+            with noting(session, ticket_id, actor) as plan:
+                plan.link(now, "bulletin", bulletin_ref(bulletin_id), row.title)
         return added
 
 
@@ -125,8 +117,8 @@ def unlink(engine: Engine, actor: Actor, bulletin_id: int, ticket_id: int, *, at
             raise ValidationError(f"ticket #{ticket_id} is not linked to {bulletin_ref(bulletin_id)}")
         session.delete(found)
         touch_ticket(session, ticket_id, actor, now)
-        ticket_event(session, ticket_id, actor, now, LINKED, field="bulletin", old=bulletin_ref(bulletin_id),
-                     detail="unlinked")
+        with noting(session, ticket_id, actor) as plan:
+            plan.unlink(now, "bulletin", bulletin_ref(bulletin_id))
 
 
 # ------------------------------------------------------------------ reads

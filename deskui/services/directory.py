@@ -5,13 +5,12 @@ from __future__ import annotations
 import difflib
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from deskui.domain.text import clean_text
 from deskui.errors import NotFound
 from deskui.store.models import Analyst, Category, Group, Requester
+from deskui.store.upsert import insert_ignore
 
 
 def _choices(session: Session, column, limit: int = 15) -> str:
@@ -65,8 +64,7 @@ def requester_for(session: Session, email: str, name: str = "") -> Requester:
     if requester is None:
         display = clean_text(name, single_line=True).strip() or key.split("@")[0].replace(".", " ").title()
         # Two analysts may log the same new requester at once: insert-or-ignore, then read.
-        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-        session.execute(insert(Requester).values(email=key, name=display[:120], department="", location="",
-                                                 vip=False).on_conflict_do_nothing(index_elements=["email"]))
+        insert_ignore(session, Requester.__table__, ["email"], email=key, name=display[:120], department="",
+                      location="", vip=False)
         requester = session.scalars(select(Requester).where(Requester.email == key)).one()
     return requester

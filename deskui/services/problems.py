@@ -32,7 +32,7 @@ from deskui.errors import ConflictError, NotFound, ValidationError
 from deskui.services import tickets as ticket_service
 from deskui.services.actors import Actor
 from deskui.services.directory import analyst_by_username
-from deskui.services.ops_events import LINKED, ticket_event, touch_ticket
+from deskui.services.ticket_history import noting, touch_ticket
 from deskui.store import problem_queries as q
 from deskui.store.db import session_scope, write_session
 from deskui.store.models import Problem, Ticket
@@ -142,8 +142,8 @@ def _link_one(session: Session, problem: Problem, ticket_id: int, actor: Actor, 
     if claimed.rowcount != 1:
         raise ConflictError(f"ticket #{ticket_id} was linked to another problem meanwhile")
     touch_ticket(session, ticket_id, actor, now)
-    ticket_event(session, ticket_id, actor, now, LINKED, field="problem", new=problem_ref(problem.id),
-                 detail=problem.title)
+    with noting(session, ticket_id, actor) as plan:
+        plan.link(now, "problem", problem_ref(problem.id), problem.title)
     _problem_event(session, problem.id, actor, now, "linked", new=f"#{ticket_id}", detail=ticket.subject,
                    ticket_id=ticket_id)
     problem.updated_at = now
@@ -185,8 +185,8 @@ def unlink(engine: Engine, actor: Actor, problem_id: int, ticket_ids: Sequence[i
             session.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.problem_id == problem_id)
                             .values(problem_id=None).execution_options(synchronize_session=False))
             touch_ticket(session, ticket_id, actor, now)
-            ticket_event(session, ticket_id, actor, now, LINKED, field="problem", old=problem_ref(problem_id),
-                         detail="unlinked")
+            with noting(session, ticket_id, actor) as plan:
+                plan.unlink(now, "problem", problem_ref(problem_id))
             _problem_event(session, problem_id, actor, now, "unlinked", old=f"#{ticket_id}", detail=ticket.subject,
                            ticket_id=ticket_id)
         problem.updated_at = now

@@ -24,16 +24,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from deskui import clock
-from deskui.domain.enums import Channel, EventKind, Level, Status, TicketType, Visibility
+from deskui.domain.enums import Channel, Level, Status, TicketType, Visibility
 from deskui.domain.text import clean_subject, clean_text
-from deskui.domain.workflow import check_transition
 from deskui.errors import NotFound, ValidationError
 from deskui.services import sla
 from deskui.services import tickets as ticket_service
 from deskui.services.actors import Actor
+from deskui.services.assignment import on_open
 from deskui.services.directory import category_by_path, requester_for, routing_group_id
-from deskui.services.ops_events import APPROVAL, CHECKLIST, ticket_event
-from deskui.services.seed import SeedSummary, _Source
+from deskui.services.seed import SeedSource, SeedSummary
+from deskui.services.ticket_history import is_member, noting, planning
 from deskui.store import request_queries as q
 from deskui.store.db import session_scope, write_session
 from deskui.store.models import Analyst, Comment, Group, Ticket
@@ -58,7 +58,7 @@ _FIELD_KEYS = {"name", "label", "required", "choices"}
 def seed_catalog(engine: Engine, path: str | Path, *, now: datetime | None = None) -> SeedSummary:
     """Upsert catalogue items by key from TOML ([[item]] with [[item.field]]). All or nothing.
     Items no longer in the file are deactivated (requests keep pointing at them)."""
-    src = _Source(Path(path))
+    src = SeedSource(Path(path))
     summary = SeedSummary("catalog")
     now = now or clock.now()
     with write_session(engine) as session:
@@ -88,7 +88,7 @@ def seed_catalog(engine: Engine, path: str | Path, *, now: datetime | None = Non
     return summary
 
 
-def _item_values(session: Session, src: _Source, i: int, e: dict) -> dict:
+def _item_values(session: Session, src: SeedSource, i: int, e: dict) -> dict:
     def err(key: str | None, message: str) -> ValidationError:
         return src.error("item", i, key, message)
 
@@ -236,8 +236,8 @@ def submit(engine: Engine, actor: Actor, item_key: str, *, requester: str, answe
         )
         session.add(ticket)
         session.flush()
-        ticket_event(session, ticket.id, actor, now, EventKind.CREATED.value,
-                     detail=f"via {channel_value}; catalogue item {item.key}")
+        with noting(session, ticket.id, actor) as plan:
+            plan.create(now, channel_value, f"catalogue item {item.key}")
         session.add(RequestDetail(ticket_id=ticket.id, item_id=item.id, answers=json.dumps(values),
                                   approval=PENDING if needs_approval else NOT_REQUIRED))
         for position, step in enumerate(json.loads(item.checklist), start=1):
@@ -246,11 +246,9 @@ def submit(engine: Engine, actor: Actor, item_key: str, *, requester: str, answe
             for approver_id in approver_ids:
                 session.add(RequestApproval(ticket_id=ticket.id, approver_id=approver_id))
             names = ", ".join(sorted(json.loads(item.approvers)))
-            ticket_event(session, ticket.id, actor, now, APPROVAL, field="approval", new="requested",
-                         detail=f"awaiting approval by {names} ({item.approval_mode})")
+            with noting(session, ticket.id, actor) as plan:
+                plan.approval(now, "approval", "requested", f"awaiting approval by {names} ({item.approval_mode})")
         else:
-            from deskui.services.automation import on_open
-
             on_open(session, ticket, now)
         session.flush()
         sla.refresh(session, ticket, actor.username, now)
@@ -277,8 +275,6 @@ def _decide(engine: Engine, actor: Actor, ticket_id: int, approve: bool, comment
         raise ValidationError(f"{verb}: only an analyst listed as approver can {verb}")
 
     def change(session: Session, ticket: Ticket, now: datetime) -> None:
-        from deskui.services.tickets import _set_group
-
         detail = _detail(session, ticket.id)
         if detail.approval != PENDING:
             raise ValidationError(f"request #{ticket.id} is {detail.approval.replace('_', ' ')}; nothing to {verb}")
@@ -294,8 +290,8 @@ def _decide(engine: Engine, actor: Actor, ticket_id: int, approve: bool, comment
         mine.decision = APPROVED if approve else REJECTED
         mine.comment = comment
         mine.decided_at = now
-        ticket_event(session, ticket.id, actor, now, APPROVAL, field="approver", old=PENDING, new=mine.decision,
-                     detail=comment)
+        with noting(session, ticket.id, actor) as plan:
+            plan.approval(now, "approver", mine.decision, comment, old=PENDING)
         item = session.get(CatalogItem, detail.item_id)
         if not approve:
             _close_approval(session, detail, actor, now, REJECTED, comment)
@@ -303,10 +299,8 @@ def _decide(engine: Engine, actor: Actor, ticket_id: int, approve: bool, comment
             session.add(Comment(ticket_id=ticket.id, author_id=actor.id, author_name=actor.name,
                                 visibility=Visibility.PUBLIC.value, body=body, created_at=now))
             session.flush()
-            check_transition(ticket.status, Status.CANCELLED)
-            ticket_event(session, ticket.id, actor, now, EventKind.STATUS.value, field="status", old=ticket.status,
-                         new=Status.CANCELLED.value, detail="request rejected")
-            ticket.status = Status.CANCELLED.value
+            with planning(session, ticket, actor, names=False) as plan:
+                plan.change_status(now, Status.CANCELLED.value, note="request rejected")
             return
         session.flush()
         decisions = session.scalars(select(RequestApproval.decision).where(RequestApproval.ticket_id == ticket.id)).all()
@@ -316,13 +310,12 @@ def _decide(engine: Engine, actor: Actor, ticket_id: int, approve: bool, comment
         # Now it reaches the fulfilment group, and the assignment rules apply there.
         group = session.get(Group, item.group_id)
         if group is not None:
-            _set_group(session, ticket, actor, now, group)
-            ticket.tier = group.tier
-            from deskui.services.automation import on_open
-
+            with planning(session, ticket, actor) as plan:
+                plan.route(now, group.id, group.name, group.tier,
+                           keeps_assignee=is_member(session, group.id, plan.assignee_id))
             on_open(session, ticket, now)
 
-    return ticket_service._mutate(engine, actor, ticket_id, version, change, at=at)
+    return ticket_service.mutate(engine, actor, ticket_id, version, change, at=at)
 
 
 def _close_approval(session: Session, detail: RequestDetail, actor: Actor, now: datetime, outcome: str,
@@ -330,8 +323,8 @@ def _close_approval(session: Session, detail: RequestDetail, actor: Actor, now: 
     detail.approval = outcome
     detail.decided_at = now
     detail.decided_by = actor.username
-    ticket_event(session, detail.ticket_id, actor, now, APPROVAL, field="approval", old=PENDING, new=outcome,
-                 detail=comment)
+    with noting(session, detail.ticket_id, actor) as plan:
+        plan.approval(now, "approval", outcome, comment, old=PENDING)
 
 
 def approve(engine: Engine, actor: Actor, ticket_id: int, *, comment: str = "", version: int | None = None,
@@ -367,10 +360,10 @@ def tick(engine: Engine, actor: Actor, ticket_id: int, position: int, *, done: b
         step.done = done
         step.done_by = actor.username if done else ""
         step.done_at = now if done else None
-        ticket_event(session, ticket.id, actor, now, CHECKLIST, field=f"step {position}",
-                     old="done" if not done else "", new="done" if done else "", detail=step.text)
+        with noting(session, ticket.id, actor) as plan:
+            plan.checklist(now, position, done, step.text)
 
-    return ticket_service._mutate(engine, actor, ticket_id, version, change, at=at)
+    return ticket_service.mutate(engine, actor, ticket_id, version, change, at=at)
 
 
 def fulfil(engine: Engine, actor: Actor, ticket_id: int, *, notes: str = "", version: int | None = None,

@@ -39,7 +39,7 @@ class SeedSummary:
     names: list[str] = field(default_factory=list)
 
 
-class _Source:
+class SeedSource:
     """A parsed TOML file that can say on which line an entry or field stands."""
 
     def __init__(self, path: Path):
@@ -90,7 +90,7 @@ class _Source:
         return ValidationError(f"{where}: {table}[{index + 1}]" + (f".{key}" if key else "") + f": {message}")
 
 
-class _CsvSource(_Source):
+class _CsvSource(SeedSource):
     """A CSV file with one entry per row; columns are the TOML keys.
 
     List fields (an analyst's groups, a calendar's holidays) are separated by ';'.
@@ -152,11 +152,11 @@ class _CsvSource(_Source):
         return ValidationError(f"{where}: " + (f"{key}: " if key else "") + message)
 
 
-def _open_source(path: Path) -> _Source:
-    return _CsvSource(path) if path.suffix.lower() == ".csv" else _Source(path)
+def _open_source(path: Path) -> SeedSource:
+    return _CsvSource(path) if path.suffix.lower() == ".csv" else SeedSource(path)
 
 
-def _req_str(src: _Source, table: str, i: int, entry: dict, key: str, *, default: str | None = None) -> str:
+def _req_str(src: SeedSource, table: str, i: int, entry: dict, key: str, *, default: str | None = None) -> str:
     value = entry.get(key, default)
     if value is None:
         raise src.error(table, i, None, f"missing required field {key!r}")
@@ -165,7 +165,7 @@ def _req_str(src: _Source, table: str, i: int, entry: dict, key: str, *, default
     return clean_text(value).strip()
 
 
-def _req_int(src: _Source, table: str, i: int, entry: dict, key: str, choices: range | None = None,
+def _req_int(src: SeedSource, table: str, i: int, entry: dict, key: str, choices: range | None = None,
              default: int | None = None) -> int:
     value = entry.get(key, default)
     if value is None:
@@ -197,7 +197,7 @@ def _upsert(session: Session, model, key: dict, values: dict, summary: SeedSumma
 
 # ------------------------------------------------------------------ loaders
 
-def seed_groups(session: Session, src: _Source, summary: SeedSummary) -> None:
+def seed_groups(session: Session, src: SeedSource, summary: SeedSummary) -> None:
     for i, e in enumerate(src.entries("group")):
         name = _req_str(src, "group", i, e, "name")
         values = dict(
@@ -209,7 +209,7 @@ def seed_groups(session: Session, src: _Source, summary: SeedSummary) -> None:
         summary.names.append(name)
 
 
-def _group_id(session: Session, src: _Source, table: str, i: int, name: str) -> int:
+def _group_id(session: Session, src: SeedSource, table: str, i: int, name: str) -> int:
     group = session.scalars(select(Group).where(Group.name == name)).first()
     if group is None:
         known = ", ".join(session.scalars(select(Group.name).order_by(Group.name)).all()) or "none (seed groups first)"
@@ -217,7 +217,7 @@ def _group_id(session: Session, src: _Source, table: str, i: int, name: str) -> 
     return group.id
 
 
-def seed_categories(session: Session, src: _Source, summary: SeedSummary) -> None:
+def seed_categories(session: Session, src: SeedSource, summary: SeedSummary) -> None:
     for i, e in enumerate(src.entries("category")):
         path = _req_str(src, "category", i, e, "path")
         parts = [p.strip() for p in path.split("/")]
@@ -236,7 +236,7 @@ def seed_categories(session: Session, src: _Source, summary: SeedSummary) -> Non
         summary.names.append(path)
 
 
-def seed_analysts(session: Session, src: _Source, summary: SeedSummary) -> None:
+def seed_analysts(session: Session, src: SeedSource, summary: SeedSummary) -> None:
     for i, e in enumerate(src.entries("analyst")):
         username = _req_str(src, "analyst", i, e, "username")
         if not re.fullmatch(r"[a-z0-9._-]{1,64}", username):
@@ -265,7 +265,7 @@ def seed_analysts(session: Session, src: _Source, summary: SeedSummary) -> None:
         summary.names.append(username)
 
 
-def seed_calendars(session: Session, src: _Source, summary: SeedSummary) -> None:
+def seed_calendars(session: Session, src: SeedSource, summary: SeedSummary) -> None:
     for i, e in enumerate(src.entries("calendar")):
         name = _req_str(src, "calendar", i, e, "name")
         hours = e.get("hours", {})
@@ -287,7 +287,7 @@ def seed_calendars(session: Session, src: _Source, summary: SeedSummary) -> None
         summary.names.append(name)
 
 
-def seed_sla(session: Session, src: _Source, summary: SeedSummary) -> None:
+def seed_sla(session: Session, src: SeedSource, summary: SeedSummary) -> None:
     if "matrix" in src.data:
         try:
             PriorityMatrix.from_rows(src.data["matrix"])
@@ -326,7 +326,7 @@ def seed_sla(session: Session, src: _Source, summary: SeedSummary) -> None:
         summary.names.append(name)
 
 
-def seed_canned(session: Session, src: _Source, summary: SeedSummary) -> None:
+def seed_canned(session: Session, src: SeedSource, summary: SeedSummary) -> None:
     for i, e in enumerate(src.entries("response")):
         name = _req_str(src, "response", i, e, "name")
         body = _req_str(src, "response", i, e, "body")
@@ -334,14 +334,14 @@ def seed_canned(session: Session, src: _Source, summary: SeedSummary) -> None:
         summary.names.append(name)
 
 
-def _line_of_key(src: _Source, key: str) -> int:
+def _line_of_key(src: SeedSource, key: str) -> int:
     for number, line in enumerate(src.lines, start=1):
         if re.match(rf"^\s*\[\s*{re.escape(key)}", line):
             return number
     return 1
 
 
-LOADERS: dict[str, Callable[[Session, _Source, SeedSummary], None]] = {
+LOADERS: dict[str, Callable[[Session, SeedSource, SeedSummary], None]] = {
     "groups": seed_groups,
     "categories": seed_categories,
     "analysts": seed_analysts,

@@ -15,12 +15,13 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from deskui import clock
-from deskui.domain.enums import EventKind, Status
+from deskui.domain.enums import Status
 from deskui.domain.text import clean_text
 from deskui.errors import NotFound, ValidationError
 from deskui.services.actors import Actor, system_actor
+from deskui.services.ticket_history import noting
 from deskui.store.db import write_session
-from deskui.store.models import Survey, Ticket, TicketEvent
+from deskui.store.models import Survey, Ticket
 
 SCORES = (1, 2, 3, 4, 5)
 SURVEYED_STATUSES = (Status.RESOLVED.value, Status.CLOSED.value)
@@ -67,8 +68,6 @@ def record_survey(engine: Engine, ticket_id: int, score: object, *, comment: str
         survey = Survey(ticket_id=ticket_id, score=value, comment=text, created_at=now)
         session.add(survey)
         session.flush()
-        session.add(TicketEvent(
-            ticket_id=ticket_id, at=now, actor_id=who.id, actor=who.username, kind=EventKind.FIELD.value,
-            field="survey", old="", new=str(value), detail=text[:300],
-        ))
+        with noting(session, ticket_id, who) as plan:
+            plan.survey(now, value, text)
         return SurveyRecord(survey.id, ticket_id, value, text, now)

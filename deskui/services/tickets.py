@@ -21,20 +21,21 @@ from sqlmodel import Session
 
 from deskui import clock
 from deskui.domain.enums import (
-    ACTIVE_STATUSES, Channel, EventKind, Level, PendingReason, ResolutionCode, Status, TicketType, Visibility,
-    parse_enum,
+    Channel, EventKind, Level, PendingReason, ResolutionCode, Status, TicketType, Visibility, parse_enum,
 )
 from deskui.domain.priority import PriorityMatrix
 from deskui.domain.text import clean_subject, clean_text
-from deskui.domain.workflow import WorkflowError, check_transition
+from deskui.domain.workflow import WorkflowError
 from deskui.errors import ConflictError, NotFound, ValidationError
 from deskui.services import sla
 from deskui.services.actors import Actor
+from deskui.services.assignment import on_open
 from deskui.services.directory import (
     analyst_by_username, category_by_path, group_by_name, requester_for, routing_group_id,
 )
+from deskui.services.ticket_history import is_member, planning
 from deskui.store.db import session_scope, write_session
-from deskui.store.models import Analyst, Comment, Group, GroupMember, Setting, Ticket, TicketEvent
+from deskui.store.models import Comment, Group, Setting, Ticket, TicketEvent
 from deskui.store.records import CommentRecord, TicketRecord
 from deskui.store.tickets import ticket_record
 
@@ -49,18 +50,6 @@ def _enum(enum, value, field):
         return parse_enum(enum, value, field)
     except ValueError as exc:
         raise ValidationError(str(exc)) from None
-
-
-def record_event(session: Session, ticket_id: int, actor: Actor, at: datetime, kind: EventKind, *, field: str = "",
-           old: object = "", new: object = "", detail: str = "", comment_id: int | None = None) -> None:
-    session.add(TicketEvent(
-        ticket_id=ticket_id, at=at, actor_id=actor.id, actor=actor.username, kind=kind.value, field=field,
-        old=_s(old)[:300], new=_s(new)[:300], detail=detail, comment_id=comment_id,
-    ))
-
-
-def _s(value: object) -> str:
-    return "" if value is None else str(value)
 
 
 # ------------------------------------------------------------------ open
@@ -115,12 +104,12 @@ def open_ticket(
         )
         session.add(ticket)
         session.flush()
-        record_event(session, ticket.id, actor, now, EventKind.CREATED, detail=f"via {channel_value.value}")
-        if assignee:
-            analyst = analyst_by_username(session, assignee)
-            _set_assignee(session, ticket, actor, now, analyst)
-        else:  # assignment-on-open rules (issue 7: deskui/services/automation.py)
-            from deskui.services.automation import on_open
+        with planning(session, ticket, actor, names=False) as plan:
+            plan.create(now, channel_value.value)
+            if assignee:
+                analyst = analyst_by_username(session, assignee)
+                plan.assign(now, analyst.id, analyst.username)
+        if not assignee:  # assignment-on-open rules (issue 7: deskui/services/assignment.py)
             on_open(session, ticket, now)
         sla.refresh(session, ticket, actor.username, now)
         session.flush()
@@ -129,8 +118,9 @@ def open_ticket(
 
 # ------------------------------------------------------------------ mutation core
 
-def _mutate(engine: Engine, actor: Actor, ticket_id: int, version: int | None,
-            change: Callable[[Session, Ticket, datetime], None], *, at: datetime | None = None) -> TicketRecord:
+def mutate(engine: Engine, actor: Actor, ticket_id: int, version: int | None,
+           change: Callable[[Session, Ticket, datetime], None], *, at: datetime | None = None) -> TicketRecord:
+    """One use case on one ticket: claim its version, apply ``change``, refresh its SLA."""
     now = at or clock.now()
     with write_session(engine) as session:
         ticket = session.get(Ticket, ticket_id, populate_existing=True)
@@ -180,23 +170,6 @@ def _describe(event: TicketEvent) -> str:
     return event.kind.replace("_", " ")
 
 
-def _set_assignee(session: Session, ticket: Ticket, actor: Actor, now: datetime, analyst: Analyst | None) -> None:
-    new_id = analyst.id if analyst else None
-    if new_id == ticket.assignee_id:
-        return
-    old_name = session.get(Analyst, ticket.assignee_id).username if ticket.assignee_id else ""
-    if ticket.assignee_id is not None and new_id is not None:
-        ticket.reassignment_count += 1
-    ticket.assignee_id = new_id
-    if new_id is not None and ticket.first_assignee_id is None:
-        ticket.first_assignee_id = new_id
-    if new_id is not None and ticket.status == Status.NEW:
-        record_event(session, ticket.id, actor, now, EventKind.STATUS, field="status", old=ticket.status, new=Status.OPEN)
-        ticket.status = Status.OPEN.value
-    record_event(session, ticket.id, actor, now, EventKind.ASSIGNED, field="assignee", old=old_name,
-           new=analyst.username if analyst else "")
-
-
 # ------------------------------------------------------------------ use cases
 
 def assign(engine: Engine, actor: Actor, ticket_id: int, assignee: str | None, *, group: str | None = None,
@@ -204,36 +177,21 @@ def assign(engine: Engine, actor: Actor, ticket_id: int, assignee: str | None, *
     """Assign to an analyst (None unassigns), optionally moving the ticket to a group."""
 
     def change(session: Session, ticket: Ticket, now: datetime) -> None:
-        _require_active(ticket)
-        if group:
-            _set_group(session, ticket, actor, now, group_by_name(session, group))
-        analyst = analyst_by_username(session, assignee) if assignee else None
-        _set_assignee(session, ticket, actor, now, analyst)
+        with planning(session, ticket, actor) as plan:
+            plan.require_active()
+            if group:
+                target = group_by_name(session, group)
+                plan.set_group(now, target.id, target.name, keeps_assignee=is_member(session, target.id, plan.assignee_id))
+            analyst = analyst_by_username(session, assignee) if assignee else None
+            plan.assign(now, analyst.id if analyst else None, analyst.username if analyst else "")
 
-    return _mutate(engine, actor, ticket_id, version, change, at=at)
+    return mutate(engine, actor, ticket_id, version, change, at=at)
 
 
 def take(engine: Engine, actor: Actor, ticket_id: int, *, version: int | None = None, at: datetime | None = None) -> TicketRecord:
     if not actor.is_analyst:
         raise ValidationError("take: only an analyst can take a ticket")
     return assign(engine, actor, ticket_id, actor.username, version=version, at=at)
-
-
-def _set_group(session: Session, ticket: Ticket, actor: Actor, now: datetime, group: Group) -> None:
-    if group.id == ticket.group_id:
-        return
-    old = session.get(Group, ticket.group_id).name if ticket.group_id else ""
-    ticket.group_id = group.id
-    record_event(session, ticket.id, actor, now, EventKind.GROUP, field="group", old=old, new=group.name)
-    if ticket.assignee_id is not None:
-        member = session.get(GroupMember, (group.id, ticket.assignee_id))
-        if member is None:
-            _set_assignee(session, ticket, actor, now, None)
-
-
-def _require_active(ticket: Ticket) -> None:
-    if ticket.status not in {s.value for s in ACTIVE_STATUSES}:
-        raise WorkflowError(f"ticket #{ticket.id} is {ticket.status}; reopen it first")
 
 
 def add_comment(engine: Engine, actor: Actor, ticket_id: int, body: str, *, internal: bool = False,
@@ -253,19 +211,20 @@ def add_comment(engine: Engine, actor: Actor, ticket_id: int, body: str, *, inte
                           visibility=visibility.value, body=body, created_at=now, message_id=message_id)
         session.add(comment)
         session.flush()
-        record_event(session, ticket_id, actor, now, EventKind.COMMENT, field=visibility.value, comment_id=comment.id,
-               detail=body[:120])
-        if visibility is Visibility.PUBLIC and actor.is_analyst and ticket.first_response_at is None:
-            # A single-statement claim: only the first reply ever sets it, even under races.
-            first = session.execute(
-                update(Ticket).where(Ticket.id == ticket_id, Ticket.first_response_at.is_(None))
-                .values(first_response_at=now, updated_at=now, updated_by=actor.username, version=Ticket.version + 1)
-                .execution_options(synchronize_session=False)
-            )
-            if first.rowcount == 1:
-                session.refresh(ticket)
-                record_event(session, ticket_id, actor, now, EventKind.FIRST_RESPONSE, detail=f"comment {comment.id}")
-                sla.refresh(session, ticket, actor.username, now)
+        first = False
+        with planning(session, ticket, actor, names=False) as plan:
+            if plan.comment(now, comment.id, visibility.value, body, by_analyst=actor.is_analyst):
+                # A single-statement claim: only the first reply ever sets it, even under races.
+                first = session.execute(
+                    update(Ticket).where(Ticket.id == ticket_id, Ticket.first_response_at.is_(None))
+                    .values(first_response_at=now, updated_at=now, updated_by=actor.username, version=Ticket.version + 1)
+                    .execution_options(synchronize_session=False)
+                ).rowcount == 1
+                if first:
+                    plan.first_response(now, comment_id=comment.id)
+        if first:
+            session.refresh(ticket)
+            sla.refresh(session, ticket, actor.username, now)
         return CommentRecord(id=comment.id, ticket_id=ticket_id, author=actor.username if actor.is_analyst else comment.author_name,
                              visibility=comment.visibility, body=body, created_at=now)
 
@@ -280,18 +239,14 @@ def change_status(engine: Engine, actor: Actor, ticket_id: int, status: str, *, 
         return close(engine, actor, ticket_id, version=version, at=at)
 
     def change(session: Session, ticket: Ticket, now: datetime) -> None:
-        current = Status(ticket.status)
-        if current is Status.RESOLVED and target is Status.OPEN:
-            reopen_in_session(session, ticket, actor, now, "status changed to open")
-            return
-        reason = _enum(PendingReason, pending_reason, "pending_reason").value if pending_reason else None
-        check_transition(current, target, pending_reason=reason)
-        ticket.status = target.value
-        ticket.pending_reason = reason or ""
-        record_event(session, ticket.id, actor, now, EventKind.STATUS, field="status", old=current.value, new=target.value,
-               detail=reason or "")
+        with planning(session, ticket, actor, names=False) as plan:
+            if plan.status == Status.RESOLVED and target is Status.OPEN:
+                plan.reopen(now, "status changed to open")
+                return
+            reason = _enum(PendingReason, pending_reason, "pending_reason").value if pending_reason else ""
+            plan.change_status(now, target.value, pending_reason=reason)
 
-    return _mutate(engine, actor, ticket_id, version, change, at=at)
+    return mutate(engine, actor, ticket_id, version, change, at=at)
 
 
 def escalate(engine: Engine, actor: Actor, ticket_id: int, *, reason: str, tier: int | None = None,
@@ -306,61 +261,32 @@ def escalate(engine: Engine, actor: Actor, ticket_id: int, *, reason: str, tier:
         raise ValidationError("escalate: give a tier, a group or both")
 
     def change(session: Session, ticket: Ticket, now: datetime) -> None:
-        _require_active(ticket)
-        target_group = group_by_name(session, group) if group else None
-        new_tier = tier if tier is not None else max(ticket.tier, target_group.tier)
-        old_tier = ticket.tier
-        if target_group is not None:
-            _set_group(session, ticket, actor, now, target_group)
-        ticket.tier = new_tier
-        ticket.escalation_count += 1
-        record_event(session, ticket.id, actor, now, EventKind.ESCALATED, field="tier", old=old_tier, new=new_tier,
-               detail=reason)
+        with planning(session, ticket, actor) as plan:
+            plan.require_active()
+            target = group_by_name(session, group) if group else None
+            if target is not None:
+                plan.set_group(now, target.id, target.name, keeps_assignee=is_member(session, target.id, plan.assignee_id))
+            plan.escalate(now, reason, tier=tier, group_tier=target.tier if target is not None else 1)
 
-    return _mutate(engine, actor, ticket_id, version, change, at=at)
+    return mutate(engine, actor, ticket_id, version, change, at=at)
 
 
 def resolve(engine: Engine, actor: Actor, ticket_id: int, *, code: str, notes: str,
             version: int | None = None, at: datetime | None = None) -> TicketRecord:
     code_value = _enum(ResolutionCode, code, "resolution_code").value if code else ""
     notes = clean_text(notes or "").strip()
-    return _mutate(engine, actor, ticket_id, version,
-                   lambda s, t, now: resolve_in_session(s, t, actor, now, code_value, notes), at=at)
+    return mutate(engine, actor, ticket_id, version,
+                  lambda s, t, now: _plan(s, t, actor, lambda plan: plan.resolve(now, code_value, notes)), at=at)
 
 
-def resolve_in_session(session: Session, ticket: Ticket, actor: Actor, now: datetime, code: str, notes: str) -> None:
-    """Resolve inside the caller's transaction (``code`` a ResolutionCode value,
-    ``notes`` cleaned); the workflow checks that both are there."""
-    check_transition(ticket.status, Status.RESOLVED, resolution_code=code, resolution_notes=notes)
-    old = ticket.status
-    ticket.status = Status.RESOLVED.value
-    ticket.pending_reason = ""
-    ticket.resolved_at = now
-    ticket.resolution_code = code
-    ticket.resolution_notes = notes
-    record_event(session, ticket.id, actor, now, EventKind.RESOLVED, field="status", old=old, new=Status.RESOLVED,
-                 detail=f"{code}: {notes}")
+def _plan(session: Session, ticket: Ticket, actor: Actor, change: Callable) -> None:
+    with planning(session, ticket, actor, names=False) as plan:
+        change(plan)
 
 
 def close(engine: Engine, actor: Actor, ticket_id: int, *, version: int | None = None, at: datetime | None = None) -> TicketRecord:
-    def change(session: Session, ticket: Ticket, now: datetime) -> None:
-        check_transition(ticket.status, Status.CLOSED)
-        ticket.status = Status.CLOSED.value
-        ticket.closed_at = now
-        record_event(session, ticket.id, actor, now, EventKind.CLOSED, field="status", old=Status.RESOLVED, new=Status.CLOSED)
-
-    return _mutate(engine, actor, ticket_id, version, change, at=at)
-
-
-def reopen_in_session(session: Session, ticket: Ticket, actor: Actor, now: datetime, reason: str) -> None:
-    check_transition(ticket.status, Status.OPEN)
-    if ticket.status != Status.RESOLVED:
-        raise WorkflowError(f"reopen: ticket #{ticket.id} is {ticket.status}, only resolved tickets reopen")
-    ticket.status = Status.OPEN.value
-    ticket.resolved_at = None
-    ticket.reopen_count += 1
-    record_event(session, ticket.id, actor, now, EventKind.REOPENED, field="status", old=Status.RESOLVED, new=Status.OPEN,
-           detail=reason)
+    return mutate(engine, actor, ticket_id, version,
+                  lambda s, t, now: _plan(s, t, actor, lambda plan: plan.close(now)), at=at)
 
 
 def reopen(engine: Engine, actor: Actor, ticket_id: int, *, reason: str, version: int | None = None,
@@ -368,7 +294,8 @@ def reopen(engine: Engine, actor: Actor, ticket_id: int, *, reason: str, version
     reason = clean_text(reason).strip()
     if not reason:
         raise ValidationError("reason: say why the ticket is reopened")
-    return _mutate(engine, actor, ticket_id, version, lambda s, t, now: reopen_in_session(s, t, actor, now, reason), at=at)
+    return mutate(engine, actor, ticket_id, version,
+                  lambda s, t, now: _plan(s, t, actor, lambda plan: plan.reopen(now, reason)), at=at)
 
 
 def change_priority(engine: Engine, actor: Actor, ticket_id: int, *, impact: str | None = None,
@@ -385,23 +312,17 @@ def change_priority(engine: Engine, actor: Actor, ticket_id: int, *, impact: str
         raise ValidationError("priority: give impact/urgency (matrix) or a priority with a reason (override)")
 
     def change(session: Session, ticket: Ticket, now: datetime) -> None:
-        _require_active(ticket)
-        old_priority = ticket.priority
-        if impact is not None:
-            ticket.impact = _enum(Level, impact, "impact").value
-        if urgency is not None:
-            ticket.urgency = _enum(Level, urgency, "urgency").value
-        if priority is not None:
-            ticket.priority = priority
-            ticket.priority_reason = f"override by {actor.username}: {reason}"
-        else:
-            matrix = priority_matrix(session)
-            ticket.priority = matrix.priority(ticket.impact, ticket.urgency)
-            ticket.priority_reason = matrix.reason(ticket.impact, ticket.urgency)
-        record_event(session, ticket.id, actor, now, EventKind.PRIORITY, field="priority", old=f"P{old_priority}",
-               new=f"P{ticket.priority}", detail=ticket.priority_reason)
+        with planning(session, ticket, actor, names=False) as plan:
+            plan.require_active()
+            new_impact = _enum(Level, impact, "impact").value if impact is not None else plan.impact
+            new_urgency = _enum(Level, urgency, "urgency").value if urgency is not None else plan.urgency
+            if priority is not None:
+                plan.override_priority(now, priority, reason, by=actor.username, impact=new_impact,
+                                       urgency=new_urgency)
+            else:
+                plan.rerate(now, new_impact, new_urgency, priority_matrix(session).priority(new_impact, new_urgency))
 
-    return _mutate(engine, actor, ticket_id, version, change, at=at)
+    return mutate(engine, actor, ticket_id, version, change, at=at)
 
 
 @dataclass(frozen=True)

@@ -34,12 +34,12 @@ def clock_events(rows) -> list[ClockEvent]:
     result: list[ClockEvent] = []
     rows = list(rows)
     # A request that needs approval starts its clock at approval (issue 7, services/requests.py).
-    gated = any(e.kind == "approval" and e.field == "approval" and e.new == "requested" for e in rows)
+    gated = any(e.kind == EventKind.APPROVAL and e.field == "approval" and e.new == "requested" for e in rows)
     for e in rows:
         if e.kind == EventKind.CREATED:
             if not gated:
                 result.append(ClockEvent(e.at, "open"))
-        elif gated and e.kind == "approval" and e.field == "approval" and e.new == "approved":
+        elif gated and e.kind == EventKind.APPROVAL and e.field == "approval" and e.new == "approved":
             result.append(ClockEvent(e.at, "open", f"approved by {e.actor}"))
         elif e.kind == EventKind.FIRST_RESPONSE:
             result.append(ClockEvent(e.at, "respond", f"first public reply by {e.actor}"))

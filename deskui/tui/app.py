@@ -186,7 +186,7 @@ class DeskApp(App):
         lease = 0.8 * (self.desk.sweep_seconds or 0)
 
         def work() -> None:
-            from deskui.services.sla import claim_sweep, sweep
+            from deskui.services.sweep import claim_sweep, sweep
 
             try:
                 # Another analyst's app swept a moment ago: only the counts are read again.

@@ -15,6 +15,7 @@ from deskui import clock
 from deskui.errors import ValidationError
 from deskui.services import automation, sla, tickets
 from deskui.services.actors import actor_for
+from deskui.services.sweep import sweep
 from deskui.store.db import session_scope, write_session
 from deskui.store.models import Analyst, TicketEvent
 from deskui.store.models_ops import Notification, RuleFiring
@@ -237,7 +238,7 @@ def test_apply_assignment_finds_unassigned_tickets(desk):
 
 def sweep_at(engine, when):
     with clock.frozen(when):
-        return sla.sweep(engine, now=when)
+        return sweep(engine, now=when)
 
 
 def rule_rows(engine, ticket_id):

@@ -1,11 +1,11 @@
-"""One SLA sweeper for the whole desk: running apps share a lease (services/sla.claim_sweep)."""
+"""One SLA sweeper for the whole desk: running apps share a lease (services/sweep.claim_sweep)."""
 
 from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
 
-from deskui.services.sla import claim_sweep
+from deskui.services.sweep import claim_sweep
 
 NOW = datetime(2026, 11, 16, 9, 0, 0)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from deskui.services import sla
+from deskui.services.sweep import sweep
 from deskui.services.actors import SYSTEM
 from deskui.services.tickets import open_ticket
 from deskui.store.db import session_scope, write_session
@@ -24,7 +24,7 @@ def test_a_sweep_gives_each_ticket_the_policy_of_its_own_priority_and_type(org, 
     with write_session(org) as s:  # a stale cache, as after a policy change
         s.execute(update(Ticket).where(Ticket.id.in_(ids)).values(
             sla_policy_id=None, response_due_at=None, resolution_due_at=None))
-    result = sla.sweep(org, now=frozen_now)
+    result = sweep(org, now=frozen_now)
     assert result.changed >= len(ids)
     with session_scope(org) as s:
         swept = {row.id: tuple(row[1:]) for row in s.execute(

@@ -270,7 +270,7 @@ def test_comments_never_conflict(desk):
 
 
 def test_sla_breach_event_written_once(desk, frozen_now):
-    from deskui.services.sla import sweep
+    from deskui.services.sweep import sweep
 
     t = open_vpn(desk, impact="high", urgency="high")  # P1: 15 min response on 24x7
     later = frozen_now + timedelta(hours=1)

@@ -428,7 +428,7 @@ async def test_while_another_app_sweeps_the_app_only_reads_the_counts(desk):
     """The app that does not hold the sweep writes nothing, yet its counts are
     live: a ticket whose warning or due time passed since the last sweep is
     counted at once (the live SLA state needs no sweep), the same as after one."""
-    from deskui.services.sla import claim_sweep, sweep
+    from deskui.services.sweep import claim_sweep, sweep
 
     app = make_app(desk)
     async with app.run_test(size=(160, 48)) as pilot:

@@ -47,7 +47,7 @@ from sqlalchemy.engine import Engine
 
 from deskui.services.importers.common import ImportOptions, ImportSummary, ProgressCallback
 from deskui.services.importers.csv_mapped import Mapping, norm, run_mapped_import
-from deskui.services.importers.writer import RowDefaults
+from deskui.services.importers.rows import RowDefaults
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "external_ref": ("number", "Number"),

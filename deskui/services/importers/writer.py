@@ -2,8 +2,11 @@
 
 The importers turn each source row into a :class:`SourceRow` (one update of one
 ticket, keyed by the source's own number). :class:`TicketWriter` applies a batch
-of them the way the ticket use cases would have, but with a handful of
-statements per batch instead of a transaction per change:
+of them the way the ticket use cases would have -- each row's changes are planned
+by the same history planner (``deskui.domain.history``; what only an import does,
+following its source, in ``deskui.domain.history_import``) -- but flushes a batch
+in a handful of statements (``deskui.store.bulk_import``) instead of a transaction
+per change:
 
 - the first row of a number opens the ticket (a ``created`` event at the
   source's creation time, ``via <channel>``);
@@ -35,273 +38,51 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Mapping, Sequence
+from typing import Sequence
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from deskui.domain.enums import ACTIVE_STATUSES, EventKind, SlaState, Status
+from deskui.domain.enums import EventKind, SlaState
+from deskui.domain.history import CLOSED, COLUMN_FIELDS, NEW, RESOLVED, SLA_BREACH, HistoryPlan, TicketState
+from deskui.domain.history_import import follow_group, follow_priority, follow_status, keep_source_counters
 from deskui.domain.sla import evaluate
 from deskui.errors import ConflictError
 from deskui.services import sla
 from deskui.services.importers.common import BatchStats, RowError
-from deskui.services.importers.values import slug
+from deskui.services.importers.directory import Directory
+from deskui.services.importers.rows import BadRow, RowDefaults, SourceRow
 from deskui.services.tickets import priority_matrix
+from deskui.store.bulk_import import TICKETS, ImportFlush
 from deskui.store.db import write_session
-from deskui.store.models import Analyst, Category, Group, Requester, Ticket, TicketEvent
+from deskui.store.models import Requester, TicketEvent
 
-TICKETS = Ticket.__table__
 EVENTS = TicketEvent.__table__
 CLOCK_KINDS = tuple(k.value for k in (EventKind.CREATED, EventKind.FIRST_RESPONSE, EventKind.RESOLVED,
                                       EventKind.REOPENED, EventKind.STATUS, EventKind.SLA_BREACH))
 REQUESTER_CACHE = 100_000
-# Plain strings: reading an enum member's .value costs a descriptor call, and the
-# writer does it a few times a row.
-(K_CREATED, K_STATUS, K_ASSIGNED, K_GROUP, K_PRIORITY, K_ESCALATED, K_RESOLVED, K_REOPENED, K_CLOSED,
- K_FIRST_RESPONSE, K_SLA_BREACH, K_FIELD, K_IMPORTED) = (
-    EventKind.CREATED.value, EventKind.STATUS.value, EventKind.ASSIGNED.value, EventKind.GROUP.value,
-    EventKind.PRIORITY.value, EventKind.ESCALATED.value, EventKind.RESOLVED.value, EventKind.REOPENED.value,
-    EventKind.CLOSED.value, EventKind.FIRST_RESPONSE.value, EventKind.SLA_BREACH.value, EventKind.FIELD.value,
-    EventKind.IMPORTED.value)
-NEW, OPEN, PENDING, RESOLVED, CLOSED, CANCELLED = (s.value for s in (
-    Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED, Status.CANCELLED))
-ACTIVE = frozenset(s.value for s in ACTIVE_STATUSES)
-INACTIVE = frozenset({RESOLVED, CLOSED, CANCELLED})
 RETRIES = 3
 SQLITE_CACHE_KIB = 65536
 
 
 @dataclass(slots=True)
-class SourceRow:
-    """One row of a source, parsed and sanitised. ``None`` means the source does not
-    have the column (keep what the ticket has); ``""`` means the cell is empty."""
-
-    line: int
-    cells: Sequence[str]
-    columns: Mapping[str, int]  # field -> 1-based column, for error messages
-    external_ref: str
-    created_at: datetime
-    version: str = ""
-    updated_at: datetime | None = None
-    subject: str | None = None
-    default_subject: str = ""  # the subject of a new ticket when the source has none
-    description: str | None = None
-    type: str | None = None
-    status: str | None = None
-    pending_reason: str = ""
-    impact: str | None = None
-    urgency: str | None = None
-    priority: int | None = None
-    priority_source: str = ""
-    channel: str | None = None
-    requester_email: str | None = None
-    requester_name: str = ""
-    location: str = ""
-    group: str | None = None
-    assignee: str | None = None
-    category: str | None = None
-    ci: str | None = None
-    resolved_at: datetime | None = None
-    closed_at: datetime | None = None
-    first_response_at: datetime | None = None
-    resolution_code: str | None = None
-    resolution_notes: str | None = None
-    made_sla: bool | None = None
-    reopen_count: int | None = None
-    reassignment_count: int | None = None
-    note: str = ""
-
-    def error(self, field_name: str, message: str, reason: str) -> RowError:
-        return RowError(message, field=field_name, column=self.columns.get(field_name, 0), reason=reason)
-
-
-class BadRow(Exception):
-    """A row the writer could not take; carries the row for its line number."""
-
-    def __init__(self, row: SourceRow, error: RowError):
-        super().__init__(error.message)
-        self.row = row
-        self.error = error
-
-
-@dataclass(frozen=True)
-class RowDefaults:
-    type: str = "incident"
-    channel: str = "portal"
-    resolution_code: str = "solved"
-    impact: str = "medium"
-    urgency: str = "medium"
-
-
-@dataclass(slots=True)
-class Ev:
-    kind: str
-    at: datetime
-    field: str = ""
-    old: str = ""
-    new: str = ""
-    detail: str = ""
-    actor: str = ""
-
-
-@dataclass(slots=True)
 class _Work:
-    """One ticket touched by the batch."""
+    """One ticket touched by the batch: its columns, and its history planned so far."""
 
     ref: str
-    state: dict
+    state: dict  # the ticket's columns but the history fields, which are the plan's
+    plan: HistoryPlan
     is_new: bool
     seen_version: int = 0
     ticket_id: int | None = None
     old_events: list = field(default_factory=list)
-    events: list[Ev] = field(default_factory=list)
     last_version: str = ""
     last_time: datetime | None = None
     changed: bool = False
     rows: int = 0
 
-
-# ----------------------------------------------------------------- directory
-
-class Directory:
-    """Groups, analysts and categories by name, loaded once per import.
-
-    Names created during a batch are forgotten again if the batch rolls back.
-    """
-
-    def __init__(self, create_missing: bool, source_title: str, created: set | None = None):
-        self.create_missing = create_missing
-        self.source_title = source_title
-        self.loaded = False
-        self.groups: dict[str, tuple[int, str, int]] = {}
-        self.group_names: dict[int, tuple[str, int]] = {}
-        self.analysts: dict[str, tuple[int, str]] = {}
-        self.usernames: dict[int, str] = {}
-        self.categories: dict[str, tuple[int, int | None]] = {}
-        self.category_paths: dict[int, str] = {}
-        self.created: set[tuple[str, str]] = created if created is not None else set()
-        self._undo: list = []
-
-    def load(self, session: Session) -> None:
-        if self.loaded:
-            return
-        for g in session.execute(select(Group.id, Group.name, Group.tier)):
-            self._add_group(g.id, g.name, g.tier)
-        for a in session.execute(select(Analyst.id, Analyst.username, Analyst.name, Analyst.email).order_by(Analyst.id)):
-            self._add_analyst(a.id, a.username, a.name, a.email)
-        rows = session.execute(select(Category.id, Category.path, Category.parent_id, Category.group_id)).all()
-        own = {c.id: c.group_id for c in rows}
-        for c in rows:
-            routing = c.group_id if c.group_id is not None else own.get(c.parent_id)
-            self._add_category(c.id, c.path, routing)
-        self._undo.clear()
-        self.loaded = True
-
-    def commit(self) -> None:
-        self._undo.clear()
-
-    def rollback(self) -> None:
-        for mapping, key in reversed(self._undo):
-            mapping.pop(key, None)
-        self._undo.clear()
-
-    def _put(self, mapping: dict, key, value) -> None:
-        if key not in mapping:
-            mapping[key] = value
-            self._undo.append((mapping, key))
-
-    def _add_group(self, gid: int, name: str, tier: int) -> None:
-        self._put(self.groups, name.strip().lower(), (gid, name, tier))
-        self._put(self.group_names, gid, (name, tier))
-
-    def _add_analyst(self, aid: int, username: str, name: str, email: str) -> None:
-        for key in (username, name, email):
-            if key:
-                self._put(self.analysts, key.strip().lower(), (aid, username))
-        self._put(self.usernames, aid, username)
-
-    def _add_category(self, cid: int, path: str, routing: int | None) -> None:
-        self._put(self.categories, path.lower(), (cid, routing))
-        self._put(self.category_paths, cid, path)
-
-    # -- lookups: (id, ...) or a RowError
-
-    def group(self, session: Session, row: SourceRow, name: str) -> tuple[int, str, int]:
-        found = self.groups.get(name.lower())
-        if found is not None:
-            return found
-        if not self.create_missing:
-            raise row.error("group", f"{name!r} is not a deskui group; groups: {self._some(self.groups)} "
-                            "(map it in a mapping's [values.group] table, or pass --create-missing)", "unknown group")
-        if len(name) > 80:
-            raise row.error("group", f"{name[:40]!r}... is longer than 80 characters", "bad value")
-        gid = session.execute(insert(Group).values(
-            name=name, tier=1, description=f"Created by the {self.source_title} import.", email="",
-        ).returning(Group.id)).scalar_one()
-        self._add_group(gid, name, 1)
-        self.created.add(("groups", name.lower()))
-        return self.groups[name.lower()]
-
-    def analyst(self, session: Session, row: SourceRow, name: str) -> tuple[int, str]:
-        found = self.analysts.get(name.lower())
-        if found is not None:
-            return found
-        if not self.create_missing:
-            raise row.error("assignee", f"{name!r} is not a deskui analyst (username, name or email); analysts: "
-                            f"{self._some(self.analysts)} (map it in [values.assignee], or pass --create-missing)",
-                            "unknown analyst")
-        username = base = slug(name)[:60]
-        taken = set(self.usernames.values())
-        n = 1
-        while username in taken:
-            n += 1
-            username = f"{base}.{n}"
-        aid = session.execute(insert(Analyst).values(
-            username=username, name=name[:120], email="", role="analyst", tier=1, away=False, active=False,
-        ).returning(Analyst.id)).scalar_one()
-        self._add_analyst(aid, username, name, "")
-        self.created.add(("analysts", username))
-        return self.analysts[name.lower()]
-
-    def category(self, session: Session, row: SourceRow, path: str) -> tuple[int, int | None]:
-        found = self.categories.get(path.lower())
-        if found is not None:
-            return found
-        if not self.create_missing:
-            tops = sorted(p for p in self.category_paths.values() if "/" not in p)
-            shown = ", ".join(tops[:12]) + (", ..." if len(tops) > 12 else "") or "none defined"
-            raise row.error("category", f"{path!r} is not a deskui category; top-level categories: {shown} "
-                            "(subcategories as Parent/Child; map it in [values.category], or pass --create-missing)",
-                            "unknown category")
-        parts = [p.strip() for p in path.split("/") if p.strip()]
-        if len(path) > 170 or any(len(p) > 80 for p in parts):
-            raise row.error("category", f"{path[:40]!r}... is too long (80 characters a name, 170 a path)", "bad value")
-        parent_id = None
-        routing = None
-        for depth in range(len(parts)):
-            sub = "/".join(parts[: depth + 1])
-            known = self.categories.get(sub.lower())
-            if known is None:
-                cid = session.execute(insert(Category).values(
-                    name=parts[depth], parent_id=parent_id, path=sub, group_id=None,
-                ).returning(Category.id)).scalar_one()
-                self._add_category(cid, sub, routing)
-                self.created.add(("categories", sub.lower()))
-                known = self.categories[sub.lower()]
-            parent_id, routing = known
-        return self.categories[path.lower()]
-
-    @staticmethod
-    def _some(mapping: dict, limit: int = 10) -> str:
-        names = sorted({v[1] if isinstance(v, tuple) and isinstance(v[1], str) else k for k, v in mapping.items()})
-        return (", ".join(names[:limit]) + (", ..." if len(names) > limit else "")) or "none defined"
-
-
-# ----------------------------------------------------------------- writer
 
 class TicketWriter:
     """Applies batches of :class:`SourceRow` (see the module docstring)."""
@@ -322,8 +103,7 @@ class TicketWriter:
         self.requesters: OrderedDict[str, int] = OrderedDict()
         self._policies: dict = {}
         self._matrix = None
-        self.sqlite = engine.dialect.name == "sqlite"
-        self._insert = sqlite_insert if self.sqlite else pg_insert
+        self.flush = ImportFlush(engine)
 
     # -- the transaction
 
@@ -362,9 +142,7 @@ class TicketWriter:
         raise AssertionError("unreachable")
 
     def _write(self, session: Session, rows: Sequence[SourceRow], stats: BatchStats, new_requesters: dict) -> None:
-        if self.sqlite:
-            # A bigger page cache for this connection: index inserts stop re-reading pages.
-            session.connection().exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        self.flush.begin(session, SQLITE_CACHE_KIB)
         self.directory.load(session)
         if self._matrix is None:
             self._matrix = priority_matrix(session)
@@ -394,7 +172,7 @@ class TicketWriter:
             verdict = work.state["external_made_sla"]
             if verdict is not None:
                 stats.source_sla[verdict] += 1
-        self._flush(session, list(touched.values()), stats)
+        self._write_out(session, list(touched.values()), stats)
 
     # -- names
 
@@ -431,8 +209,7 @@ class TicketWriter:
                         name = row.requester_name or email.split("@")[0].replace(".", " ").title()
                     values.append({"email": email, "name": name[:120], "department": "",
                                    "location": row.location[:120], "vip": False})
-                session.execute(self._insert(Requester.__table__).on_conflict_do_nothing(index_elements=["email"]),
-                                values)
+                self.flush.insert_requesters(session, values)
                 created = self._select_requesters(session, missing)
                 found.update(created)
                 new.update(created)
@@ -465,7 +242,8 @@ class TicketWriter:
             for row in session.execute(select(TICKETS).where(TICKETS.c.external_ref.in_(chunk))).mappings():
                 state = dict(row)
                 tid = state.pop("id")
-                works[state["external_ref"]] = _Work(ref=state["external_ref"], state=state, is_new=False,
+                works[state["external_ref"]] = _Work(ref=state["external_ref"], state=state,
+                                                     plan=self._plan(tid, state), is_new=False,
                                                      seen_version=state["version"], ticket_id=tid,
                                                      last_time=state["updated_at"])
         if not works:
@@ -473,7 +251,7 @@ class TicketWriter:
         by_id = {w.ticket_id: w for w in works.values()}
         ids = list(by_id)
         clock_kinds = set(CLOCK_KINDS)
-        imported = K_IMPORTED
+        imported = EventKind.IMPORTED.value
         for start in range(0, len(ids), 2000):
             chunk = ids[start:start + 2000]
             # Filtered here, not in SQL: a condition on kind would tempt SQLite into the
@@ -491,6 +269,15 @@ class TicketWriter:
         return works
 
     # -- applying rows
+
+    def _plan(self, ticket_id: int | None, state: dict) -> HistoryPlan:
+        """The history plan of a ticket whose columns are ``state`` (its history fields move into the plan)."""
+        d = self.directory
+        gid, aid = state["group_id"], state["assignee_id"]
+        history = TicketState(ticket_id=ticket_id, group=d.group_names.get(gid, ("",))[0] if gid is not None else "",
+                              assignee=d.usernames.get(aid, "") if aid is not None else "",
+                              **{name: state.pop(name) for name in COLUMN_FIELDS})
+        return HistoryPlan(history, None, self.actor)
 
     def _new_work(self, row: SourceRow, names: tuple, requester_ids: dict[str, int]) -> _Work:
         group, _assignee, category = names
@@ -516,8 +303,8 @@ class TicketWriter:
             "sla_breach_recorded": False, "reopen_count": 0, "reassignment_count": 0, "escalation_count": 0,
             "external_made_sla": None, "updated_by": self.actor, "version": 1,
         }
-        work = _Work(ref=row.external_ref, state=state, is_new=True)
-        work.events.append(Ev(K_CREATED, row.created_at, detail=f"via {channel}"))
+        work = _Work(ref=row.external_ref, state=state, plan=self._plan(None, state), is_new=True)
+        work.plan.create(row.created_at, channel)
         return work
 
     def _priority(self, row: SourceRow, impact: str, urgency: str) -> tuple[int, str]:
@@ -530,88 +317,56 @@ class TicketWriter:
         if row.version and row.version <= work.last_version:
             return False
         s = work.state
-        created = s["created_at"]
+        plan = work.plan
+        created = plan.created_at
         at = row.updated_at or work.last_time or created
         if at < created:
             at = created
         first = work.is_new and not work.rows
-        before = None if (row.version or first) else dict(s)
-        mark = len(work.events)
-        ev = work.events.append
-        ev(Ev(K_IMPORTED, at, "source_version", work.last_version, row.version, row.note))
+        before = None if (row.version or first) else (dict(s), plan.state())
+        mark = len(plan.events)
+        plan.imported(at, work.last_version, row.version, row.note)
         group, assignee, category = names
         d = self.directory
 
         for name, value in (("subject", row.subject), ("type", row.type), ("channel", row.channel), ("ci", row.ci)):
             if value is not None and value != s[name] and (value or name == "ci"):
-                ev(Ev(K_FIELD, at, name, s[name], value))
+                plan.field(at, name, s[name], value)
                 s[name] = value
         if row.description is not None and row.description != s["description"]:
-            ev(Ev(K_FIELD, at, "description", detail="description changed"))
+            plan.field(at, "description", detail="description changed")
             s["description"] = row.description
         if row.requester_email is not None:
             rid = requester_ids.get(row.requester_email)
             if rid is not None and rid != s["requester_id"]:
-                ev(Ev(K_FIELD, at, "requester", "", row.requester_email))
+                plan.field(at, "requester", "", row.requester_email)
                 s["requester_id"] = rid
         if row.category is not None:
             cid = category[0] if category else None
             if cid != s["category_id"]:
-                ev(Ev(K_FIELD, at, "category", d.category_paths.get(s["category_id"], ""),
-                      d.category_paths.get(cid, "")))
+                plan.field(at, "category", d.category_paths.get(s["category_id"], ""), d.category_paths.get(cid, ""))
                 s["category_id"] = cid
 
-        impact, urgency = row.impact or s["impact"], row.urgency or s["urgency"]
-        priority, reason = self._priority(row, impact, urgency)
-        for name, value in (("impact", impact), ("urgency", urgency)):
-            if value != s[name]:
-                if priority == s["priority"]:
-                    ev(Ev(K_FIELD, at, name, s[name], value))
-                s[name] = value
-        if priority != s["priority"]:
-            ev(Ev(K_PRIORITY, at, "priority", f"P{s['priority']}", f"P{priority}", reason))
-            s["priority"] = priority
-        s["priority_reason"] = reason
-
+        impact, urgency = row.impact or plan.impact, row.urgency or plan.urgency
+        follow_priority(plan, at, impact, urgency, *self._priority(row, impact, urgency))
         if row.group is not None and not (first and not row.group):  # routing chose the first group
-            gid = group[0] if group else None
-            if gid != s["group_id"]:
-                old_name = d.group_names[s["group_id"]][0] if s["group_id"] is not None else ""
-                ev(Ev(K_GROUP, at, "group", old_name, group[1] if group else ""))
-                s["group_id"] = gid
-                if group and group[2] > s["tier"]:
-                    ev(Ev(K_ESCALATED, at, "tier", str(s["tier"]), str(group[2]),
-                          f"moved to {group[1]} in {self.title}"))
-                    s["tier"] = group[2]
-                    s["escalation_count"] += 1
-
-        status_first = s["status"] == NEW
+            follow_group(plan, at, group[0] if group else None, group[1] if group else "", group[2] if group else 1,
+                         self.title)
+        status_first = plan.status == NEW
         if status_first:
             self._status(work, row, at)
-        if row.assignee is not None:
-            aid = assignee[0] if assignee else None
-            if aid != s["assignee_id"]:
-                if s["assignee_id"] is not None and aid is not None:
-                    s["reassignment_count"] += 1
-                if aid is not None and s["first_assignee_id"] is None:
-                    s["first_assignee_id"] = aid
-                ev(Ev(K_ASSIGNED, at, "assignee", d.usernames.get(s["assignee_id"], ""),
-                      assignee[1] if assignee else ""))
-                s["assignee_id"] = aid
-
+        if row.assignee is not None:  # the source's status says whether it is open: no new -> open
+            plan.assign(at, assignee[0] if assignee else None, assignee[1] if assignee else "", opens=False)
         if not status_first:
             self._status(work, row, at)
         self._first_response(work, row, at)
 
         if row.made_sla is not None:
             s["external_made_sla"] = row.made_sla
-        if row.reopen_count is not None:
-            s["reopen_count"] = row.reopen_count
-        if row.reassignment_count is not None:
-            s["reassignment_count"] = row.reassignment_count
+        keep_source_counters(plan, row.reopen_count, row.reassignment_count)
 
-        if before is not None and len(work.events) == mark + 1 and before == s:
-            del work.events[mark:]  # a version-less row that changes nothing
+        if before is not None and len(plan.events) == mark + 1 and before == (s, plan.state()):
+            del plan.events[mark:]  # a version-less row that changes nothing
             return False
         if at > s["updated_at"]:
             s["updated_at"] = at
@@ -623,78 +378,34 @@ class TicketWriter:
         return True
 
     def _status(self, work: _Work, row: SourceRow, at: datetime) -> None:
-        s = work.state
-        ev = work.events.append
-        old = s["status"]
-        new = row.status or self._derived_status(work, row)
-        if new == NEW and old != NEW:
-            new = OPEN  # a ticket cannot go back to new
-        reason = row.pending_reason if new == PENDING else ""
-        if old == new:
-            if new == PENDING and reason and reason != s["pending_reason"]:
-                ev(Ev(K_FIELD, at, "pending_reason", s["pending_reason"], reason))
-                s["pending_reason"] = reason
-            return
-        if old == RESOLVED and new == CLOSED:
-            self._close(work, row, at)
-            return
-        if old in INACTIVE:
-            ev(Ev(K_REOPENED, at, "status", old, OPEN, f"reopened in {self.title}"))
-            s.update(status=OPEN, resolved_at=None, closed_at=None)
-            s["reopen_count"] += 1
-            old = OPEN
-            if new == old:
-                return
-        if new in ACTIVE or new == CANCELLED:
-            ev(Ev(K_STATUS, at, "status", old, new, reason))
-            s["status"] = new
-            s["pending_reason"] = reason
-        elif new == RESOLVED:
-            self._resolve(work, row, at)
-        elif new == CLOSED:
-            self._resolve(work, row, at)
-            self._close(work, row, at)
+        follow_status(work.plan, at, row.status or self._derived_status(work, row), row.pending_reason,
+                      title=self.title, resolved_at=row.resolved_at, closed_at=row.closed_at,
+                      code=row.resolution_code or self.defaults.resolution_code,
+                      notes=row.resolution_notes or f"Resolved in {self.title}.")
 
     def _first_response(self, work: _Work, row: SourceRow, at: datetime) -> None:
         """The source's first response time; or, with ``response_from_work``, the first
         row where the ticket is assigned or leaves new (the source has no replies)."""
-        s = work.state
-        if s["first_response_at"] is not None:
+        plan = work.plan
+        if plan.first_response_at is not None:
             return
         if row.first_response_at is not None:
             when, detail = row.first_response_at, f"first response in {self.title}"
-        elif self.response_from_work and (s["assignee_id"] is not None or s["status"] != NEW):
-            when, detail = min(at, s["resolved_at"] or at), f"first worked in {self.title} (assigned or moved on from new)"
+        elif self.response_from_work and (plan.assignee_id is not None or plan.status != NEW):
+            when = min(at, plan.resolved_at or at)
+            detail = f"first worked in {self.title} (assigned or moved on from new)"
         else:
             return
-        when = max(when, s["created_at"])
-        work.events.append(Ev(K_FIRST_RESPONSE, when, detail=detail))
-        s["first_response_at"] = when
+        plan.first_response(max(when, plan.created_at), detail)
 
     def _derived_status(self, work: _Work, row: SourceRow) -> str:
         if not work.is_new or work.rows:
-            return work.state["status"]
+            return work.plan.status
         if row.closed_at is not None:
             return CLOSED
         if row.resolved_at is not None:
             return RESOLVED
         return NEW
-
-    def _resolve(self, work: _Work, row: SourceRow, at: datetime) -> None:
-        s = work.state
-        when = max(row.resolved_at or row.closed_at or at, s["created_at"])
-        code = row.resolution_code or self.defaults.resolution_code
-        notes = row.resolution_notes or f"Resolved in {self.title}."
-        work.events.append(Ev(K_RESOLVED, when, "status", s["status"], RESOLVED,
-                              f"{code}: {notes}"))
-        s.update(status=RESOLVED, pending_reason="", resolved_at=when, resolution_code=code,
-                 resolution_notes=notes)
-
-    def _close(self, work: _Work, row: SourceRow, at: datetime) -> None:
-        s = work.state
-        when = max(row.closed_at or at, s["resolved_at"] or s["created_at"])
-        work.events.append(Ev(K_CLOSED, when, "status", RESOLVED, CLOSED))
-        s.update(status=CLOSED, closed_at=when)
 
     # -- SLA cache, as deskui.services.sla.refresh computes it
 
@@ -705,81 +416,45 @@ class TicketWriter:
         return self._policies[key]
 
     def _refresh_sla(self, session: Session, work: _Work) -> None:
-        s = work.state
-        info = self._policy(session, s["priority"], s["type"])
+        s, plan = work.state, work.plan
+        info = self._policy(session, plan.priority, s["type"])
         if info is None:
             s.update(sla_policy_id=None, response_due_at=None, resolution_due_at=None, response_warn_at=None,
                      resolution_warn_at=None, response_state=SlaState.OK.value, resolution_state=SlaState.OK.value)
             return
-        history = [*work.old_events, *work.events]
+        history = [*work.old_events, *plan.events]
         status = evaluate(sla.clock_events(history), info.targets, info.calendar, self.now, detail=False)
         s.update(sla_policy_id=info.policy_id, response_due_at=status.response.due_at,
                  resolution_due_at=status.resolution.due_at, response_warn_at=status.response.warn_at,
                  resolution_warn_at=status.resolution.warn_at, response_state=status.response.state.value,
                  resolution_state=status.resolution.state.value)
-        recorded = {e.field for e in history if e.kind == K_SLA_BREACH}
+        recorded = {e.field for e in history if e.kind == SLA_BREACH}
         for target in (status.response, status.resolution):
             if target.breached_at is not None and target.name not in recorded:
-                work.events.append(Ev(K_SLA_BREACH, min(target.breached_at, self.now), target.name,
-                                      detail=f"{target.name} target of {info.name} breached"))
-                s["sla_breach_recorded"] = True
+                plan.sla_breach(min(target.breached_at, self.now), target.name, info.name)
 
     # -- writing
 
-    def _flush(self, session: Session, works: list[_Work], stats: BatchStats) -> None:
+    def _write_out(self, session: Session, works: list[_Work], stats: BatchStats) -> None:
+        for work in works:  # the planned history fields back among the ticket's columns
+            plan, state = work.plan, work.state
+            for name in COLUMN_FIELDS:
+                state[name] = getattr(plan, name)
         new = [w for w in works if w.is_new]
         old = [w for w in works if not w.is_new]
         if new:
-            self._insert_tickets(session, new)
+            for work, tid in zip(new, self.flush.insert_tickets(session, [w.state for w in new])):
+                work.ticket_id = tid
             stats.tickets_created += len(new)
         if old:
-            columns = [c.name for c in TICKETS.columns if c.name not in ("id", "external_ref", "created_at")]
-            stmt = (update(TICKETS)
-                    .where(TICKETS.c.id == bindparam("k_id"), TICKETS.c.version == bindparam("k_seen"))
-                    .values({name: bindparam(f"v_{name}") for name in columns}))
-            params = []
             for work in old:
                 work.state["version"] = work.seen_version + 1
-                params.append({"k_id": work.ticket_id, "k_seen": work.seen_version,
-                               **{f"v_{name}": work.state[name] for name in columns}})
-            result = session.connection().execute(stmt, params)
-            if result.rowcount != len(params):
+            updated = self.flush.update_tickets(session, [(w.ticket_id, w.seen_version, w.state) for w in old])
+            if updated != len(old):
                 raise ConflictError("a ticket being imported was changed by someone else; retrying the batch")
             stats.tickets_updated += len(old)
-        stamp = _sqlite_time if self.sqlite else _same
-        actor = self.actor
-        events = [
-            (work.ticket_id, stamp(e.at), None, e.actor or actor, e.kind, e.field, (e.old or "")[:300],
-             (e.new or "")[:300], e.detail, None)
-            for work in works for e in work.events
-        ]
-        if events:
-            # The driver's executemany straight away: the rows are plain tuples already
-            # (times pre-formatted the way SQLAlchemy stores them on SQLite).
-            mark = "?" if self.sqlite else "%s"
-            session.connection().exec_driver_sql(
-                f"INSERT INTO ticket_events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join([mark] * len(EVENT_COLUMNS))})",
-                events)
-        stats.events_written += len(events)
-
-    def _insert_tickets(self, session: Session, works: list[_Work]) -> None:
-        if not self.sqlite:
-            result = session.execute(
-                insert(TICKETS).returning(TICKETS.c.id, sort_by_parameter_order=True), [w.state for w in works])
-            for work, (tid,) in zip(works, result.all()):
-                work.ticket_id = tid
-            return
-        # SQLite: one plain INSERT a ticket on the driver's cursor; lastrowid is the number.
-        columns = [c.name for c in TICKETS.columns if c.name != "id"]
-        sql = f"INSERT INTO tickets ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        cursor = session.connection().connection.dbapi_connection.cursor()
-        try:
-            for work in works:
-                state = work.state
-                cursor.execute(sql, [_sqlite_value(state[c]) for c in columns])
-                work.ticket_id = cursor.lastrowid
-        finally:
-            cursor.close()
+        stats.events_written += self.flush.insert_events(
+            session, [(work.ticket_id, e) for work in works for e in work.plan.events])
 
 
 def _in_version_order(accepted: list[tuple[SourceRow, tuple]]) -> list[tuple[SourceRow, tuple]]:
@@ -795,20 +470,3 @@ def _in_version_order(accepted: list[tuple[SourceRow, tuple]]) -> list[tuple[Sou
             items.sort(key=lambda item: item[0].version)
         ordered.extend(items)
     return ordered
-
-
-EVENT_COLUMNS = ("ticket_id", "at", "actor_id", "actor", "kind", "field", "old", "new", "detail", "comment_id")
-
-
-def _sqlite_time(value: datetime) -> str:
-    # How SQLAlchemy's DateTime stores a value on SQLite (always six fraction digits), so
-    # imported rows compare and sort exactly like rows written through the ORM.
-    return value.isoformat(" ", "microseconds")
-
-
-def _same(value):
-    return value
-
-
-def _sqlite_value(value):
-    return _sqlite_time(value) if isinstance(value, datetime) else value

@@ -46,7 +46,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from deskui import clock
-from deskui.domain.enums import ACTIVE_STATUSES, EventKind, Status
+from deskui.domain.enums import ACTIVE_STATUSES, Status
 from deskui.domain.text import clean_text
 from deskui.errors import ValidationError
 from deskui.services.actors import system_actor
@@ -400,5 +400,5 @@ def _state_history(session: Session, alert: Alert, incidents: list[Ticket],
 
 
 def _state(session: Session, ticket: Ticket, old: str, alert: Alert, at: datetime) -> None:
-    ops.record(session, ACTOR, ticket, EventKind.FIELD, at, field=STATE_FIELD, old=old, new=alert.state,
-               detail=alert.message[:200])
+    with ops.noting_on(session, ACTOR, ticket) as plan:
+        plan.field(at, STATE_FIELD, old, alert.state, alert.message[:200])

@@ -46,7 +46,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from deskui import clock
-from deskui.domain.enums import EventKind, Status
+from deskui.domain.enums import Status
 from deskui.domain.text import clean_subject, clean_text
 from deskui.errors import ValidationError
 from deskui.services.actors import system_actor
@@ -506,6 +506,6 @@ def _new_ticket(session: Session, mail: Mail, options: MailOptions, follows: Tic
         external_ref=email_ref(mail.message_id), at=mail.at,
     )
     if follows is not None:
-        ops.record(session, ACTOR, ticket, EventKind.LINKED, mail.at, field="follows", new=f"#{follows.id}",
-                   detail=f"reply to #{follows.id}, which is {follows.status}")
+        with ops.noting_on(session, ACTOR, ticket) as plan:
+            plan.link(mail.at, "follows", f"#{follows.id}", f"reply to #{follows.id}, which is {follows.status}")
     return ("created",)

@@ -11,20 +11,23 @@ cache by ``sla.refresh``, the optimistic version claim before a mutation.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Iterator
 
 from sqlalchemy import update
 from sqlmodel import Session
 
-from deskui.domain.enums import Channel, EventKind, Level, ResolutionCode, Status, TicketType, Visibility
+from deskui.domain.enums import Channel, Level, ResolutionCode, Status, TicketType, Visibility
+from deskui.domain.history import HistoryPlan
 from deskui.domain.text import clean_subject, clean_text
-from deskui.domain.workflow import check_transition
 from deskui.errors import ConflictError, ValidationError
 from deskui.services import sla
 from deskui.services.actors import Actor
 from deskui.services.directory import group_by_name, requester_for
-# The use cases' own event writer and reopen step: one definition of what they record.
-from deskui.services.tickets import priority_matrix, record_event, reopen_in_session, resolve_in_session
+# The use cases' own planner and flush: one definition of what they record.
+from deskui.services.ticket_history import noting, planning
+from deskui.services.tickets import priority_matrix
 from deskui.store.models import Comment, Ticket
 
 
@@ -48,7 +51,8 @@ def open_ticket(session: Session, actor: Actor, *, subject: str, requester: str,
     )
     session.add(ticket)
     session.flush()
-    record_event(session, ticket.id, actor, at, EventKind.CREATED, detail=f"via {ticket.channel}")
+    with noting(session, ticket.id, actor) as plan:
+        plan.create(at, ticket.channel)
     sla.refresh(session, ticket, actor.username, at)
     session.flush()
     return ticket
@@ -66,8 +70,8 @@ def add_comment(session: Session, actor: Actor, ticket: Ticket, body: str, *, in
                       visibility=visibility.value, body=body, created_at=at, message_id=message_id)
     session.add(comment)
     session.flush()
-    record_event(session, ticket.id, actor, at, EventKind.COMMENT, field=visibility.value, comment_id=comment.id,
-           detail=body[:120])
+    with noting(session, ticket.id, actor) as plan:
+        plan.comment(at, comment.id, visibility.value, body)
     return comment
 
 
@@ -91,28 +95,28 @@ def finish(session: Session, actor: Actor, ticket: Ticket, at: datetime) -> None
 
 def reopen(session: Session, actor: Actor, ticket: Ticket, reason: str, at: datetime) -> None:
     claim(session, ticket)
-    reopen_in_session(session, ticket, actor, at, clean_text(reason).strip() or "reopened")
+    with planning(session, ticket, actor, names=False) as plan:
+        plan.reopen(at, clean_text(reason).strip() or "reopened")
     finish(session, actor, ticket, at)
 
 
 def resume(session: Session, actor: Actor, ticket: Ticket, reason: str, at: datetime) -> None:
     """Pending -> open (the requester answered): the resolution clock runs again."""
     claim(session, ticket)
-    check_transition(ticket.status, Status.OPEN)
-    record_event(session, ticket.id, actor, at, EventKind.STATUS, field="status", old=ticket.status, new=Status.OPEN,
-           detail=reason)
-    ticket.status = Status.OPEN.value
-    ticket.pending_reason = ""
+    with planning(session, ticket, actor, names=False) as plan:
+        plan.change_status(at, Status.OPEN.value, note=reason)
     finish(session, actor, ticket, at)
 
 
 def resolve(session: Session, actor: Actor, ticket: Ticket, *, code: str, notes: str, at: datetime) -> None:
     claim(session, ticket)
-    resolve_in_session(session, ticket, actor, at, ResolutionCode(code).value, clean_text(notes).strip())
+    with planning(session, ticket, actor, names=False) as plan:
+        plan.resolve(at, ResolutionCode(code).value, clean_text(notes).strip())
     finish(session, actor, ticket, at)
 
 
-def record(session: Session, actor: Actor, ticket: Ticket, kind: EventKind, at: datetime, *, field: str = "",
-           old: object = "", new: object = "", detail: str = "") -> None:
-    """An extra event on a ticket (a link, an alert state) through the use cases' writer."""
-    record_event(session, ticket.id, actor, at, kind, field=field, old=old, new=new, detail=detail)
+@contextmanager
+def noting_on(session: Session, actor: Actor, ticket: Ticket) -> Iterator[HistoryPlan]:
+    """Extra events on a ticket (a link, an alert state), planned as the use cases plan theirs."""
+    with noting(session, ticket.id, actor) as plan:
+        yield plan

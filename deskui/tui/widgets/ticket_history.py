@@ -5,33 +5,36 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from deskui.domain.enums import EventKind
 from deskui.store.records import EventRecord
 from deskui.tui.widgets.ticket_format import colour, safe_line, when, words
 
 _MUTED = "$foreground-muted"
+# Kinds whose field (old -> new) says it all.
+_SAID_BY_FIELD = frozenset({EventKind.STATUS, EventKind.FIELD, EventKind.ASSIGNED, EventKind.GROUP, EventKind.PRIORITY})
 
 
 def event_parts(e: EventRecord, app=None) -> list:
     """The 'what' of one event as Content parts (text, style)."""
-    if e.kind == "created":
+    if e.kind == EventKind.CREATED:
         return [("created", "bold"), f" {e.detail}" if e.detail else ""]
-    if e.kind == "comment":
+    if e.kind == EventKind.COMMENT:
         if e.field == "internal":
             return [("internal note", "$warning")]
         return [("public reply", "$primary")]
-    if e.kind == "first_response":
+    if e.kind == EventKind.FIRST_RESPONSE:
         return [("first response", "$success"), " (response SLA stopped)"]
-    if e.kind == "sla_breach":
+    if e.kind == EventKind.SLA_BREACH:
         return [(f"SLA {e.field} target breached", "bold " + colour(app, "sla-breached"))]
     parts: list = []
-    label = words(e.kind) if e.kind not in ("status", "field", "assigned", "group", "priority") else ""
+    label = words(e.kind) if e.kind not in _SAID_BY_FIELD else ""
     if label:
         parts += [(label, "bold"), " "]
     if e.field:
         parts += [(e.field, "bold"), " ", (safe_line(e.old) or "—", _MUTED), " → ", (safe_line(e.new) or "—", "bold")]
     if e.detail:
         detail = safe_line(e.detail)
-        parts += ["  ", (f"({words(detail) if e.kind == 'status' else detail})", _MUTED)]
+        parts += ["  ", (f"({words(detail) if e.kind == EventKind.STATUS else detail})", _MUTED)]
     return parts
 
 
