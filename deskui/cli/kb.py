@@ -119,7 +119,7 @@ def _marked(snippet: str):
 def reindex() -> None:
     """Rebuild the article and ticket search indexes."""
     from deskui.store.db import write_session
-    from deskui.store.search import reindex as rebuild
+    from deskui.store.search_index import reindex as rebuild
 
     with write_session(common.get_engine()) as session:
         summary = rebuild(session)
