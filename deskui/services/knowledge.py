@@ -36,12 +36,6 @@ from deskui.store.search_index import ReindexSummary, reindex as rebuild_indexes
 
 BATCH_SIZE = 500
 
-# Until the TUI reads through deskui.reads (the next commit): the names it imports from here.
-from deskui.services.kb_files import validate_article  # noqa: E402,F401
-from deskui.store.kb_queries import (  # noqa: E402,F401
-    LinkedArticle, LinkedTicket, get_article, get_article_by_external_id, linked_articles, linked_tickets,
-)
-
 
 @dataclass(frozen=True)
 class ImportSummary:

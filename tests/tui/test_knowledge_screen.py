@@ -9,7 +9,9 @@ from textual.widgets import Input, Markdown, OptionList, Static
 
 from deskui import clock
 from deskui.services import knowledge as kb
-from deskui.tui.screens.knowledge import KnowledgeScreen, find_articles
+from deskui.services import kb_files
+from deskui.reads.knowledge import find_articles
+from deskui.tui.screens.knowledge import KnowledgeScreen
 from deskui.tui.screens.ticket import TicketScreen
 from knowledge_support import (
     MARKUP_BODY, MARKUP_TITLE, article, kb_desk, make_app, open_knowledge, rendered_lines,
@@ -145,7 +147,7 @@ async def test_an_answer_for_an_older_generation_is_dropped(desk):
 @run_async
 async def test_article_text_is_data_not_markup(desk):
     with clock.frozen(NOW):
-        kb.import_articles(desk, [kb.validate_article(
+        kb.import_articles(desk, [kb_files.validate_article(
             {"id": "KB9001", "title": MARKUP_TITLE, "body": MARKUP_BODY, "tags": "[red]tag[/red]"}, "test:1")])
     app = make_app(desk)
     async with app.run_test(size=(160, 48)) as pilot:

@@ -3,8 +3,6 @@ the body rendered as Markdown, and the tickets linked to it (enter opens one).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -12,17 +10,9 @@ from textual.content import Content
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from deskui.services.knowledge import ArticleRecord, LinkedTicket
+from deskui.reads.knowledge import ArticleDetail, ArticleRecord, LinkedTicket
 from deskui.tui.widgets.kb_format import MUTED, draft_mark
 from deskui.tui.widgets.ticket_format import safe, safe_line
-
-
-@dataclass(frozen=True)
-class ArticleDetail:
-    """What the article pane shows, read in one worker call."""
-
-    article: ArticleRecord
-    linked: tuple[LinkedTicket, ...]
 
 
 def title_content(article: ArticleRecord) -> Content:

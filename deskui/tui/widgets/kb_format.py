@@ -2,7 +2,7 @@
 
 Article text is untrusted (imported files, anyone's edits): it only ever
 becomes plain parts of a ``Content``, never markup. Search snippets mark
-matched terms with ``\\x02`` ... ``\\x03`` (deskui.store.search); here they
+matched terms with ``\\x02`` ... ``\\x03`` (deskui.reads.knowledge); here they
 become styled spans.
 """
 
@@ -12,7 +12,7 @@ import re
 
 from textual.content import Content, Span
 
-from deskui.store.search import MARK_END, MARK_START, ArticleHit, TicketHit
+from deskui.reads.knowledge import MARK_END, MARK_START, ArticleHit, TicketHit
 from deskui.tui.widgets.ticket_format import safe, safe_line
 
 MUTED = "$foreground-muted"
