@@ -178,7 +178,8 @@ class Measured:
 
 def measure(path: Path, cases: list[tuple[str, str]], rounds: int) -> Measured:
     from deskui.store.db import make_engine, session_scope
-    from deskui.store.search import fts5_or, parse_query, search_articles
+    from deskui.store.search import search_articles
+    from deskui.store.search_query import fts5_or, parse_query
 
     engine = make_engine(str(path))
     raw = sqlite3.connect(path)

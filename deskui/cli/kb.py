@@ -67,11 +67,9 @@ def search(
     drafts: bool = typer.Option(False, "--drafts", help="Include draft articles."),
 ) -> None:
     """Ranked full-text search over titles, tags and bodies."""
-    from deskui.store.db import session_scope
-    from deskui.store.search import search_articles, strip_marks
+    from deskui.reads.knowledge import search_articles, strip_marks
 
-    with session_scope(common.get_engine()) as session:
-        hits = search_articles(session, query, limit=limit, include_drafts=drafts)
+    hits = search_articles(common.get_engine(), query, limit=limit, include_drafts=drafts)
     rows = [
         {"id": h.id, "external_id": h.external_id, "title": h.title, "score": round(h.score, 6),
          "snippet": strip_marks(h.snippet), "tags": h.tags, "category": h.category, "status": h.status}
@@ -90,7 +88,6 @@ def _print_hits(hits) -> None:
     from rich.table import Table
     from rich.text import Text
 
-
     table = Table(header_style="bold", show_lines=True)
     for column, options in (("id", {"no_wrap": True}), ("title", {"ratio": 2}), ("score", {"justify": "right"}),
                             ("snippet", {"ratio": 3})):
@@ -104,7 +101,7 @@ def _marked(snippet: str):
     """Snippet as rich Text with matches in bold (untrusted text: never markup)."""
     from rich.text import Text
 
-    from deskui.store.search import MARK_END, MARK_START
+    from deskui.reads.knowledge import MARK_END, MARK_START
 
     text = Text()
     bold = False
@@ -118,9 +115,7 @@ def _marked(snippet: str):
 @app.command("reindex")
 def reindex() -> None:
     """Rebuild the article and ticket search indexes."""
-    from deskui.store.db import write_session
-    from deskui.store.search import reindex as rebuild
+    from deskui.services.knowledge import reindex as rebuild
 
-    with write_session(common.get_engine()) as session:
-        summary = rebuild(session)
+    summary = rebuild(common.get_engine())
     typer.echo(f"reindexed {summary.articles} articles and {summary.tickets} tickets")

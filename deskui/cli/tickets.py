@@ -97,13 +97,10 @@ def list_(
 
 def show(ticket: int = typer.Argument(...), fmt: str = FormatOpt) -> None:
     """Show a ticket with its conversation and history."""
-    from deskui.store.db import session_scope
-    from deskui.store.tickets import comments, events, ticket_record
+    from deskui.reads.ticket import ticket_view
 
-    with session_scope(common.get_engine()) as session:
-        record = ticket_record(session, ticket)
-        convo = comments(session, ticket)
-        history = events(session, ticket)
+    view = ticket_view(common.get_engine(), ticket)  # what the ticket screen shows, read the same way
+    record, convo, history = view.ticket, view.comments, view.events
     if fmt == "json":
         data = row_of(record) | {
             "description": record.description, "priority_reason": record.priority_reason,

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from deskui.errors import NotFound
 from deskui.store.models import Article, ArticleLink, Ticket
 from deskui.store.search import ArticleHit, clean_snippet
 
@@ -111,3 +112,94 @@ def browse_articles(session: Session, *, include_drafts: bool = True, limit: int
                    score=float(r[6]), snippet=clean_snippet(r[7] or ""))
         for r in session.execute(stmt)
     ]
+
+
+# ------------------------------------------------------------------ articles
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    id: int
+    external_id: str
+    title: str
+    body: str
+    tags: str
+    category: str
+    status: str
+    views: int
+    helpful: int
+    not_helpful: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def tag_list(self) -> list[str]:
+        return split_tags(self.tags)
+
+
+@dataclass(frozen=True)
+class LinkedTicket:
+    ticket_id: int
+    subject: str
+    status: str
+    linked_at: datetime
+    linked_by: str
+
+
+@dataclass(frozen=True)
+class LinkedArticle:
+    article_id: int
+    external_id: str
+    title: str
+    status: str
+    linked_at: datetime
+    linked_by: str
+
+
+def split_tags(tags: str) -> list[str]:
+    return [t.strip() for t in tags.split(",") if t.strip()]
+
+
+def article_record(article: Article) -> ArticleRecord:
+    return ArticleRecord(
+        id=article.id, external_id=article.external_id, title=article.title, body=article.body,
+        tags=article.tags, category=article.category, status=article.status, views=article.views,
+        helpful=article.helpful, not_helpful=article.not_helpful, created_at=article.created_at,
+        updated_at=article.updated_at,
+    )
+
+
+def get_article(session: Session, article_id: int) -> ArticleRecord:
+    article = session.get(Article, article_id)
+    if article is None:
+        raise NotFound(f"article {article_id} not found")
+    return article_record(article)
+
+
+def get_article_by_external_id(session: Session, external_id: str) -> ArticleRecord:
+    article = session.scalars(select(Article).where(Article.external_id == external_id)).first()
+    if article is None:
+        raise NotFound(f"article {external_id!r} not found")
+    return article_record(article)
+
+
+def linked_tickets(session: Session, article_id: int) -> list[LinkedTicket]:
+    """Tickets linked to an article, most recent link first."""
+    rows = session.execute(
+        select(ArticleLink.ticket_id, Ticket.subject, Ticket.status, ArticleLink.linked_at, ArticleLink.linked_by)
+        .join(Ticket, Ticket.id == ArticleLink.ticket_id)
+        .where(ArticleLink.article_id == article_id)
+        .order_by(ArticleLink.linked_at.desc(), ArticleLink.ticket_id.desc())
+    ).all()
+    return [LinkedTicket(*row) for row in rows]
+
+
+def linked_articles(session: Session, ticket_id: int) -> list[LinkedArticle]:
+    """Articles linked to a ticket, most recent link first."""
+    rows = session.execute(
+        select(ArticleLink.article_id, Article.external_id, Article.title, Article.status, ArticleLink.linked_at,
+               ArticleLink.linked_by)
+        .join(Article, Article.id == ArticleLink.article_id)
+        .where(ArticleLink.ticket_id == ticket_id)
+        .order_by(ArticleLink.linked_at.desc(), ArticleLink.article_id.desc())
+    ).all()
+    return [LinkedArticle(*row) for row in rows]

@@ -19,6 +19,8 @@ from deskui.store.models import Analyst, Category, Problem, Requester, Ticket
 from deskui.store.models_ops import ProblemEvent
 
 ACTIVE = ("new", "open", "pending")
+#: A problem's statuses, in workflow order (deskui.services.problems moves between them).
+PROBLEM_STATUSES = ("new", "investigating", "known_error", "resolved", "closed")
 
 
 def problem_ref(problem_id: int) -> str:
@@ -315,3 +317,10 @@ def known_error_texts(session: Session, per_problem: int = 50) -> list[KnownErro
                        subjects=(title, *(s for s, _ in linked[pid])))
         for pid, title, workaround in problems
     ]
+
+
+def open_incident_ids(session: Session, problem_id: int) -> list[int]:
+    """The problem's incidents still active (new, open, pending), by id."""
+    return list(session.scalars(
+        select(Ticket.id).where(Ticket.problem_id == problem_id, Ticket.status.in_(ACTIVE)).order_by(Ticket.id)
+    ).all())

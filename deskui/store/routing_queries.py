@@ -1,22 +1,26 @@
-"""Nearest resolved tickets over the full-text index, for routing suggestions.
+"""Routing suggestions from history: category and group for a ticket, voted by
+its nearest resolved tickets over the full-text index (k nearest neighbours,
+each vote weighted by its relevance relative to the best match), with the
+neighbours as evidence.
 
-The same ranked OR query as :func:`deskui.store.search.similar_tickets` (bm25 on
-SQLite FTS5, ``ts_rank_cd`` on PostgreSQL), with the labels routing needs
-(category and group at resolution) and an optional ``before_id`` bound so an
-evaluation can hold out the newest tickets.
+The neighbours come from the same ranked OR query as
+:func:`deskui.store.search.similar_tickets` (bm25 on SQLite FTS5,
+``ts_rank_cd`` on PostgreSQL), with the labels routing needs (category and
+group at resolution) and an optional ``before_id`` bound so an evaluation can
+hold out the newest tickets.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterable, Sequence
 
 import sqlalchemy as sa
 
-from deskui.store.search import (
-    PG_CONFIG, PG_TICKET_WEIGHTS, TICKET_WEIGHTS, SessionOrConnection, _dialect, _is_stop, fts5_or, parse_query,
-    tsquery_or,
-)
+from deskui.store.search_query import ParsedQuery, fts5_or, is_stop, parse_query, tsquery_or
+from deskui.store.search_rank import PG_CONFIG, PG_TICKET_WEIGHTS, TICKET_WEIGHTS, SessionOrConnection, dialect_of
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ def nearest_resolved(session: SessionOrConnection, text: str, *, k: int = 15, be
     parsed = parse_query(text)
     # Quoted text in a ticket is not a requirement here: everything ranks. A text of
     # stop words only says nothing about where a ticket belongs.
-    words = tuple(t for t in (*parsed.phrases, *parsed.words) if not _is_stop(t))
+    words = tuple(t for t in (*parsed.phrases, *parsed.words) if not is_stop(t))
     if not words or k <= 0:
         return []
     conditions = [_t.c.status.in_(("resolved", "closed"))]
@@ -51,7 +55,7 @@ def nearest_resolved(session: SessionOrConnection, text: str, *, k: int = 15, be
     if exclude_id is not None:
         conditions.append(_t.c.id != exclude_id)
     columns = (_t.c.id, _t.c.subject, _t.c.category_id, _t.c.group_id, _t.c.resolved_at)
-    if _dialect(session) == "postgresql":
+    if dialect_of(session) == "postgresql":
         vector = sa.literal_column("t.search_vector")
         query = sa.func.to_tsquery(sa.literal_column(f"'{PG_CONFIG}'"), tsquery_or(words))
         score = sa.func.ts_rank_cd(sa.literal_column(f"'{PG_TICKET_WEIGHTS}'::float4[]"), vector, query, 1)
@@ -59,8 +63,6 @@ def nearest_resolved(session: SessionOrConnection, text: str, *, k: int = 15, be
                 .order_by(sa.desc("score"), _t.c.id.desc()).limit(k))
         sign = 1.0
     else:
-        from deskui.store.search import ParsedQuery
-
         fts = sa.table("tickets_fts", sa.column("rowid", sa.Integer))
         name = sa.literal_column("tickets_fts")
         rank = sa.func.bm25(name, *TICKET_WEIGHTS)
@@ -81,3 +83,85 @@ def label_counts(session: SessionOrConnection, column: str, *, before_id: int | 
     if before_id is not None:
         stmt = stmt.where(_t.c.id < before_id)
     return [(r[0], int(r[1])) for r in session.execute(stmt).all()]
+
+
+# ------------------------------------------------------------------ suggestions
+
+#: Neighbours consulted. Chosen on the generated demo history (see bench/bench_routing.py).
+K = 15
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: int
+    name: str
+    share: float  # of the weighted vote, 0..1
+    votes: int  # neighbours voting for it
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: int
+    subject: str
+    category: str
+    group: str
+    score: float
+
+
+@dataclass(frozen=True)
+class RoutingSuggestion:
+    categories: tuple[Suggestion, ...]
+    groups: tuple[Suggestion, ...]
+    evidence: tuple[Evidence, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.evidence
+
+
+def vote(neighbours: Sequence[Neighbour], label: str) -> list[tuple[int, float, int]]:
+    """(label id, share, votes) best first. A neighbour's weight is its score over
+    the best score, so a close match counts more than a distant one."""
+    top = max((n.score for n in neighbours), default=0.0)
+    weights: dict[int, float] = defaultdict(float)
+    counts: dict[int, int] = defaultdict(int)
+    for n in neighbours:
+        value = getattr(n, label)
+        if value is None:
+            continue
+        weights[value] += (n.score / top) if top > 0 else 1.0
+        counts[value] += 1
+    total = sum(weights.values()) or 1.0
+    return sorted(((v, w / total, counts[v]) for v, w in weights.items()), key=lambda x: (-x[1], x[0]))
+
+
+_categories = sa.table("categories", sa.column("id", sa.Integer), sa.column("path", sa.String))
+_groups = sa.table("groups", sa.column("id", sa.Integer), sa.column("name", sa.String))
+
+
+def _names(session: SessionOrConnection, table, column: str, ids: Iterable[int]) -> dict[int, str]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    return dict(session.execute(sa.select(table.c.id, table.c[column]).where(table.c.id.in_(ids))).all())
+
+
+def ticket_text(subject: str, description: str) -> str:
+    # The subject first: a query keeps its first words when a description is long.
+    return f"{subject}\n{description}"
+
+
+def suggest_in(session: SessionOrConnection, text: str, *, k: int = K, exclude_id: int | None = None,
+               before_id: int | None = None, limit: int = 3) -> RoutingSuggestion:
+    """Categories and groups for ``text``, best first, with the neighbours that voted."""
+    neighbours = nearest_resolved(session, text, k=k, exclude_id=exclude_id, before_id=before_id)
+    cats = vote(neighbours, "category_id")[:limit]
+    groups = vote(neighbours, "group_id")[:limit]
+    cat_names = _names(session, _categories, "path", [n.category_id for n in neighbours if n.category_id])
+    group_names = _names(session, _groups, "name", [n.group_id for n in neighbours if n.group_id])
+    return RoutingSuggestion(
+        categories=tuple(Suggestion(i, cat_names.get(i, "?"), s, c) for i, s, c in cats),
+        groups=tuple(Suggestion(i, group_names.get(i, "?"), s, c) for i, s, c in groups),
+        evidence=tuple(Evidence(n.id, n.subject, cat_names.get(n.category_id, ""), group_names.get(n.group_id, ""),
+                                n.score) for n in neighbours),
+    )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from deskui.domain.priority import PriorityMatrix
 from deskui.errors import NotFound
-from deskui.store.models import Analyst, Category, Comment, Group, Requester, Ticket, TicketEvent
+from deskui.store.models import Analyst, Category, Comment, Group, Requester, Setting, Ticket, TicketEvent
 from deskui.store.records import CommentRecord, EventRecord, TicketRecord
 
 _assignee = aliased(Analyst)
@@ -96,3 +98,9 @@ def events(session: Session, ticket_id: int) -> list[EventRecord]:
                     field=e.field, old=e.old, new=e.new, detail=e.detail)
         for e in session.scalars(stmt).all()
     ]
+
+
+def priority_matrix(session: Session) -> PriorityMatrix:
+    """The impact x urgency matrix in force (the stored setting, else the default)."""
+    row = session.get(Setting, "priority_matrix")
+    return PriorityMatrix.from_rows(json.loads(row.value)) if row else PriorityMatrix()

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from deskui import clock
 from deskui.errors import NotFound, ValidationError
 from deskui.services import knowledge as kb
+from deskui.services import kb_files
+from deskui.store import kb_queries as kbq
 from deskui.store.db import session_scope, write_session
 from deskui.store.models import Analyst, Article, ArticleLink, Ticket, TicketEvent
 from deskui.store.search import search_articles
@@ -45,15 +47,15 @@ def count(engine, model=Article) -> int:
         return s.scalar(select(func.count()).select_from(model))
 
 
-def article(engine, external_id) -> kb.ArticleRecord:
+def article(engine, external_id) -> kbq.ArticleRecord:
     with session_scope(engine) as s:
-        return kb.get_article_by_external_id(s, external_id)
+        return kbq.get_article_by_external_id(s, external_id)
 
 
 # ------------------------------------------------------------- front matter
 
 def test_parse_markdown():
-    item = kb.parse_markdown(VPN_MD, "vpn.md")
+    item = kb_files.parse_markdown(VPN_MD, "vpn.md")
     assert (item.external_id, item.title, item.tags, item.category, item.status) == (
         "KB0001", "Connect to the VPN", "vpn, remote access", "Network/VPN", "published")
     assert item.body == "Open **GlobalProtect** and sign in.\n\n1. Click the globe."
@@ -66,21 +68,21 @@ def test_tag_forms(tags, expected):
     text = md(id="K", title="T", tags=tags)
     if expected is None:
         with pytest.raises(ValidationError, match=r"f\.md:4: tags: tag 'x, y' contains a comma"):
-            kb.parse_markdown(text, "f.md")
+            kb_files.parse_markdown(text, "f.md")
     else:
-        assert kb.parse_markdown(text, "f.md").tags == expected
+        assert kb_files.parse_markdown(text, "f.md").tags == expected
 
 
 def test_block_list_tags_and_quoted_values():
     text = '---\nid: K\ntitle: "Say \\"hi\\": now"\ntags:\n  - vpn\n  - "remote access"\ncategory: \'A/B\'\n---\nx'
-    item = kb.parse_markdown(text, "f.md")
+    item = kb_files.parse_markdown(text, "f.md")
     assert (item.title, item.tags, item.category) == ('Say "hi": now', "vpn, remote access", "A/B")
 
 
 def test_id_defaults_to_file_stem_and_title_is_cleaned(tmp_path):
     path = tmp_path / "KB0099.md"
     path.write_text(md(title="\x1b[31mRed\x1b[0m [bold]title[/]"), encoding="utf-8")
-    item = kb.read_markdown_file(path)
+    item = kb_files.read_markdown_file(path)
     assert (item.external_id, item.title) == ("KB0099", "Red [bold]title[/]")
 
 
@@ -98,27 +100,27 @@ def test_id_defaults_to_file_stem_and_title_is_cleaned(tmp_path):
 ])
 def test_front_matter_errors_name_file_line_field(text, message):
     with pytest.raises(ValidationError, match=message):
-        kb.parse_markdown(text, "f.md")
+        kb_files.parse_markdown(text, "f.md")
 
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 
 
 @given(title=_text, tags=st.lists(_text, max_size=5), category=_text, body=st.text(max_size=300),
-       status=st.sampled_from(kb.STATUSES), external_id=st.from_regex(kb.ID_PATTERN, fullmatch=True))
+       status=st.sampled_from(kb_files.STATUSES), external_id=st.from_regex(kb_files.ID_PATTERN, fullmatch=True))
 def test_markdown_round_trip(title, tags, category, body, status, external_id):
     """Whatever validates imports back identically from what export writes."""
-    fields = {"id": external_id[:kb.MAX_ID], "title": title, "tags": [t.replace(",", " ") for t in tags],
+    fields = {"id": external_id[:kb_files.MAX_ID], "title": title, "tags": [t.replace(",", " ") for t in tags],
               "category": category, "status": status, "body": body}
     try:
-        item = kb.validate_article(fields, "x:1")
+        item = kb_files.validate_article(fields, "x:1")
     except ValidationError:
         return
-    again = kb.parse_markdown(kb.article_markdown(item), "export.md")
+    again = kb_files.parse_markdown(kb_files.article_markdown(item), "export.md")
     assert dataclasses_equal(again, item)
 
 
-def dataclasses_equal(a: kb.ArticleInput, b: kb.ArticleInput) -> bool:
+def dataclasses_equal(a: kb_files.ArticleInput, b: kb_files.ArticleInput) -> bool:
     return (a.external_id, a.title, a.body, a.tags, a.category, a.status) == (
         b.external_id, b.title, b.body, b.tags, b.category, b.status)
 
@@ -218,13 +220,13 @@ def test_export_reimports_identically(engine, tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in TRICKY), encoding="utf-8")
     kb.import_path(engine, path)
     with session_scope(engine) as s:
-        before = {a.external_id: kb.get_article(s, a.id) for a in s.scalars(select(Article))}
+        before = {a.external_id: kbq.get_article(s, a.id) for a in s.scalars(select(Article))}
     summary = kb.export_dir(engine, tmp_path / "out")
     assert summary.written == 3
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert files == ["odd_id_1-2.md", "odd_id_1.md", "plain.md"]  # two ids share a safe file name
     assert kb.import_path(engine, tmp_path / "out").unchanged == 3
-    for item in kb.iter_markdown_dir(tmp_path / "out"):
+    for item in kb_files.iter_markdown_dir(tmp_path / "out"):
         record = before[item.external_id]
         assert (item.title, item.body, item.tags, item.category, item.status) == (
             record.title, record.body, record.tags, record.category, record.status)
@@ -242,7 +244,7 @@ def test_export_published_only(engine, tmp_path):
 @pytest.fixture
 def desk(engine):
     with clock.frozen(NOW):
-        kb.import_articles(engine, [kb.parse_markdown(VPN_MD, "vpn.md")])
+        kb.import_articles(engine, [kb_files.parse_markdown(VPN_MD, "vpn.md")])
     with write_session(engine) as s:
         s.add(Analyst(username="jdoe", name="Jane Doe"))
         s.add(Ticket(subject="VPN drops at home", description="GlobalProtect disconnects", status="resolved",
@@ -280,10 +282,10 @@ def test_link_and_unlink_write_events(desk):
         assert kb.link_article(desk, art, t1, "jdoe") is False  # already linked
         assert kb.link_article(desk, art, t2, "someone-else") is True
     with session_scope(desk) as s:
-        linked = kb.linked_tickets(s, art)
+        linked = kbq.linked_tickets(s, art)
         assert [lt.ticket_id for lt in linked] == [t2, t1]
         assert linked[1].linked_by == "jdoe" and linked[1].subject == "VPN drops at home"
-        assert [la.external_id for la in kb.linked_articles(s, t1)] == ["KB0001"]
+        assert [la.external_id for la in kbq.linked_articles(s, t1)] == ["KB0001"]
         event = s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == t1)).one()
         jdoe = s.scalars(select(Analyst.id).where(Analyst.username == "jdoe")).one()
         assert (event.kind, event.field, event.new, event.actor, event.actor_id, event.at) == (
@@ -291,7 +293,7 @@ def test_link_and_unlink_write_events(desk):
     assert kb.unlink_article(desk, art, t1, "jdoe") is True
     assert kb.unlink_article(desk, art, t1, "jdoe") is False
     with session_scope(desk) as s:
-        assert [lt.ticket_id for lt in kb.linked_tickets(s, art)] == [t2]
+        assert [lt.ticket_id for lt in kbq.linked_tickets(s, art)] == [t2]
         kinds = s.execute(select(TicketEvent.kind, TicketEvent.old, TicketEvent.new)
                           .where(TicketEvent.ticket_id == t1).order_by(TicketEvent.id)).all()
         assert kinds == [("linked", "", "KB0001"), ("linked", "KB0001", "")]
@@ -309,7 +311,7 @@ def test_draft_from_resolved_ticket(desk):
     assert "Reinstalled the client.\nRebooted." in draft.body
     assert kb.draft_from_ticket(desk, t1, "jdoe") == draft  # one step, once
     with session_scope(desk) as s:
-        assert [la.article_id for la in kb.linked_articles(s, t1) if la.external_id == draft.external_id]
+        assert [la.article_id for la in kbq.linked_articles(s, t1) if la.external_id == draft.external_id]
         assert all(h.external_id != draft.external_id for h in search_articles(s, "reinstalled client"))
         assert search_articles(s, "reinstalled client", include_drafts=True)[0].external_id == draft.external_id
     with pytest.raises(ValidationError, match=rf"ticket #{t2}: status: is 'open'"):

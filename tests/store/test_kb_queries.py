@@ -7,6 +7,7 @@ from pathlib import Path
 
 from deskui import clock
 from deskui.services import knowledge as kb
+from deskui.store import kb_queries as kbq
 from deskui.services import tickets as svc
 from deskui.services.actors import actor_for
 from deskui.store.db import session_scope
@@ -40,7 +41,7 @@ def test_figures_count_articles_views_votes_links_and_resolved_with_an_article(o
     _ticket(engine, "Mailbox full", resolve_at=FROZEN - timedelta(days=2))
     still_open = _ticket(engine, "Teams audio")
     with session_scope(engine) as s:
-        vpn, printer = kb.get_article_by_external_id(s, "KB0002"), kb.get_article_by_external_id(s, "KB0011")
+        vpn, printer = kbq.get_article_by_external_id(s, "KB0002"), kbq.get_article_by_external_id(s, "KB0011")
     with clock.frozen(FROZEN - timedelta(days=7)):
         kb.link_article(engine, vpn.id, early.id, "demo")
         kb.link_article(engine, printer.id, early.id, "demo")  # two links, one ticket
@@ -68,8 +69,8 @@ def test_browse_lists_most_viewed_first_and_can_leave_drafts_out(org):
     engine = org
     kb.import_path(engine, Path(SAMPLE) / "kb")
     with session_scope(engine) as s:
-        mfa = kb.get_article_by_external_id(s, "KB0006")
-        draft = kb.get_article_by_external_id(s, "KB0039")
+        mfa = kbq.get_article_by_external_id(s, "KB0006")
+        draft = kbq.get_article_by_external_id(s, "KB0039")
     kb.record_view(engine, mfa.id)
     kb.record_view(engine, mfa.id)
     kb.record_view(engine, draft.id)

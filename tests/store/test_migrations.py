@@ -17,7 +17,7 @@ def test_single_head():
 
 
 def _diffs(engine):
-    from deskui.store.search import alembic_include_object
+    from deskui.store.search_index import alembic_include_object
 
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": False, "include_object": alembic_include_object})

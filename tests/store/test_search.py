@@ -10,14 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from deskui.store import search
+from deskui.store import search, search_index, search_query, search_rank
 from deskui.store.db import current_revision, session_scope, upgrade, write_session
 from deskui.store.models import Article, Ticket
 from deskui.store.tables import tickets
 from deskui.store.search import (
-    MARK_END, MARK_START, ArticleHit, TicketHit, parse_query, reindex, search_articles, similar_tickets,
-    ticket_text_condition,
+    MARK_END, MARK_START, ArticleHit, TicketHit, parse_query, search_articles, similar_tickets, ticket_text_condition,
 )
+from deskui.store.search_index import reindex
 
 NOW = datetime(2026, 11, 16, 9, 0)
 
@@ -102,7 +102,7 @@ def test_expressions_contain_only_safe_tokens(value):
     for term in (*q.words, *q.phrases):
         for token in term.tokens:
             assert token and all(ch.isalnum() for ch in token)
-    assert len(q.words) <= search.MAX_TERMS
+    assert len(q.words) <= search_query.MAX_TERMS
 
 
 # ------------------------------------------------------------------ ranking
@@ -300,7 +300,7 @@ def test_ticket_text_condition_is_and(engine):
 
 
 def test_alembic_include_object_hides_search_objects():
-    f = search.alembic_include_object
+    f = search_index.alembic_include_object
     assert not f(None, "articles_fts_data", "table", True, None)
     assert not f(None, "search_vector", "column", True, None)
     assert not f(None, "ix_tickets_search_vector", "index", True, None)
@@ -312,8 +312,8 @@ def test_alembic_include_object_hides_search_objects():
 @pytest.fixture
 def crowded(sqlite_engine, monkeypatch):
     """Enough articles, and a budget small enough, for the narrowed plan to run."""
-    monkeypatch.setattr(search, "ROW_BUDGET", 6)
-    monkeypatch.setattr(search, "SAMPLE_ROWS", 40)
+    monkeypatch.setattr(search_rank, "ROW_BUDGET", 6)
+    monkeypatch.setattr(search_rank, "SAMPLE_ROWS", 40)
     rows = [(f"N{i:03d}", f"Note {i} about the laptop", "laptop",
              "The laptop works. Common words laptop screen work office." + (" docking" if i % 7 == 0 else ""),
              "published") for i in range(60)]
@@ -325,10 +325,10 @@ def crowded(sqlite_engine, monkeypatch):
 
 def test_plan_narrows_on_large_collections_and_ends_exact(crowded):
     with session_scope(crowded) as s:
-        db = search._sqlite3(s)
+        db = search_rank.sqlite3_of(s)
         parsed = parse_query("laptop screen docking firmware flickers")
-        plans = search.plan_fts5_match(db, "articles_fts", "articles", parsed)
-    assert len(plans) >= 2 and plans[-1] == search.fts5_or(parsed)
+        plans = search_rank.plan_fts5_match(db, "articles_fts", "articles", parsed)
+    assert len(plans) >= 2 and plans[-1] == search_query.fts5_or(parsed)
     assert '"laptop"' not in plans[0]  # the commonest word is left out of the narrowed plan
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from deskui import clock
 from deskui.services import knowledge as kb
+from deskui.store import kb_queries as kbq
 from deskui.services.seed import seed_demo_org
 from deskui.store.db import session_scope
 from deskui.tui.screens.knowledge import KnowledgeScreen
@@ -53,9 +54,9 @@ async def search(pilot, text: str, *, open_best: bool = False) -> None:
         await settle(pilot)
 
 
-def article(engine, external_id: str) -> kb.ArticleRecord:
+def article(engine, external_id: str) -> kbq.ArticleRecord:
     with session_scope(engine) as session:
-        return kb.get_article_by_external_id(session, external_id)
+        return kbq.get_article_by_external_id(session, external_id)
 
 
 def result_ids(screen: KnowledgeScreen) -> list[str]:

@@ -9,7 +9,9 @@ from textual.widgets import Input, Markdown, OptionList, Static
 
 from deskui import clock
 from deskui.services import knowledge as kb
-from deskui.tui.screens.knowledge import KnowledgeScreen, find_articles
+from deskui.services import kb_files
+from deskui.reads.knowledge import find_articles
+from deskui.tui.screens.knowledge import KnowledgeScreen
 from deskui.tui.screens.ticket import TicketScreen
 from knowledge_support import (
     MARKUP_BODY, MARKUP_TITLE, article, kb_desk, make_app, open_knowledge, rendered_lines,
@@ -145,7 +147,7 @@ async def test_an_answer_for_an_older_generation_is_dropped(desk):
 @run_async
 async def test_article_text_is_data_not_markup(desk):
     with clock.frozen(NOW):
-        kb.import_articles(desk, [kb.validate_article(
+        kb.import_articles(desk, [kb_files.validate_article(
             {"id": "KB9001", "title": MARKUP_TITLE, "body": MARKUP_BODY, "tags": "[red]tag[/red]"}, "test:1")])
     app = make_app(desk)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -166,6 +168,48 @@ async def test_article_text_is_data_not_markup(desk):
         facts = "\n".join(rendered_lines(screen.query_one("#kb-article-facts", Static)))
         assert "[red]tag[/red]" in facts
         assert app.is_running  # [@click=app.quit] did nothing
+
+
+LINKS_BODY = """Sign in on [the portal](https://portal.example/vpn) or [mail us](mailto:help@northwind.example).
+
+The logs are on [the share](smb://files.northwind.example/it) and <ftp://ftp.example/logs>;
+[this](javascript:alert(1)) is no link at all.
+"""
+
+
+@run_async
+async def test_article_links_open_only_on_o_and_only_web_and_mail(desk, monkeypatch):
+    """A click on a link in an article opens nothing; o lists the http, https and mailto
+    links and opens the one chosen; others are never offered."""
+    from deskui.tui.screens.ops_modals import ChoiceModal
+
+    with clock.frozen(NOW):
+        kb.import_articles(desk, [kb_files.validate_article(
+            {"id": "KB9002", "title": "Zebraphone links", "body": LINKS_BODY}, "test:1")])
+    app = make_app(desk)
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        await search(pilot, "zebraphone", open_best=True)
+        view = screen.article_view
+        assert view.detail.article.external_id == "KB9002"
+        body = view.query_one(Markdown)
+        for href in ("smb://files.northwind.example/it", "https://portal.example/vpn"):
+            body.post_message(Markdown.LinkClicked(body, href))
+            await settle(pilot)
+        assert opened == []
+        assert any(n.message.startswith("Not opened: smb://") for n in app._notifications)
+        view.focus()
+        await pilot.press("o")
+        await settle(pilot)
+        choose = app.screen
+        assert isinstance(choose, ChoiceModal)
+        assert [value for value, _ in choose.options] == ["https://portal.example/vpn", "mailto:help@northwind.example"]
+        assert "2 other link(s) not offered" in choose.hint
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert opened == ["mailto:help@northwind.example"]
 
 
 @run_async

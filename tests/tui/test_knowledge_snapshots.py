@@ -13,6 +13,7 @@ import pytest
 
 from deskui import clock
 from deskui.services import knowledge as kb
+from deskui.services import kb_files
 from deskui.services import tickets as svc
 from deskui.store.db import make_engine
 from knowledge_support import (
@@ -30,7 +31,7 @@ def kb_engine(sqlite_template, tmp_path, monkeypatch):
     engine = make_engine("desk.db")
     kb_desk(engine)
     with clock.frozen(NOW):
-        kb.import_articles(engine, [kb.validate_article(
+        kb.import_articles(engine, [kb_files.validate_article(
             {"id": "KB9001", "title": MARKUP_TITLE, "body": MARKUP_BODY}, "snapshot:1")])
         done = open_ticket(engine, subject="GlobalProtect gateway not responding at the hotel",
                            description="The VPN client says the gateway is not responding.")

@@ -14,11 +14,13 @@ from deskui.services.actors import system_actor
 from deskui.services.seed import seed_demo_org
 from deskui.store.db import session_scope
 from deskui.store.tickets import comments, events, ticket_record
-from deskui.tui.screens.modals import (
-    AssignModal, CannedResponseModal, EscalateModal, PriorityModal, ReopenModal, ReplyModal, ResolveModal,
-    StatusModal,
-)
+from deskui.tui.screens.modals import PriorityModal, ReopenModal, ReplyModal, ResolveModal, StatusModal
+from deskui.tui.screens.picker_modals import AssignModal, CannedResponseModal, EscalateModal
 from deskui.tui.screens.ticket import TicketScreen
+from deskui.tui.widgets.ticket_actions import TicketActions
+from deskui.tui.widgets.ticket_kb_keys import TicketKnowledgeKeys
+from deskui.tui.widgets.ticket_ops_keys import TicketOpsKeys
+from deskui.tui.widgets.ticket_survey import TicketSurveyKeys
 from deskui.tui.widgets.ticket_conflict import ConflictBanner
 from deskui.tui.widgets.ticket_conversation import CommentBlock, Conversation, DescriptionBlock
 from deskui.tui.widgets.ticket_header import TicketHeader
@@ -533,6 +535,85 @@ async def test_markup_and_escapes_render_as_typed(desk_db):
         assert "[bold&#160;red]x[/]" in svg or "[bold red]x[/]" in svg
 
 
+HOSTILE_GROUP = "[/x] [link=file:///etc/passwd]G[/link]"
+
+
+def add_group(engine, name: str, *, member: str = "demo") -> None:
+    from sqlalchemy import select
+
+    from deskui.store.db import write_session
+    from deskui.store.models import Analyst, Group, GroupMember
+
+    with write_session(engine) as s:
+        group = Group(name=name, tier=2)
+        s.add(group)
+        s.flush()
+        analyst_id = s.scalars(select(Analyst.id).where(Analyst.username == member)).one()
+        s.add(GroupMember(group_id=group.id, analyst_id=analyst_id))
+
+
+def plain(widget) -> str:
+    return widget.render().plain
+
+
+@run_async
+async def test_names_and_subjects_in_dialogs_show_as_typed(desk_db):
+    """A group name or subject from the database is never read as markup: not in the
+    escalate dialog's labels, nor in the groups the assign dialog offers."""
+    add_group(desk_db, HOSTILE_GROUP)
+    t = open_ticket(desk_db, subject=MARKUP_SUBJECT, group=HOSTILE_GROUP)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        modal = await open_modal(pilot, "e", EscalateModal)
+        labels = [plain(label) for label in modal.query(".field-label")]
+        assert f"Group (now {HOSTILE_GROUP})" in labels
+        assert MARKUP_SUBJECT in plain(modal.query_one("#dialog-title"))
+        await pilot.press("escape")
+        await settle(pilot)
+        modal = await open_modal(pilot, "a", AssignModal)
+        select = modal.query_one("#assign-group", Select)
+        assert select.value == HOSTILE_GROUP
+        shown = [str(prompt) for prompt, _ in select._options]
+        assert f"{HOSTILE_GROUP} (tier 2)" in shown
+        assert HOSTILE_GROUP in str(select.query_one("SelectCurrent #label").render())
+        # On screen, bracket for bracket (the SVG escapes nothing of it as a link).
+        svg = app.export_screenshot()
+        assert "file:///etc/passwd" in svg and "<a " not in svg
+
+
+@run_async
+async def test_a_locked_database_while_a_dialog_loads_is_one_line_and_the_app_runs(desk_db):
+    """Another process holds the SQLite file locked while the escalate dialog reads the
+    groups: the analyst sees one line, the dialog stays open, the app keeps running."""
+    import sqlite3
+
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(pilot)
+        desk_db.dispose()  # the app's idle connections go: its next read must open the file
+        lock = sqlite3.connect(desk_db.url.database, isolation_level=None)
+        try:
+            lock.execute("PRAGMA locking_mode = EXCLUSIVE")
+            lock.execute("BEGIN EXCLUSIVE")
+            lock.execute("UPDATE tickets SET subject = subject")
+            modal = await open_modal(pilot, "e", EscalateModal)
+            messages = [n.message for n in app._notifications]
+            assert any(m.startswith("Groups: the database is busy") for m in messages), messages
+            assert all("\n" not in m and "Traceback" not in m for m in messages)
+            assert app.is_running and app.screen is modal
+            assert not modal.query_one("#escalate-group", Select)._options[1:]  # nothing read
+        finally:
+            lock.close()
+        # Nothing was lost: closing and opening again reads the groups.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        modal = await open_modal(pilot, "e", EscalateModal)
+        assert len(modal.query_one("#escalate-group", Select)._options) > 1
+
+
 def test_comment_block_never_interprets_markup():
     from deskui.store.records import CommentRecord
 
@@ -561,13 +642,46 @@ async def test_every_action_is_a_palette_command(desk_db):
         assert isinstance(app.screen, ResolveModal)
 
 
+#: The ticket screen's keys as ? lists them (binding ids), in order: the analyst's actions,
+#: operations, satisfaction, knowledge, then the app's.
+HELP_IDS = [
+    "ticket.reply", "ticket.note", "ticket.take", "ticket.assign", "ticket.status", "ticket.escalate",
+    "ticket.resolve", "ticket.reopen", "ticket.priority", "ticket.canned", "ticket.editor", "ticket.reload",
+    "ticket.back", "ticket.scroll_down", "ticket.scroll_up", "ticket.top", "ticket.bottom",
+    "ops.link_known_error", "ops.ticket_link_bulletin", "ops.approve", "ops.reject", "ops.checklist", "ops.routing",
+    "ticket.survey", "ticket.kb_suggestions", "ticket.kb_link", "ticket.kb_insert", "ticket.kb_draft",
+    "app.help", "app.jump", "app.mode_queue", "app.mode_knowledge", "app.mode_metrics", "app.mode_wallboard",
+    "app.command_palette",
+]
+
+
 @run_async
 async def test_bindings_have_ids_and_letters_are_not_priority(desk_db):
-    ids = {b.id for b in TicketScreen.BINDINGS}
+    ids = {b.id for b in TicketActions.BINDINGS}
     for action in ("reply", "note", "take", "assign", "status", "escalate", "resolve", "reopen", "priority",
                    "canned", "editor", "back"):
         assert f"ticket.{action}" in ids
-    assert all(not b.priority for b in TicketScreen.BINDINGS if len(b.key) == 1)
+    for feature in (TicketActions, TicketOpsKeys, TicketSurveyKeys, TicketKnowledgeKeys):
+        assert feature.BINDINGS and all(b.id for b in feature.BINDINGS)
+        assert all(not b.priority for b in feature.BINDINGS if len(b.key) == 1)
+
+
+@run_async
+async def test_each_feature_owns_its_keys_and_help_lists_them_as_before(desk_db):
+    """The keys live in the features (layers around the screen's body), not in the
+    screen, and work wherever the focus is: ? lists them in the same order."""
+    from deskui.tui.screens.help import binding_rows
+
+    assert not [b for b in TicketScreen.BINDINGS if getattr(b, "id", None)]
+    t = open_ticket(desk_db)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await start(pilot)
+        screen = screen_of(app)
+        for focus in ("#ticket-main", "#ticket-side", "#kb-suggestions"):
+            screen.query_one(focus).focus()
+            await settle(pilot)
+            assert [row[2] for row in binding_rows(screen) if row[2]] == HELP_IDS, focus
 
 
 @run_async

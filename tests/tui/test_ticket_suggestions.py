@@ -16,6 +16,7 @@ from deskui.tui.screens.knowledge import KnowledgeScreen
 from deskui.tui.screens.modals import ReplyModal
 from deskui.tui.screens.ticket import TicketScreen
 from deskui.tui.widgets.kb_format import reply_text
+from deskui.tui.widgets.ticket_kb_keys import TicketKnowledgeKeys
 from deskui.tui.widgets.ticket_suggestions import TicketSuggestions
 from knowledge_support import article, kb_desk, knowledge_screen, rendered_lines
 from ticket_support import NOW, actor, make_app, open_ticket, run_async, run_command, screen_of, settle, start
@@ -229,7 +230,7 @@ async def test_enter_opens_the_article_in_the_knowledge_screen_or_the_similar_ti
 
 @run_async
 async def test_knowledge_keys_have_ids_and_are_palette_commands(desk):
-    ids = {b.id for b in TicketScreen.BINDINGS}
+    ids = {b.id for b in TicketKnowledgeKeys.BINDINGS}
     assert {"ticket.kb_suggestions", "ticket.kb_link", "ticket.kb_insert", "ticket.kb_draft"} <= ids
     ticket = vpn_ticket(desk)
     app = make_app(desk, ticket.id)

@@ -96,15 +96,39 @@ def showcase_ticket(engine):
     return t
 
 
+#: Rounds settle() waits (each: pending messages handled, running workers finished)
+#: before it says the work never finished.
+SETTLE_ROUNDS = 100
+#: A round whose workers are still busy after this long is a hang, not slowness.
+HUNG_WORKER_SECONDS = 60
+
+
+def _unfinished(app) -> list:
+    return [w for w in app.workers if not w.is_finished]
+
+
 async def settle(pilot) -> None:
-    """Wait until every worker is done and every message they posted is handled."""
+    """Wait until every worker is done and every message they posted is handled.
+
+    A worker may post a message whose handler starts another worker: each round
+    handles what is pending, then waits for the workers running. After
+    SETTLE_ROUNDS rounds with work still going (a loop), or a round whose
+    workers never finish (a hang), it raises an AssertionError naming them.
+    """
     app = pilot.app
-    for _ in range(100):
+    for _ in range(SETTLE_ROUNDS):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        busy = [w for w in _unfinished(app) if w.is_running]  # a pending one starts by the next round
+        if busy:
+            try:
+                await asyncio.wait_for(app.workers.wait_for_complete(busy), HUNG_WORKER_SECONDS)
+            except TimeoutError:
+                break
         await pilot.pause()
-        if not any(w.is_running for w in app.workers):
+        if not _unfinished(app):
             return
+    names = ", ".join(f"{w.group}/{w.name or '?'} ({w.state.name.lower()})" for w in _unfinished(app))
+    raise AssertionError(f"the app's work did not finish: still running {names}")
 
 
 async def type_text(pilot, text: str) -> None:
@@ -114,11 +138,16 @@ async def type_text(pilot, text: str) -> None:
 
 async def run_command(pilot, title: str) -> None:
     """Run a command from the palette as a user does: open it, type, take the best hit."""
+    from textual.command import CommandList, CommandPalette
+
     await pilot.press("ctrl+p")
     await settle(pilot)
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette), palette
     await type_text(pilot, title)
-    await settle(pilot)
-    await pilot.pause(0.2)  # the palette may still be adding its hits
+    await settle(pilot)  # the palette gathers its hits in a worker
+    hits = palette.query_one(CommandList)
+    assert hits.option_count, f"the palette found no command for {title!r}"
     await pilot.press("enter")
     await settle(pilot)
 

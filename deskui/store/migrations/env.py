@@ -4,7 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import deskui.store.models  # noqa: F401  (registers the tables)
-from deskui.store.search import alembic_include_object
+from deskui.store.search_index import alembic_include_object
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -13,17 +13,17 @@ in $EDITOR (Markdown with front matter, saved through
 ``p`` publishes or withdraws. The tickets linked to the article are listed
 under it; enter on one opens it.
 
-Every database call runs in a worker with its own session; widgets get frozen
-dataclasses. Article text is untrusted: it is drawn as Content / Markdown,
-never as markup.
+Every database call runs in a worker (deskui.tui.workers): reads through
+deskui.reads.knowledge, changes through deskui.services.knowledge; a failure
+is one line and the screen keeps running. Article text is untrusted: it is
+drawn as Content / Markdown, never as markup.
 """
 
 from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from sqlalchemy.exc import OperationalError
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -35,48 +35,29 @@ from textual.widgets import Input, OptionList, Static
 from textual.worker import get_current_worker
 
 from deskui.errors import DeskError
+from deskui.reads import knowledge as reads
+from deskui.reads.knowledge import RESULT_LIMIT, ArticleDetail, ArticleHit, ArticleRecord, KbFigures
 from deskui.services import knowledge as kb
-from deskui.store.db import session_scope
-from deskui.store.kb_queries import KbFigures, browse_articles, kb_figures
-from deskui.store.search import ArticleHit, parse_query, search_articles
-from deskui.tui.widgets.kb_article import ArticleDetail, KbArticleView
+from deskui.tui.widgets.kb_article import KbArticleView
 from deskui.tui.widgets.kb_format import MUTED
 from deskui.tui.widgets.kb_results import KbResults
 from deskui.tui.widgets.key_hints import KeyHints
 from deskui.tui.widgets.status_line import StatusLine
+from deskui.tui.workers import db_work, run_db
 
 #: Below this width the results and the article take turns instead of sharing the screen.
 NARROW_WIDTH = 110
 #: From this width the results get half the screen: whole titles in the list, and
 #: article lines no longer than they read well.
 WIDE_WIDTH = 180
-RESULT_LIMIT = 50
-BROWSE_LIMIT = 100
 
 SearchFunction = Callable[..., Sequence[ArticleHit]]
 
 
-def find_articles(engine, query: str, *, include_drafts: bool, limit: int = RESULT_LIMIT) -> list[ArticleHit]:
-    """The screen's search: ranked hits for a query, the most viewed articles for none."""
-    with session_scope(engine) as session:
-        if not query.strip():
-            return browse_articles(session, include_drafts=include_drafts, limit=BROWSE_LIMIT)
-        return search_articles(session, query, limit=limit, include_drafts=include_drafts)
-
-
-def read_article(engine, article_id: int, *, count_view: bool) -> ArticleDetail:
+def open_article_detail(engine, article_id: int, *, count_view: bool) -> ArticleDetail:
     """The article and its linked tickets; ``count_view`` adds one view first (its own transaction)."""
     article = kb.record_view(engine, article_id) if count_view else None
-    with session_scope(engine) as session:
-        if article is None:
-            article = kb.get_article(session, article_id)
-        linked = tuple(kb.linked_tickets(session, article_id))
-    return ArticleDetail(article, linked)
-
-
-def read_figures(engine) -> KbFigures:
-    with session_scope(engine) as session:
-        return kb_figures(session)
+    return reads.article_detail(engine, article_id, article=article)
 
 
 def plural(count: int, word: str) -> str:
@@ -167,7 +148,7 @@ class KnowledgeScreen(Screen):
             self.counted = counted
 
     class ArticleSaved(Message):
-        def __init__(self, article: kb.ArticleRecord, note: str, body_changed: bool, edited: int | None) -> None:
+        def __init__(self, article: ArticleRecord, note: str, body_changed: bool, edited: int | None) -> None:
             super().__init__()
             self.article = article
             self.edited = edited
@@ -188,7 +169,7 @@ class KnowledgeScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         #: Swappable for tests (a slow search); called as (engine, query, include_drafts=...).
-        self.search_function: SearchFunction = find_articles
+        self.search_function: SearchFunction = reads.find_articles
         self.include_drafts = True
         self.generation = 0
         self.shown_generation = 0
@@ -293,19 +274,17 @@ class KnowledgeScreen(Screen):
     def start_search(self, query: str) -> None:
         self.query_text = query
         self.generation += 1
-        self._search(self.generation, query, self.include_drafts)
+        generation, include_drafts = self.generation, self.include_drafts
+        engine, search = self.app.desk.engine, self.search_function
 
-    @work(thread=True, exclusive=True, group="kb-search")
-    def _search(self, generation: int, query: str, include_drafts: bool) -> None:
-        try:
-            hits = list(self.search_function(self.app.desk.engine, query, include_drafts=include_drafts))
-        except (DeskError, OperationalError) as exc:
-            hits, error = [], str(exc).splitlines()[0]
-        else:
-            error = ""
-        if get_current_worker().is_cancelled:
-            return  # a newer query replaced this one
-        self.post_message(self.Results(generation, query, hits, error))
+        def find() -> None:
+            hits = list(search(engine, query, include_drafts=include_drafts))
+            if not get_current_worker().is_cancelled:  # a newer query replaced this one
+                self.post_message(self.Results(generation, query, hits))
+
+        # A failed search says so in the results title too.
+        run_db(self, find, group="kb-search", exclusive=True, what="Search",
+               on_failure=lambda line: self.post_message(self.Results(generation, query, [], line)))
 
     @on(Results)
     def _results(self, message: Results) -> None:
@@ -331,7 +310,7 @@ class KnowledgeScreen(Screen):
         drafts = "" if self.include_drafts else ", drafts hidden"
         if not message.query.strip():
             return Content(f"Most viewed articles ({count}{drafts})")
-        if parse_query(message.query).empty:
+        if reads.query_is_empty(message.query):
             return Content("Type a word to search")
         if not count:
             return Content.assemble("No article matches ", (repr(message.query.strip()), "bold"), drafts)
@@ -344,12 +323,9 @@ class KnowledgeScreen(Screen):
     def load_figures(self) -> None:
         self._load_figures(self.app.desk.engine)
 
-    @work(thread=True, exclusive=True, group="kb-figures")
+    @db_work(group="kb-figures", exclusive=True, what="Knowledge figures")
     def _load_figures(self, engine) -> None:
-        try:
-            figures = read_figures(engine)
-        except OperationalError:
-            return
+        figures = reads.figures(engine)
         if not get_current_worker().is_cancelled:
             self.post_message(self.FiguresLoaded(figures))
 
@@ -384,13 +360,9 @@ class KnowledgeScreen(Screen):
         self._set_reading(True)
         self.article_view.focus()
 
-    @work(thread=True, exclusive=True, group="kb-article")
+    @db_work(group="kb-article", exclusive=True)
     def _load_article(self, engine, article_id: int, count_view: bool) -> None:
-        try:
-            detail = read_article(engine, article_id, count_view=count_view)
-        except (DeskError, OperationalError) as exc:
-            self.post_message(self.Failed(str(exc).splitlines()[0]))
-            return
+        detail = open_article_detail(engine, article_id, count_view=count_view)
         if not get_current_worker().is_cancelled:
             self.post_message(self.ArticleLoaded(detail, count_view))
 
@@ -437,7 +409,7 @@ class KnowledgeScreen(Screen):
 
     # ------------------------------------------------------------ votes, publish, edit
 
-    def _open_record(self) -> kb.ArticleRecord | None:
+    def _open_record(self) -> ArticleRecord | None:
         if self.detail is None:
             self.notify("Open an article first (enter on a result).", severity="warning")
             return None
@@ -504,17 +476,20 @@ class KnowledgeScreen(Screen):
         self.saving = True
         self._run_write(self.app.desk.engine, call, note, body_changed, edited)
 
-    @work(thread=True, group="kb-write")
+    @db_work(group="kb-write", what="Not saved", on_failure="_write_failed")
     def _run_write(self, engine, call: Callable, note: str, body_changed: bool, edited: int | None) -> None:
         try:
             article = call(engine)
-        except (DeskError, OperationalError) as exc:
+        except DeskError as exc:  # the analyst's to fix: say what, keep the edit
             message = str(exc).splitlines()[0]
             if edited is not None:
                 message += " -- press e to fix it (your edit is kept)"
             self.post_message(self.Failed(message, "Not saved"))
             return
         self.post_message(self.ArticleSaved(article, note, body_changed, edited))
+
+    def _write_failed(self, _line: str) -> None:
+        self.saving = False
 
     @on(ArticleSaved)
     async def _article_saved(self, message: ArticleSaved) -> None:

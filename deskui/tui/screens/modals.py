@@ -1,4 +1,6 @@
-"""The ticket screen's action dialogs.
+"""The ticket screen's action dialogs: the base dialog, and those that need
+nothing from the database (reply/note, resolve, reopen, priority, status; the
+ones that offer lists are in deskui.tui.screens.picker_modals).
 
 Each dialog validates what it can (required fields) and dismisses with a frozen
 value; the ticket screen calls the service in a worker thread. Dialogs that hold
@@ -11,34 +13,23 @@ Untrusted text (subjects, names, bodies) is shown as ``Content``, never markup.
 
 from __future__ import annotations
 
-import os
-import shlex
-import subprocess
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Generic, TypeVar
 
-from textual import on, work
-from textual.app import App, ComposeResult, SuspendNotSupported
+from textual import on
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Select, Static, TextArea
-from textual.widgets.option_list import Option
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, TextArea
 
 from deskui.domain.enums import Level, PendingReason, ResolutionCode, Status
 from deskui.domain.priority import PriorityMatrix
 from deskui.domain.workflow import allowed_targets
-from deskui.services.actors import Actor
-from deskui.services.canned import render_canned
-from deskui.store.db import session_scope
-from deskui.store.directory_queries import (
-    CannedRecord, GroupRecord, MemberLoad, analyst_record, canned_responses, group_members_with_load, groups,
-)
 from deskui.store.records import TicketRecord
-from deskui.tui.widgets.ticket_format import priority_text, safe, safe_line, words
+from deskui.tui.editor import EditorError, edit_in_editor
+from deskui.tui.widgets.ticket_format import priority_text, safe_line, words
 
 T = TypeVar("T")
 
@@ -99,56 +90,6 @@ class AssignChoice:
 class StatusChoice:
     status: str
     pending_reason: str | None = None
-
-
-# ------------------------------------------------------------------ $EDITOR
-
-class EditorError(Exception):
-    pass
-
-
-def editor_command() -> list[str]:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    return shlex.split(editor)
-
-
-def edit_in_editor(app: App, text: str, suffix: str = ".txt") -> str:
-    """Edit ``text`` in $VISUAL / $EDITOR on a temp file and return what was saved.
-
-    The app is suspended while the editor owns the terminal. Where the driver
-    cannot suspend (headless tests) the editor runs without a terminal.
-    Raises EditorError with one clear line when the editor is missing or fails.
-    """
-    command = editor_command()
-    fd, name = tempfile.mkstemp(prefix="deskui-", suffix=suffix, text=True)
-    path = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        failure: OSError | None = None
-        code = 0
-        try:
-            # App.suspend() only resumes the app when its block ends normally,
-            # so nothing may raise out of it.
-            with app.suspend():
-                try:
-                    code = subprocess.run([*command, str(path)]).returncode
-                except OSError as exc:
-                    failure = exc
-        except SuspendNotSupported:
-            try:
-                code = subprocess.run([*command, str(path)], stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-            except OSError as exc:
-                failure = exc
-        if failure is not None:
-            reason = failure.strerror or type(failure).__name__
-            raise EditorError(f"editor {' '.join(command)!r} could not start ({reason}); set $EDITOR")
-        if code != 0:
-            raise EditorError(f"editor {' '.join(command)!r} exited with status {code}; text unchanged")
-        return path.read_text(encoding="utf-8")
-    finally:
-        path.unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------ base
@@ -429,66 +370,6 @@ class ReopenModal(DeskModal[Outcome[ReopenDraft]]):
         self.dismiss(Outcome(draft if draft.reason.strip() else None, send=False))
 
 
-# ------------------------------------------------------------------ escalate
-
-class EscalateModal(DeskModal[Outcome[EscalateDraft]]):
-    """Up a tier and/or to another group, with a reason."""
-
-    TITLE_TEXT = "Escalate"
-    SUBMIT_LABEL = "Escalate"
-
-    def __init__(self, ticket: TicketRecord, draft: EscalateDraft | None = None) -> None:
-        super().__init__(ticket)
-        self.initial = draft or EscalateDraft(tier=min(ticket.tier + 1, 3))
-
-    def compose_fields(self) -> ComposeResult:
-        yield Label(f"Tier (now {self.ticket.tier})", classes="field-label")
-        tier = self.initial.tier if self.initial.tier is not None else Select.NULL
-        yield Select([(f"tier {n}", n) for n in (1, 2, 3)], id="escalate-tier", value=tier,
-                     prompt="keep the tier (or the group's)")
-        yield Label(f"Group (now {self.ticket.group or 'none'})", classes="field-label")
-        yield Select([], id="escalate-group", prompt="keep the current group")
-        yield Label("Reason (required)", classes="field-label")
-        yield Input(self.initial.reason, id="escalate-reason", placeholder="what was tried, why it needs the next tier")
-
-    def on_mount(self) -> None:
-        self.query_one("#escalate-reason").focus()
-        self._load_groups()
-
-    @work(thread=True, exclusive=True, group="escalate-groups")
-    def _load_groups(self) -> None:
-        with session_scope(self.app.desk.engine) as session:
-            found = groups(session)
-        self.app.call_from_thread(self._show_groups, found)
-
-    def _show_groups(self, found: list[GroupRecord]) -> None:
-        select = self.query_one("#escalate-group", Select)
-        select.set_options([(f"{g.name} (tier {g.tier})", g.name) for g in found if g.name != self.ticket.group])
-        if self.initial.group:
-            select.value = self.initial.group
-
-    def draft(self) -> EscalateDraft:
-        tier = self.query_one("#escalate-tier", Select).value
-        group = self.query_one("#escalate-group", Select).value
-        return EscalateDraft(tier=None if tier is Select.NULL else int(tier),
-                             group=None if group is Select.NULL else str(group),
-                             reason=self.query_one("#escalate-reason", Input).value)
-
-    def action_submit(self) -> None:
-        draft = self.draft()
-        if not draft.reason.strip():
-            self.show_error("Escalating needs a reason.")
-            return
-        if draft.tier is None and draft.group is None:
-            self.show_error("Choose a tier, a group, or both.")
-            return
-        self.dismiss(Outcome(draft, send=True))
-
-    def action_cancel(self) -> None:
-        draft = self.draft()
-        self.dismiss(Outcome(draft if draft.reason.strip() else None, send=False))
-
-
 # ------------------------------------------------------------------ priority
 
 class PriorityModal(DeskModal[Outcome[PriorityDraft]]):
@@ -580,7 +461,7 @@ class StatusModal(DeskModal[StatusChoice]):
                 and s is not Status.RESOLVED and not (s is Status.OPEN and ticket.status == Status.RESOLVED)]
 
     def compose_fields(self) -> ComposeResult:
-        yield Label(f"Now {self.ticket.status}. Move to:", classes="field-label")
+        yield Label(Content(f"Now {self.ticket.status}. Move to:"), classes="field-label")
         with RadioSet(id="status-target"):
             for index, status in enumerate(self.targets(self.ticket)):
                 yield RadioButton(status, value=index == 0, name=status)
@@ -614,172 +495,3 @@ class StatusModal(DeskModal[StatusChoice]):
             return
         reason = str(self.query_one("#pending-reason", Select).value) if status == Status.PENDING else None
         self.dismiss(StatusChoice(status, reason))
-
-
-# ------------------------------------------------------------------ assign
-
-class AssignModal(DeskModal[AssignChoice]):
-    """Pick an analyst of a group, least loaded first; changing the group moves the ticket too."""
-
-    FLEX_SELECTOR, FLEX_MAX, FIXED_ROWS, FLEX_STYLE = "#assign-members", 14, 17, "max_height"
-
-    TITLE_TEXT = "Assign"
-    SUBMIT_LABEL = "Assign"
-
-    DEFAULT_CSS = """
-    AssignModal #assign-members { height: auto; max-height: 14; }
-    """
-
-    UNASSIGN = "\x00unassign"
-
-    def __init__(self, ticket: TicketRecord) -> None:
-        super().__init__(ticket)
-        self.members: list[MemberLoad] = []
-
-    def compose_fields(self) -> ComposeResult:
-        yield Label("Group", classes="field-label")
-        yield Select([], id="assign-group", prompt="all analysts")
-        yield Label("Analyst (open tickets each holds)", classes="field-label")
-        yield OptionList(id="assign-members")
-        yield Static(Content("enter assigns · shift+tab to choose another group"), classes="modal-hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#assign-members").focus()
-        self._load_groups()
-
-    @work(thread=True, exclusive=True, group="assign-groups")
-    def _load_groups(self) -> None:
-        with session_scope(self.app.desk.engine) as session:
-            found = groups(session)
-            members = group_members_with_load(session, self.ticket.group_id)
-        self.app.call_from_thread(self._show_groups, found, members)
-
-    def _show_groups(self, found: list[GroupRecord], members: list[MemberLoad]) -> None:
-        select = self.query_one("#assign-group", Select)
-        with self.prevent(Select.Changed):
-            select.set_options([(f"{g.name} (tier {g.tier})", g.name) for g in found])
-            if self.ticket.group:
-                select.value = self.ticket.group
-        self._show_members(members)
-
-    @on(Select.Changed, "#assign-group")
-    def _group_changed(self, event: Select.Changed) -> None:
-        self._load_members(None if event.value is Select.NULL else str(event.value))
-
-    @work(thread=True, exclusive=True, group="assign-members")
-    def _load_members(self, group_name: str | None) -> None:
-        with session_scope(self.app.desk.engine) as session:
-            group_id = next((g.id for g in groups(session) if g.name == group_name), None)
-            members = group_members_with_load(session, group_id)
-        self.app.call_from_thread(self._show_members, members)
-
-    def _show_members(self, members: list[MemberLoad]) -> None:
-        self.members = members
-        options = self.query_one("#assign-members", OptionList)
-        options.clear_options()
-        width = max([len(m.username) for m in members] + [8])
-        rows = [Option(Content.styled("(unassign)", "italic $foreground-muted"), id=self.UNASSIGN)]
-        for m in members:
-            load_style = "$error" if m.open_count >= 10 else "$warning" if m.open_count >= 5 else "$success"
-            parts = [(f"{m.username:<{width}}", "bold"), "  ", f"{safe_line(m.name)[:28]:<28}", f"  T{m.tier}  ",
-                     (f"{m.open_count:>3} open", load_style)]
-            if m.away:
-                parts.append(("  away", "italic $foreground-muted"))
-            if m.analyst_id == self.ticket.assignee_id:
-                parts.append(("  (current)", "$accent"))
-            rows.append(Option(Content.assemble(*parts), id=m.username))
-        options.add_options(rows)
-        current = next((i + 1 for i, m in enumerate(members) if m.analyst_id == self.ticket.assignee_id), None)
-        options.highlighted = current if current is not None else (1 if members else 0)
-
-    @on(OptionList.OptionSelected, "#assign-members")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.action_submit()
-
-    def action_submit(self) -> None:
-        options = self.query_one("#assign-members", OptionList)
-        if options.highlighted is None:
-            self.show_error("Choose an analyst.")
-            return
-        option_id = options.get_option_at_index(options.highlighted).id
-        group = self.query_one("#assign-group", Select).value
-        group_name = None if group is Select.NULL or group == self.ticket.group else str(group)
-        self.dismiss(AssignChoice(username=None if option_id == self.UNASSIGN else option_id, group=group_name))
-
-
-# ------------------------------------------------------------------ canned responses
-
-class CannedResponseModal(DeskModal[str]):
-    """Choose a stored reply; the preview shows it with the placeholders filled in."""
-
-    FLEX_SELECTOR, FLEX_MAX, FIXED_ROWS = "#canned-row", 18, 9
-
-    TITLE_TEXT = "Canned response for"
-    SUBMIT_LABEL = "Insert"
-
-    DEFAULT_CSS = """
-    CannedResponseModal > #dialog { width: 110; }
-    CannedResponseModal #canned-row { height: 18; }
-    CannedResponseModal #canned-list { width: 34; height: 100%; }
-    CannedResponseModal #canned-preview-scroll { width: 1fr; height: 100%; border: round $primary 50%; }
-    CannedResponseModal #canned-preview { padding: 0 1; }
-    """
-
-    def __init__(self, ticket: TicketRecord, actor: Actor) -> None:
-        super().__init__(ticket)
-        self.actor = actor
-        self.templates: list[CannedRecord] = []
-        self.analyst_email = ""
-
-    def compose_fields(self) -> ComposeResult:
-        with Horizontal(id="canned-row"):
-            yield OptionList(id="canned-list")
-            with VerticalScroll(id="canned-preview-scroll"):
-                yield Static("", id="canned-preview")
-
-    def on_mount(self) -> None:
-        self.query_one("#canned-list").focus()
-        self._load()
-
-    @work(thread=True, exclusive=True, group="canned-load")
-    def _load(self) -> None:
-        with session_scope(self.app.desk.engine) as session:
-            templates = canned_responses(session)
-            me = analyst_record(session, self.actor.id)
-        self.app.call_from_thread(self._show, templates, me.email if me else "")
-
-    def _show(self, templates: list[CannedRecord], email: str) -> None:
-        self.templates = templates
-        self.analyst_email = email
-        options = self.query_one("#canned-list", OptionList)
-        options.clear_options()
-        options.add_options([Option(Content(safe_line(t.name)), id=str(t.id)) for t in templates])
-        if templates:
-            options.highlighted = 0
-            self._preview(0)
-        else:
-            self.show_error("No canned responses stored: seed them with `deskui seed canned FILE`.")
-
-    def rendered(self, index: int) -> str:
-        return render_canned(self.templates[index].body, self.ticket, self.actor, analyst_email=self.analyst_email)
-
-    @on(OptionList.OptionHighlighted, "#canned-list")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self._preview(event.option_index)
-
-    def _preview(self, index: int) -> None:
-        if 0 <= index < len(self.templates):
-            self.query_one("#canned-preview", Static).update(Content(safe(self.rendered(index))))
-
-    @on(OptionList.OptionSelected, "#canned-list")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.action_submit()
-
-    def action_submit(self) -> None:
-        highlighted = self.query_one("#canned-list", OptionList).highlighted
-        if highlighted is None or not self.templates:
-            self.show_error("Choose a response.")
-            return
-        self.dismiss(self.rendered(highlighted))

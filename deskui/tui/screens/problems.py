@@ -2,17 +2,16 @@
 candidate problems the desk proposes (recurring keys, near-identical subjects),
 and the selected problem's root cause, workaround, fix, incidents and timeline.
 
-Reads run in thread workers and come back as frozen records; actions call the
-services (deskui.services.problems) in workers too. Problem and ticket text is
+Reads (deskui.reads.problems) run in thread workers and come back as frozen
+records; actions call the services (deskui.services.problems) in workers too;
+a failure is one line and the screen keeps running. Problem and ticket text is
 untrusted: rich Text only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -20,21 +19,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from deskui.domain.workflow import WorkflowError
 from deskui.errors import DeskError
-from deskui.store.problem_queries import ProblemSummary
+from deskui.reads.problems import ProblemDetail, ProblemsOverview, ProblemSummary, overview, problem_detail
 from deskui.tui.screens.ops_modals import ChoiceModal, FieldsModal, PromptModal
 from deskui.tui.widgets.bulletin_banner import BulletinBanner
+from deskui.tui.workers import db_work
 
-OPEN_STATUSES = ("new", "investigating", "known_error")
 STATUS_LABELS = {"new": "new", "investigating": "investigating", "known_error": "known error", "resolved": "resolved",
                  "closed": "closed"}
-
-
-@dataclass(frozen=True)
-class ProblemsData:
-    problems: tuple[ProblemSummary, ...]
-    candidates: tuple  # deskui.services.problems.Candidate
-
 
 class ProblemsScreen(Screen):
     """Problems and candidate problems. Open with ``app.push_screen(ProblemsScreen())``."""
@@ -62,12 +55,12 @@ class ProblemsScreen(Screen):
     """
 
     class Loaded(Message):
-        def __init__(self, data: ProblemsData) -> None:
+        def __init__(self, data: ProblemsOverview) -> None:
             super().__init__()
             self.data = data
 
     class DetailLoaded(Message):
-        def __init__(self, detail) -> None:
+        def __init__(self, detail: ProblemDetail) -> None:
             super().__init__()
             self.detail = detail
 
@@ -80,8 +73,8 @@ class ProblemsScreen(Screen):
         super().__init__(**kwargs)
         self.showing_candidates = False
         self.show_closed = False
-        self.data = ProblemsData((), ())
-        self.detail = None
+        self.data = ProblemsOverview((), ())
+        self.detail: ProblemDetail | None = None
         self._select: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -111,17 +104,9 @@ class ProblemsScreen(Screen):
     def reload(self) -> None:
         self._load(self.app.desk.engine, self.show_closed)
 
-    @work(thread=True, exclusive=True, group="problems-load", exit_on_error=False)
+    @db_work(group="problems-load", exclusive=True, what="Problems")
     def _load(self, engine, show_closed: bool) -> None:
-        from deskui.services.problems import candidates, list_problems
-
-        try:
-            problems = list_problems(engine, statuses=() if show_closed else OPEN_STATUSES)
-            found = candidates(engine)
-        except DeskError as exc:
-            self.post_message(self.Done(str(exc), error=True))
-            return
-        self.post_message(self.Loaded(ProblemsData(tuple(problems), tuple(found))))
+        self.post_message(self.Loaded(overview(engine, include_closed=show_closed)))
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -141,7 +126,7 @@ class ProblemsScreen(Screen):
         else:
             table.add_columns("problem", "status", "incidents", "open", "recurs", "last incident", "owner", "title")
             for p in self.data.problems:
-                table.add_row(p.ref, STATUS_LABELS.get(p.status, p.status), p.incidents, p.open_incidents,
+                table.add_row(p.ref, Text(STATUS_LABELS.get(p.status, p.status)), p.incidents, p.open_incidents,
                               p.recurrences, f"{p.last_incident_at:%d %b %H:%M}" if p.last_incident_at else "-",
                               Text(p.owner or "-"), Text(p.title), key=str(p.id))
         self._title()
@@ -209,16 +194,9 @@ class ProblemsScreen(Screen):
             text.update(Text("No problems here. c shows candidate problems; n opens a new one.")
                         if not self.showing_candidates else Text("No candidate problems in the last 30 days."))
 
-    @work(thread=True, exclusive=True, group="problem-detail", exit_on_error=False)
+    @db_work(group="problem-detail", exclusive=True, what="Problem")
     def _load_detail(self, engine, problem_id: int) -> None:
-        from deskui.services.problems import show_problem
-
-        try:
-            detail = show_problem(engine, problem_id)
-        except DeskError as exc:
-            self.post_message(self.Done(str(exc), error=True))
-            return
-        self.post_message(self.DetailLoaded(detail))
+        self.post_message(self.DetailLoaded(problem_detail(engine, problem_id)))
 
     @on(DetailLoaded)
     def _detail_loaded(self, message: DetailLoaded) -> None:
@@ -243,7 +221,7 @@ class ProblemsScreen(Screen):
         incidents.clear(columns=True)
         incidents.add_columns("ticket", "status", "P", "opened", "ci", "subject")
         for i in detail.incidents:
-            incidents.add_row(f"#{i.id}", i.status, f"P{i.priority}", f"{i.created_at:%d %b %H:%M}", Text(i.ci),
+            incidents.add_row(f"#{i.id}", Text(i.status), f"P{i.priority}", f"{i.created_at:%d %b %H:%M}", Text(i.ci),
                               Text(i.subject), key=str(i.id))
         timeline = Text("Timeline (UTC)\n", style="bold")
         for e in detail.events:
@@ -286,10 +264,8 @@ class ProblemsScreen(Screen):
     def _run(self, call, done: str, select_result: bool = False) -> None:
         self._act(self.app.desk.engine, self.app.desk.actor, call, done, select_result)
 
-    @work(thread=True, group="problems-action", exit_on_error=False)
+    @db_work(group="problems-action", what="Not saved")
     def _act(self, engine, actor, call, done: str, select_result: bool) -> None:
-        from deskui.domain.workflow import WorkflowError
-
         try:
             result = call(engine, actor)
         except (DeskError, WorkflowError) as exc:
@@ -377,7 +353,7 @@ class ProblemsScreen(Screen):
         if self._need_problem() is None:
             return
         p = self.detail.problem
-        open_ids = [i.id for i in self.detail.incidents if i.status in ("new", "open", "pending")]
+        open_ids = self.detail.open_incident_ids
 
         def with_fix(fix: str | None) -> None:
             if fix is None:

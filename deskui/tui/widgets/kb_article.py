@@ -1,10 +1,13 @@
 """One knowledge article: title, facts (category, tags, views, votes, status),
-the body rendered as Markdown, and the tickets linked to it (enter opens one)."""
+the body rendered as Markdown, and the tickets linked to it (enter opens one).
+
+Links in an article are untrusted: a click never opens one. ``o`` lists the
+article's http, https and mailto links, and the one chosen opens.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -12,17 +15,9 @@ from textual.content import Content
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from deskui.services.knowledge import ArticleRecord, LinkedTicket
-from deskui.tui.widgets.kb_format import MUTED, draft_mark
+from deskui.reads.knowledge import ArticleDetail, ArticleRecord, LinkedTicket
+from deskui.tui.widgets.kb_format import MUTED, OPENABLE_SCHEMES, article_links, draft_mark, may_open
 from deskui.tui.widgets.ticket_format import safe, safe_line
-
-
-@dataclass(frozen=True)
-class ArticleDetail:
-    """What the article pane shows, read in one worker call."""
-
-    article: ArticleRecord
-    linked: tuple[LinkedTicket, ...]
 
 
 def title_content(article: ArticleRecord) -> Content:
@@ -61,6 +56,7 @@ class KbArticleView(VerticalScroll):
         Binding("k", "scroll_up", "Up", id="kb.article_up", show=False),
         Binding("g", "scroll_home", "Top", id="kb.article_top", show=False),
         Binding("G", "scroll_end", "Bottom", id="kb.article_bottom", show=False),
+        Binding("o", "open_link", "Open a link", id="kb.open_link", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -83,7 +79,7 @@ class KbArticleView(VerticalScroll):
         yield Static(Content.styled("Choose an article and press enter to read it.", MUTED), id="kb-article-hint")
         yield Static("", id="kb-article-title", classes="-hidden")
         yield Static("", id="kb-article-facts", classes="-hidden")
-        yield Markdown("", id="kb-article-body", classes="-hidden")
+        yield Markdown("", id="kb-article-body", classes="-hidden", open_links=False)
         yield Static(Content("Linked tickets"), id="kb-linked-title", classes="kb-section -hidden")
         yield Static("", id="kb-linked-none", classes="-hidden")
         yield OptionList(id="kb-linked", markup=False, classes="-hidden")
@@ -127,3 +123,31 @@ class KbArticleView(VerticalScroll):
         none.set_class(bool(linked), "-hidden")
         if linked:
             options.highlighted = 0
+
+    # ------------------------------------------------------------ links
+
+    @on(Markdown.LinkClicked)
+    def _link_clicked(self, event: Markdown.LinkClicked) -> None:
+        event.stop()  # never opened by a click: the text may be anyone's
+        self.notify(f"Not opened: {safe_line(event.href)[:200]} -- press o to choose a link to open.", markup=False)
+
+    def action_open_link(self) -> None:
+        from deskui.tui.screens.ops_modals import ChoiceModal
+
+        if self.detail is None:
+            return
+        links = article_links(self.detail.article.body)
+        allowed = [url for url in links if may_open(url)]
+        refused = len(links) - len(allowed)
+        note = f"{refused} other link(s) not offered: only {', '.join(OPENABLE_SCHEMES)} open." if refused else ""
+        if not allowed:
+            self.notify(note or "This article has no links.", markup=False)
+            return
+        self.app.push_screen(ChoiceModal(f"Open a link of {self.detail.article.external_id}",
+                                         [(url, safe_line(url)) for url in allowed],
+                                         hint=note or "enter opens it · esc cancels"),
+                             self._open_chosen)
+
+    def _open_chosen(self, url: str | None) -> None:
+        if url and may_open(url):
+            self.app.open_url(url)

@@ -2,23 +2,26 @@
 
 Article text is untrusted (imported files, anyone's edits): it only ever
 becomes plain parts of a ``Content``, never markup. Search snippets mark
-matched terms with ``\\x02`` ... ``\\x03`` (deskui.store.search); here they
+matched terms with ``\\x02`` ... ``\\x03`` (deskui.reads.knowledge); here they
 become styled spans.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from textual.content import Content, Span
 
-from deskui.store.search import MARK_END, MARK_START, ArticleHit, TicketHit
+from deskui.reads.knowledge import MARK_END, MARK_START, ArticleHit, TicketHit
 from deskui.tui.widgets.ticket_format import safe, safe_line
 
 MUTED = "$foreground-muted"
 MATCH_STYLE = "bold $accent underline"
 DRAFT_STYLE = "bold reverse $warning"
 LINKED_STYLE = "bold $success"
+#: The only links an article may open (and only when asked with a key, never on a click).
+OPENABLE_SCHEMES = ("http", "https", "mailto")
 
 
 # ------------------------------------------------------------------ snippets
@@ -194,3 +197,34 @@ def reply_text(external_id: str, title: str, body: str) -> str:
     steps = article_steps(body) or article_excerpt(body)
     source = f"(From knowledge article {safe_line(external_id)}: {safe_line(title)})"
     return f"{steps}\n\n{source}" if steps else source
+
+
+# ------------------------------------------------------------------ links
+
+def article_links(body: str) -> list[str]:
+    """The link targets of an article, in order, each once: what the article view
+    draws as links (the same Markdown parser, so a target it refuses is not one)."""
+    from markdown_it import MarkdownIt
+
+    found: list[str] = []
+
+    def walk(tokens) -> None:
+        for token in tokens:
+            if token.type == "link_open":
+                href = str(token.attrs.get("href", "")).strip()
+                if href and href not in found:
+                    found.append(href)
+            if token.children:
+                walk(token.children)
+
+    walk(MarkdownIt("gfm-like").parse(safe(body)))
+    return found
+
+
+def may_open(url: str) -> bool:
+    """True for a link deskui hands to the browser or the mail client: http, https, mailto."""
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in OPENABLE_SCHEMES

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from deskui.store.search import ArticleHit
+from deskui.reads.knowledge import ArticleHit
 from deskui.tui.widgets.kb_format import hit_content
 
 

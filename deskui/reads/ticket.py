@@ -1,0 +1,53 @@
+"""One ticket as the ticket screen and `deskui ticket show` see it: the record,
+its conversation and history, the SLA status with its step-by-step
+explanation, and the priority matrix in force. Assembled once, here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from deskui.domain.priority import PriorityMatrix
+from deskui.domain.sla import SlaStatus
+from deskui.store.db import session_scope
+from deskui.store.directory_queries import requester_comment_ids, ticket_last_event_id
+from deskui.store.records import CommentRecord, EventRecord, TicketRecord
+from deskui.store.sla_clock import explain_ticket
+from deskui.store.tickets import comments, events, priority_matrix, ticket_record
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """Everything about one ticket that a person reads, in one call."""
+
+    ticket: TicketRecord
+    comments: tuple[CommentRecord, ...]
+    events: tuple[EventRecord, ...]
+    sla: SlaStatus | None
+    sla_lines: tuple[str, ...]  # the explanation, the summary first
+    matrix: PriorityMatrix
+    from_requester: frozenset[int] = frozenset()  # comments not written by an analyst
+
+    @property
+    def last_event_id(self) -> int:
+        return self.events[-1].id if self.events else 0
+
+
+def ticket_view(engine: Engine, ticket_id: int) -> TicketView:
+    """The ticket, or ``NotFound`` ("ticket #N not found")."""
+    with session_scope(engine) as session:
+        ticket = ticket_record(session, ticket_id)
+        thread = tuple(comments(session, ticket_id))
+        history = tuple(events(session, ticket_id))
+        matrix = priority_matrix(session)
+        external = requester_comment_ids(session, ticket_id)
+    status, lines = explain_ticket(engine, ticket_id)
+    return TicketView(ticket, thread, history, status, tuple(lines), matrix, external)
+
+
+def last_event_id(engine: Engine, ticket_id: int) -> int:
+    """The ticket's newest event: a cheap "has it changed since?" question."""
+    with session_scope(engine) as session:
+        return ticket_last_event_id(session, ticket_id)
