@@ -47,7 +47,7 @@ def load_org(engine, seed: int, templates_path: Path | None = None) -> Org:
     from sqlalchemy import select
 
     from deskui.errors import ValidationError
-    from deskui.services.tickets import priority_matrix
+    from deskui.store.tickets import priority_matrix
     from deskui.store.db import session_scope
     from deskui.store.models import Analyst, Calendar, Category, Group, GroupMember, SlaPolicy
 

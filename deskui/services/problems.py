@@ -6,12 +6,9 @@ a known error has a documented workaround, a resolved problem a permanent fix.
 Linking an incident writes a ticket event (kind ``linked``, field ``problem``)
 and a problem event; the problem's timeline is ``problem_events``.
 
-Recurrence to problems: :func:`candidates` groups unlinked incidents of the
-window that share a recurrence key (configuration item, else requester and
-category, as DESIGN.md §2) or have near-identical subjects (the same set of
-content words, see :func:`text_signature`), ranked by count and recent growth.
-:func:`known_errors_for` tells the ticket screen which known errors a new
-incident matches (same CI as one of its incidents, or a near-identical subject).
+The reads (problem lists, details, candidate problems from recurring incidents,
+known errors a ticket matches) are the read side's: ``deskui.reads.problems``
+over ``deskui.store.problem_matching``.
 """
 
 from __future__ import annotations
@@ -21,12 +18,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from deskui import clock
-from deskui.domain.enums import ACTIVE_STATUSES, TicketType, allowed
+from deskui.domain.enums import TicketType, allowed
 from deskui.domain.text import clean_subject, clean_text
 from deskui.errors import ConflictError, NotFound, ValidationError
 from deskui.services import tickets as ticket_service
@@ -38,14 +35,12 @@ from deskui.store.db import session_scope, write_session
 from deskui.store.models import Problem, Ticket
 from deskui.store.models_ops import ProblemEvent
 from deskui.store.problem_queries import (
-    LinkedIncident, ProblemEventRecord, ProblemRecord, ProblemSummary, problem_ref,
+    ProblemRecord, problem_ref,
 )
-from deskui.store.search import parse_query
-from deskui.store.tickets import ticket_records
 
 __all__ = [
     "ProblemStatus", "create_problem", "link", "unlink", "update_problem", "set_status", "resolve_problem",
-    "list_problems", "show_problem", "candidates", "known_errors_for", "parse_problem_ref", "problem_ref",
+    "parse_problem_ref", "problem_ref",
 ]
 
 
@@ -290,15 +285,6 @@ class ResolveOutcome:
     failed: list[tuple[int, str]]
 
 
-def open_incidents(engine: Engine, problem_id: int) -> list[int]:
-    """The incidents a resolution offers to resolve."""
-    with session_scope(engine) as session:
-        return list(session.scalars(
-            select(Ticket.id).where(Ticket.problem_id == problem_id,
-                                    Ticket.status.in_([s.value for s in ACTIVE_STATUSES])).order_by(Ticket.id)
-        ).all())
-
-
 def resolve_problem(engine: Engine, actor: Actor, problem_id: int, *, permanent_fix: str | None = None,
                     resolve_incidents: bool = False, note: str = "", version: int | None = None,
                     at: datetime | None = None) -> ResolveOutcome:
@@ -317,7 +303,7 @@ def resolve_problem(engine: Engine, actor: Actor, problem_id: int, *, permanent_
     failed: list[tuple[int, str]] = []
     if resolve_incidents:
         notes = clean_text(note).strip() or f"Fixed by problem {record.ref}: {record.permanent_fix}"
-        result = ticket_service.bulk(engine, open_incidents(engine, problem_id), lambda tid: ticket_service.resolve(
+        result = ticket_service.bulk(engine, _open_incidents(engine, problem_id), lambda tid: ticket_service.resolve(
             engine, actor, tid, code="solved", notes=notes, at=at))
         done, failed = result.done, result.failed
         if done:
@@ -327,179 +313,6 @@ def resolve_problem(engine: Engine, actor: Actor, problem_id: int, *, permanent_
     return ResolveOutcome(record, done, failed)
 
 
-# ------------------------------------------------------------------ reads
-
-def get_problem(engine: Engine, problem_id: int) -> ProblemRecord:
+def _open_incidents(engine: Engine, problem_id: int) -> list[int]:
     with session_scope(engine) as session:
-        return q.problem_record(session, problem_id)
-
-
-def list_problems(engine: Engine, *, statuses: Sequence[str] = (), limit: int = 200,
-                  window: timedelta = WINDOW) -> list[ProblemSummary]:
-    for status in statuses:
-        _status(status)
-    with session_scope(engine) as session:
-        return q.list_problems(session, statuses=statuses, window=window, limit=limit)
-
-
-@dataclass(frozen=True)
-class ProblemDetail:
-    problem: ProblemRecord
-    incidents: list[LinkedIncident]
-    events: list[ProblemEventRecord]
-    recurrences: int
-
-
-def show_problem(engine: Engine, problem_id: int, *, window: timedelta = WINDOW) -> ProblemDetail:
-    with session_scope(engine) as session:
-        record = q.problem_record(session, problem_id)
-        return ProblemDetail(
-            problem=record, incidents=q.problem_incidents(session, problem_id),
-            events=q.problem_events(session, problem_id),
-            recurrences=q.recurrence_counts(session, [problem_id], window).get(problem_id, 0),
-        )
-
-
-# ------------------------------------------------------------------ recurrence to problems
-
-def _stem(token: str) -> str:
-    # Light plural folding so "printers" and "printer" agree; the FTS stemmer does more
-    # but lives in the database.
-    if len(token) > 4 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
-        return token[:-1]
-    return token
-
-
-def text_signature(text: str) -> frozenset[str]:
-    """The content words of a subject: folded, stop words dropped, plurals folded.
-    Two subjects are near-identical when their signatures are equal."""
-    parsed = parse_query(text.replace('"', " "))
-    return frozenset(_stem("".join(term.tokens)) for term in parsed.words)
-
-
-def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A group of unlinked incidents that looks like one problem."""
-
-    kind: str  # "ci" | "requester+category" | "text"
-    key: str  # what they share, for people: "ci vpn-gw-lon-01", "Ana Ruiz / Network/VPN", "text: vpn drop"
-    ticket_ids: tuple[int, ...]
-    count: int
-    recent: int  # opened in the last 7 days
-    previous: int  # opened in the 7 days before
-    first_at: datetime
-    last_at: datetime
-    subject: str  # a representative subject (the latest)
-
-    @property
-    def growth(self) -> int:
-        return self.recent - self.previous
-
-
-def candidates(engine: Engine, *, window: timedelta = WINDOW, min_count: int = 3, limit: int = 20,
-               now: datetime | None = None) -> list[Candidate]:
-    """Candidate problems, ranked by count then recent growth (DESIGN.md §2 recurrence key,
-    or near-identical subjects), among incidents of the window with no problem yet."""
-    if min_count < 2:
-        raise ValidationError(f"min_count: {min_count} must be at least 2")
-    now = now or clock.now()
-    since, recent_since = now - window, now - RECENT
-    previous_since = recent_since - RECENT
-    found: list[Candidate] = []
-    with session_scope(engine) as session:
-        groups = q.recurrence_key_groups(session, since=since, recent_since=recent_since,
-                                         previous_since=previous_since, min_count=min_count, limit=limit)
-        people, cats = q.names_for(session, [g.requester_id for g in groups if g.requester_id],
-                                   [g.category_id for g in groups if g.category_id])
-        key_sets: list[frozenset[int]] = []
-        for g in groups:
-            ids = tuple(q.key_group_ticket_ids(session, g, since))
-            key_sets.append(frozenset(ids))
-            label = (f"ci {g.ci}" if g.kind == "ci"
-                     else f"{people.get(g.requester_id, '?')} / {cats.get(g.category_id, '?')}")
-            found.append(Candidate(g.kind, label, ids, len(ids), g.recent, g.previous, g.first_at, g.last_at, ""))
-        # Near-identical subjects, grouped by signature in one streamed pass.
-        by_signature: dict[frozenset[str], list[tuple[int, str, datetime]]] = {}
-        for ticket_id, subject, created in q.unlinked_subjects(session, since):
-            signature = text_signature(subject)
-            if len(signature) >= 2:
-                by_signature.setdefault(signature, []).append((ticket_id, subject, created))
-        for signature, rows in by_signature.items():
-            ids = frozenset(r[0] for r in rows)
-            if len(rows) < min_count or any(ids <= key_ids for key_ids in key_sets):
-                continue  # a key group already proposes these incidents
-            created = [r[2] for r in rows]
-            found.append(Candidate(
-                "text", "text: " + " ".join(sorted(signature)), tuple(sorted(ids)), len(rows),
-                sum(c >= recent_since for c in created), sum(previous_since <= c < recent_since for c in created),
-                min(created), max(created), max(rows, key=lambda r: (r[2], r[0]))[1],
-            ))
-        # A representative subject for the key groups.
-        subjects = {r.id: r.subject for r in ticket_records(session, [c.ticket_ids[-1] for c in found if not c.subject])}
-    ranked = [c if c.subject else _with_subject(c, subjects.get(c.ticket_ids[-1], "")) for c in found]
-    ranked.sort(key=lambda c: (-c.count, -c.growth, -c.last_at.timestamp(), c.key))
-    return ranked[:limit]
-
-
-def _with_subject(candidate: Candidate, subject: str) -> Candidate:
-    from dataclasses import replace
-
-    return replace(candidate, subject=subject)
-
-
-@dataclass(frozen=True)
-class KnownErrorMatch:
-    problem_id: int
-    title: str
-    workaround: str
-    reason: str  # "same configuration item vpn-gw-lon-01" | "subject like #123 ..."
-    score: float
-
-    @property
-    def ref(self) -> str:
-        return problem_ref(self.problem_id)
-
-
-#: Jaccard similarity of subject signatures at which a new incident "matches" a known error.
-MATCH_THRESHOLD = 0.6
-
-
-def known_errors_for(engine: Engine, ticket_id: int) -> list[KnownErrorMatch]:
-    """Known errors this ticket matches, best first (none when it is already linked)."""
-    with session_scope(engine) as session:
-        ticket = session.get(Ticket, ticket_id)
-        if ticket is None:
-            raise NotFound(f"ticket #{ticket_id} not found")
-        if ticket.problem_id is not None or ticket.type != TicketType.INCIDENT:
-            return []
-        texts = q.known_error_texts(session)
-        subject, ci = ticket.subject, ticket.ci
-    return match_known_errors(subject, ci, texts)
-
-
-def match_known_errors(subject: str, ci: str, texts: Sequence[q.KnownErrorText]) -> list[KnownErrorMatch]:
-    signature = text_signature(subject)
-    matches: list[KnownErrorMatch] = []
-    for known in texts:
-        if ci and ci in known.cis:
-            matches.append(KnownErrorMatch(known.problem_id, known.title, known.workaround,
-                                           f"same configuration item {ci}", 1.0))
-            continue
-        best, best_subject = 0.0, ""
-        for other in known.subjects:
-            score = similarity(signature, text_signature(other))
-            if score > best:
-                best, best_subject = score, other
-        if best >= MATCH_THRESHOLD:
-            matches.append(KnownErrorMatch(known.problem_id, known.title, known.workaround,
-                                           f"subject like {best_subject!r}", best))
-    matches.sort(key=lambda m: (-m.score, m.problem_id))
-    return matches
+        return q.open_incident_ids(session, problem_id)

@@ -29,6 +29,7 @@ from deskui.domain.text import clean_subject, clean_text
 from deskui.errors import NotFound, ValidationError
 from deskui.services import sla
 from deskui.services import tickets as ticket_service
+from deskui.store.tickets import priority_matrix
 from deskui.services.actors import Actor
 from deskui.services.assignment import on_open
 from deskui.services.directory import category_by_path, requester_for, routing_group_id
@@ -221,7 +222,7 @@ def submit(engine: Engine, actor: Actor, item_key: str, *, requester: str, answe
         needs_approval = bool(json.loads(item.approvers))
         if needs_approval and not approver_ids:
             raise ValidationError(f"{item.key}: none of its approvers is an active analyst; fix the catalogue")
-        matrix = ticket_service.priority_matrix(session)
+        matrix = priority_matrix(session)
         person = requester_for(session, requester, requester_name)
         group_id = None if needs_approval else item.group_id
         lines = [clean_text(details).strip()] if details.strip() else []

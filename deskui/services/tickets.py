@@ -10,7 +10,6 @@ the ticket moved on since they loaded it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -23,7 +22,6 @@ from deskui import clock
 from deskui.domain.enums import (
     Channel, EventKind, Level, PendingReason, ResolutionCode, Status, TicketType, Visibility, parse_enum,
 )
-from deskui.domain.priority import PriorityMatrix
 from deskui.domain.text import clean_subject, clean_text
 from deskui.domain.workflow import WorkflowError
 from deskui.errors import ConflictError, NotFound, ValidationError
@@ -35,14 +33,9 @@ from deskui.services.directory import (
 )
 from deskui.services.ticket_history import is_member, planning
 from deskui.store.db import session_scope, write_session
-from deskui.store.models import Comment, Group, Setting, Ticket, TicketEvent
+from deskui.store.models import Comment, Group, Ticket, TicketEvent
 from deskui.store.records import CommentRecord, TicketRecord
-from deskui.store.tickets import ticket_record
-
-
-def priority_matrix(session: Session) -> PriorityMatrix:
-    row = session.get(Setting, "priority_matrix")
-    return PriorityMatrix.from_rows(json.loads(row.value)) if row else PriorityMatrix()
+from deskui.store.tickets import priority_matrix, ticket_record
 
 
 def _enum(enum, value, field):

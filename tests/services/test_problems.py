@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 
 from deskui.errors import ConflictError, NotFound, ValidationError
+from deskui.reads import problems as problem_reads
 from deskui.services import problems as svc
+from deskui.store.problem_matching import text_signature
 from deskui.services import tickets
 from deskui.services.actors import actor_for
 from deskui.store.db import session_scope
@@ -40,7 +42,7 @@ def test_create_from_incidents_links_them_with_events(desk):
     a, b = incident(desk), incident(desk, subject="VPN disconnects")
     p = svc.create_problem(desk, me(desk), "VPN gateway drops tunnels", incidents=[a.id, b.id])
     assert p.status == "new" and p.owner == "demo" and p.ref == f"PRB-{p.id}"
-    detail = svc.show_problem(desk, p.id)
+    detail = problem_reads.problem_detail(desk, p.id)
     assert [i.id for i in detail.incidents] == [a.id, b.id]
     assert [e.kind for e in detail.events] == ["created", "linked", "linked"]
     with session_scope(desk) as s:
@@ -56,7 +58,7 @@ def test_create_is_all_or_nothing(desk):
     req = incident(desk, subject="New laptop please", type="request", category="Hardware")
     with pytest.raises(ValidationError, match=f"#{req.id} is a request"):
         svc.create_problem(desk, me(desk), "Mixed", incidents=[a.id, req.id])
-    assert svc.list_problems(desk) == []
+    assert problem_reads.list_problems(desk) == []
     with session_scope(desk) as s:
         assert ticket_record(s, a.id).problem_id is None
     with pytest.raises(NotFound, match="#99999"):
@@ -80,7 +82,7 @@ def test_link_unlink_and_refuse_double_link(desk):
     svc.link(desk, me(desk), p2.id, [a.id])
     with session_scope(desk) as s:
         assert ticket_record(s, a.id).problem_id == p2.id
-    assert [e.kind for e in svc.show_problem(desk, p1.id).events] == ["created", "linked", "unlinked"]
+    assert [e.kind for e in problem_reads.problem_detail(desk, p1.id).events] == ["created", "linked", "unlinked"]
 
 
 def test_two_people_linking_one_incident_to_two_problems(desk):
@@ -123,9 +125,9 @@ def test_status_workflow_needs_workaround_and_fix(desk):
     closed = svc.set_status(desk, me(desk), p.id, "closed")
     with pytest.raises(ValidationError, match="closed is final"):
         svc.set_status(desk, me(desk), closed.id, "investigating")
-    kinds = [(e.kind, e.field) for e in svc.show_problem(desk, p.id).events]
+    kinds = [(e.kind, e.field) for e in problem_reads.problem_detail(desk, p.id).events]
     assert ("field", "root_cause") in kinds and ("field", "workaround") in kinds
-    assert [e.new for e in svc.show_problem(desk, p.id).events if e.kind == "status"] == [
+    assert [e.new for e in problem_reads.problem_detail(desk, p.id).events if e.kind == "status"] == [
         "investigating", "known_error", "closed"]
 
 
@@ -140,7 +142,7 @@ def test_resolve_offers_and_resolves_open_incidents(desk, frozen_now):
     a, b, c = incident(desk), incident(desk), incident(desk)
     tickets.resolve(desk, me(desk), c.id, code="solved", notes="fixed on its own")
     p = svc.create_problem(desk, me(desk), "VPN gateway firmware", incidents=[a.id, b.id, c.id])
-    assert svc.open_incidents(desk, p.id) == [a.id, b.id]
+    assert problem_reads.open_incidents(desk, p.id) == [a.id, b.id]
     out = svc.resolve_problem(desk, me(desk), p.id, permanent_fix="Upgraded gateway firmware to 10.2.4",
                               resolve_incidents=True, note="Fixed by the gateway upgrade", at=frozen_now)
     assert out.problem.status == "resolved" and out.problem.resolved_at == frozen_now
@@ -148,15 +150,15 @@ def test_resolve_offers_and_resolves_open_incidents(desk, frozen_now):
     with session_scope(desk) as s:
         rec = ticket_record(s, a.id)
     assert rec.status == "resolved" and rec.resolution_notes == "Fixed by the gateway upgrade"
-    assert svc.open_incidents(desk, p.id) == []
-    assert svc.show_problem(desk, p.id).events[-1].kind == "incidents_resolved"
+    assert problem_reads.open_incidents(desk, p.id) == []
+    assert problem_reads.problem_detail(desk, p.id).events[-1].kind == "incidents_resolved"
 
 
 def test_resolve_without_incidents_leaves_them_open(desk):
     a = incident(desk)
     p = svc.create_problem(desk, me(desk), "X", incidents=[a.id])
     out = svc.resolve_problem(desk, me(desk), p.id, permanent_fix="Patched")
-    assert out.resolved_incidents == [] and svc.open_incidents(desk, p.id) == [a.id]
+    assert out.resolved_incidents == [] and problem_reads.open_incidents(desk, p.id) == [a.id]
 
 
 def test_list_counts_and_recurrence(desk, frozen_now):
@@ -167,17 +169,17 @@ def test_list_counts_and_recurrence(desk, frozen_now):
     late = incident(desk, at=frozen_now - 1 * day)     # 18 days after that resolution: recurs too
     p = svc.create_problem(desk, me(desk), "Recurring VPN", incidents=[first.id, again.id, late.id])
     other = svc.create_problem(desk, me(desk), "Other")
-    rows = {r.id: r for r in svc.list_problems(desk)}
+    rows = {r.id: r for r in problem_reads.list_problems(desk)}
     assert rows[p.id].incidents == 3 and rows[p.id].open_incidents == 2
     assert rows[p.id].recurrences == 2
     assert rows[p.id].last_incident_at == frozen_now - day
     assert rows[other.id].incidents == 0 and rows[other.id].recurrences == 0
     # a shorter window: only the 9-day gap counts
-    short = {r.id: r for r in svc.list_problems(desk, window=timedelta(days=10))}
+    short = {r.id: r for r in problem_reads.list_problems(desk, window=timedelta(days=10))}
     assert short[p.id].recurrences == 1
-    assert [r.id for r in svc.list_problems(desk, statuses=["new"])] == [other.id, p.id]
+    assert [r.id for r in problem_reads.list_problems(desk, statuses=["new"])] == [other.id, p.id]
     with pytest.raises(ValidationError, match="status"):
-        svc.list_problems(desk, statuses=["nope"])
+        problem_reads.list_problems(desk, statuses=["nope"])
 
 
 def test_candidates_by_ci_requester_category_and_text(desk, frozen_now):
@@ -197,7 +199,7 @@ def test_candidates_by_ci_requester_category_and_text(desk, frozen_now):
     linked = [incident(desk, subject=f"Backup job {i} failed", ci="linked-ci", at=frozen_now - day) for i in range(3)]
     svc.create_problem(desk, me(desk), "Known", incidents=[t.id for t in linked])
 
-    found = svc.candidates(desk, min_count=3)
+    found = problem_reads.candidates(desk, min_count=3)
     keys = [(c.kind, c.key, c.count) for c in found]
     assert keys[0] == ("ci", "ci vpn-gw-lon-01", 4)
     assert ("requester+category", "Kim / Email & Collaboration/Outlook & Mailbox", 3) in keys
@@ -207,7 +209,7 @@ def test_candidates_by_ci_requester_category_and_text(desk, frozen_now):
     vpn = found[0]
     assert vpn.recent == 3 and vpn.previous == 1 and vpn.growth == 2
     with pytest.raises(ValidationError):
-        svc.candidates(desk, min_count=1)
+        problem_reads.candidates(desk, min_count=1)
 
 
 def test_candidates_rank_growth_when_counts_tie(desk, frozen_now):
@@ -216,15 +218,15 @@ def test_candidates_rank_growth_when_counts_tie(desk, frozen_now):
         incident(desk, subject=f"Steady {i}", requester=f"a{i}@northwind.example", ci="ci-steady", at=frozen_now - (8 + i) * day)
     for i in range(3):
         incident(desk, subject=f"Growing {i}", requester=f"b{i}@northwind.example", ci="ci-growing", at=frozen_now - (1 + i) * day)
-    found = svc.candidates(desk)
+    found = problem_reads.candidates(desk)
     assert [c.key for c in found] == ["ci ci-growing", "ci ci-steady"]
     assert [c.growth for c in found] == [3, -3]
 
 
 def test_text_signature_is_order_case_and_plural_blind():
-    a = svc.text_signature("Label printers jam on Dock 3")
-    assert a == svc.text_signature("dock 3: label printer jams!")
-    assert a != svc.text_signature("Label printer out of paper")
+    a = text_signature("Label printers jam on Dock 3")
+    assert a == text_signature("dock 3: label printer jams!")
+    assert a != text_signature("Label printer out of paper")
 
 
 def test_known_error_matching_by_ci_and_text(desk):
@@ -234,15 +236,15 @@ def test_known_error_matching_by_ci_and_text(desk):
     new_same_ci = incident(desk, subject="Handheld frozen", ci="zebra-tc52-044")
     new_same_text = incident(desk, subject="scanner won't sync with northtrack")
     unrelated = incident(desk, subject="Monitor flickers")
-    assert svc.known_errors_for(desk, new_same_ci.id) == []  # not yet a known error
+    assert problem_reads.known_errors(desk, new_same_ci.id) == []  # not yet a known error
     svc.set_status(desk, me(desk), p.id, "known_error")
-    by_ci = svc.known_errors_for(desk, new_same_ci.id)
+    by_ci = problem_reads.known_errors(desk, new_same_ci.id)
     assert [m.problem_id for m in by_ci] == [p.id] and "zebra-tc52-044" in by_ci[0].reason
     assert by_ci[0].workaround.startswith("Clear the NorthTrack")
-    assert [m.problem_id for m in svc.known_errors_for(desk, new_same_text.id)] == [p.id]
-    assert svc.known_errors_for(desk, unrelated.id) == []
+    assert [m.problem_id for m in problem_reads.known_errors(desk, new_same_text.id)] == [p.id]
+    assert problem_reads.known_errors(desk, unrelated.id) == []
     svc.link(desk, me(desk), p.id, [new_same_ci.id])
-    assert svc.known_errors_for(desk, new_same_ci.id) == []  # linked already
+    assert problem_reads.known_errors(desk, new_same_ci.id) == []  # linked already
 
 
 def test_parse_problem_ref():

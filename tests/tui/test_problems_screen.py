@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import DataTable
 
 from deskui import clock
+from deskui.reads import problems as problem_reads
 from deskui.services import bulletins, problems, requests, tickets
 from deskui.services.seed import seed_demo_org
 from deskui.store.db import session_scope
@@ -78,7 +79,7 @@ async def test_candidate_becomes_a_problem_then_known_error_then_resolved(desk):
         await pilot.press("enter")
         await settle(pilot)
         assert not screen.showing_candidates
-        found = problems.list_problems(desk)
+        found = problem_reads.list_problems(desk)
         assert len(found) == 1 and found[0].incidents == 3 and found[0].title == "Scanner 2 will not sync"
         assert screen.detail is not None and [i.id for i in screen.detail.incidents] == ids
 
@@ -90,7 +91,7 @@ async def test_candidate_becomes_a_problem_then_known_error_then_resolved(desk):
         await type_text(pilot, "Restart app")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        p = problems.get_problem(desk, found[0].id)
+        p = problem_reads.problem_detail(desk, found[0].id).problem
         assert p.root_cause == "Cert expired" and p.workaround == "Restart app"
 
         await pilot.press("s")  # status: the choices are the allowed transitions
@@ -100,7 +101,7 @@ async def test_candidate_becomes_a_problem_then_known_error_then_resolved(desk):
         assert labels == ["closed", "investigating", "known error"]
         await pilot.press("down", "down", "enter")
         await settle(pilot)
-        assert problems.get_problem(desk, p.id).status == "known_error"
+        assert problem_reads.problem_detail(desk, p.id).problem.status == "known_error"
 
         await pilot.press("x")  # resolve: fix, then "also resolve its 3 open incidents?"
         await settle(pilot)
@@ -111,7 +112,7 @@ async def test_candidate_becomes_a_problem_then_known_error_then_resolved(desk):
         await settle(pilot)
         await pilot.press("enter")  # the note as offered
         await settle(pilot)
-    assert problems.get_problem(desk, p.id).status == "resolved"
+    assert problem_reads.problem_detail(desk, p.id).problem.status == "resolved"
     statuses = {record(desk, i).status for i in ids}
     assert statuses == {"resolved"}
     assert record(desk, ids[0]).resolution_notes.startswith(f"Fixed by {p.ref}: Renewed")
@@ -147,7 +148,7 @@ async def test_problem_from_marked_queue_rows(desk):
         await pilot.press("enter")
         await settle(pilot)
         assert not queue.view.marks
-    found = problems.list_problems(desk)
+    found = problem_reads.list_problems(desk)
     assert [(p.title, p.incidents) for p in found] == [("Outlook bug", 2)]
     assert record(desk, ids[2]).problem_id is None
 

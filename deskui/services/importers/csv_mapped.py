@@ -48,7 +48,7 @@ map must then be a deskui value itself (``open``, ``pending:awaiting_vendor``,
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine

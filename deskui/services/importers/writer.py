@@ -54,7 +54,7 @@ from deskui.services import sla
 from deskui.services.importers.common import BatchStats, RowError
 from deskui.services.importers.directory import Directory
 from deskui.services.importers.rows import BadRow, RowDefaults, SourceRow
-from deskui.services.tickets import priority_matrix
+from deskui.store.tickets import priority_matrix
 from deskui.store.bulk_import import TICKETS, ImportFlush
 from deskui.store.db import write_session
 from deskui.store.models import Requester, TicketEvent

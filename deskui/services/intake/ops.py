@@ -27,7 +27,7 @@ from deskui.services.actors import Actor
 from deskui.services.directory import group_by_name, requester_for
 # The use cases' own planner and flush: one definition of what they record.
 from deskui.services.ticket_history import noting, planning
-from deskui.services.tickets import priority_matrix
+from deskui.store.tickets import priority_matrix
 from deskui.store.models import Comment, Ticket
 
 
