@@ -24,14 +24,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from deskui import clock
-from deskui.domain.enums import EventKind
 from deskui.errors import NotFound, ValidationError
 from deskui.services.kb_files import (
     MAX_TITLE, STATUSES, ArticleInput, article_markdown, clean, clean_body, fail, parse_markdown, read_path,
 )
 from deskui.store.db import session_scope, write_session
 from deskui.store.kb_queries import ArticleRecord, article_record
-from deskui.store.models import Analyst, Article, ArticleLink, Category, Ticket, TicketEvent
+from deskui.services.actors import Actor
+from deskui.services.ticket_history import noting
+from deskui.store.models import Analyst, Article, ArticleLink, Category, Ticket
 from deskui.store.search_index import ReindexSummary, reindex as rebuild_indexes
 
 BATCH_SIZE = 500
@@ -204,9 +205,8 @@ def _link(session: Session, article: Article, ticket_id: int, actor, now: dateti
         return False
     actor_id, username = _actor(session, actor)
     session.add(ArticleLink(article_id=article.id, ticket_id=ticket_id, linked_at=now, linked_by=username[:64]))
-    session.add(TicketEvent(ticket_id=ticket_id, at=now, actor_id=actor_id, actor=username[:80],
-                            kind=EventKind.LINKED.value, field="article", new=article.external_id[:300],
-                            detail=article.title))
+    with noting(session, ticket_id, Actor(actor_id, username[:80], username)) as plan:
+        plan.link(now, "article", article.external_id, article.title)
     return True
 
 
@@ -238,9 +238,8 @@ def unlink_article(engine: Engine, article_id: int, ticket_id: int, actor_userna
             return False
         actor_id, username = _actor(session, actor_username)
         session.delete(link)
-        session.add(TicketEvent(ticket_id=ticket_id, at=clock.now(), actor_id=actor_id, actor=username[:80],
-                                kind=EventKind.LINKED.value, field="article", old=article.external_id[:300],
-                                new="", detail=f"unlinked: {article.title}"))
+        with noting(session, ticket_id, Actor(actor_id, username[:80], username)) as plan:
+            plan.unlink(clock.now(), "article", article.external_id, f"unlinked: {article.title}")
         return True
 
 
