@@ -18,11 +18,10 @@ from typing import Iterable, Mapping
 
 from textual.binding import Binding
 
-# Binding ids declared through bind(), for checking a user's [keymap].
+from deskui.tui.binding_ids import ALL_BINDING_IDS
+
+# Binding ids declared through bind() (with their descriptions).
 KNOWN_IDS: dict[str, str] = {}
-# Prefixes whose ids are all declared here: an unknown id under one of them is
-# a typo worth a warning. Other screens (ticket.*, kb.*) declare their own.
-OWNED_PREFIXES = ("app.", "queue.", "help.", "jump.", "bulk.")
 
 
 def bind(keys: str, action: str, description: str, binding_id: str, *, show: bool = False,
@@ -74,15 +73,23 @@ QUEUE_BINDINGS = [
 
 def check_keymap(keymap: Mapping[str, object], extra_ids: Iterable[str] = ()) -> tuple[dict[str, str], list[str]]:
     """The usable part of a user keymap and one warning line per bad entry."""
-    known = set(KNOWN_IDS) | set(extra_ids)
+    known = ALL_BINDING_IDS | set(KNOWN_IDS) | set(extra_ids)
     usable: dict[str, str] = {}
     warnings: list[str] = []
     for binding_id, keys in keymap.items():
         if not isinstance(keys, str) or not keys.strip():
             warnings.append(f"keymap: {binding_id!r} needs keys as a string, e.g. \"j,down\"")
             continue
-        if binding_id not in known and binding_id.startswith(OWNED_PREFIXES):
-            warnings.append(f"keymap: unknown binding id {binding_id!r}; see ? for the ids of each screen")
+        if binding_id not in known:
+            warnings.append(f"keymap: unknown binding id {binding_id!r}{_closest(binding_id, known)}; "
+                            "see ? for the ids of each screen")
             continue
         usable[binding_id] = ",".join(key.strip() for key in keys.split(",") if key.strip())
     return usable, warnings
+
+
+def _closest(binding_id: str, known: Iterable[str]) -> str:
+    from difflib import get_close_matches
+
+    found = get_close_matches(binding_id, sorted(known), n=1, cutoff=0.75)
+    return f" (did you mean {found[0]!r}?)" if found else ""

@@ -49,11 +49,45 @@ async def test_keymap_from_settings_remaps_a_binding(desk):
 
 def test_check_keymap_warns_about_unknown_ids_and_bad_values():
     usable, warnings = check_keymap({"queue.cursr_down": "n", "queue.mark": 3, "app.help": " f1 , f2 ",
-                                     "ticket.reply": "R"})
-    assert usable == {"app.help": "f1,f2", "ticket.reply": "R"}
-    assert len(warnings) == 2
-    assert any("queue.cursr_down" in w for w in warnings)
+                                     "ticket.reply": "R", "ticket.replyy": "R", "kb.serch": "f", "metrics.x": "x",
+                                     "problems.new": "N"})
+    assert usable == {"app.help": "f1,f2", "ticket.reply": "R", "problems.new": "N"}
+    assert len(warnings) == 5
+    # A typo is caught for every screen, not only the queue's, with the id it was probably meant to be.
+    assert any("'queue.cursr_down'" in w and "'queue.cursor_down'" in w for w in warnings)
+    assert any("'ticket.replyy'" in w and "did you mean 'ticket.reply'" in w for w in warnings)
+    assert any("'kb.serch'" in w and "'kb.search'" in w for w in warnings)
+    assert any("'metrics.x'" in w for w in warnings)
     assert any("queue.mark" in w for w in warnings)
+
+
+def test_every_binding_id_is_known_at_start_up():
+    """The ids every screen, dialog and widget declares equal the list checked at
+    start-up (deskui.tui.binding_ids), and every binding has an id."""
+    import importlib
+    import pkgutil
+
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    import deskui.tui
+    from deskui.tui.binding_ids import ALL_BINDING_IDS
+
+    for module in pkgutil.walk_packages(deskui.tui.__path__, "deskui.tui."):
+        importlib.import_module(module.name)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    declared = set()
+    for cls in set(subclasses(DOMNode)):
+        if cls.__module__.startswith("deskui."):
+            for binding in cls.__dict__.get("BINDINGS", []):
+                assert isinstance(binding, Binding) and binding.id, f"{cls.__name__}: {binding!r} has no id"
+                declared.add(binding.id)
+    assert declared == ALL_BINDING_IDS, "add new binding ids to deskui/tui/binding_ids.py"
 
 
 def test_every_key_of_the_design_table_has_an_id():
