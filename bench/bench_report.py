@@ -106,6 +106,8 @@ def bench_report(url: str, by: str | None) -> None:
 def _parts(engine, period) -> None:
     """Each query of the report on its own, to see where the time goes."""
     from deskui.store import metrics as m
+    from deskui.store import metrics_series as series
+    from deskui.store import wallboard as wb
     from deskui.store.db import session_scope
 
     with session_scope(engine) as s:
@@ -120,11 +122,11 @@ def _parts(engine, period) -> None:
             "csat": lambda: m._csat(s, period, None),
             "recurrence": lambda: m._recurrence(s, period, None, 30),
             "target figures": lambda: m.target_figures(s, period),
-            "volume per day": lambda: m.volume_per_day(s, period),
-            "compliance per day": lambda: m.compliance_per_day(s, period, now=now),
-            "arrivals heatmap": lambda: m.arrivals_heatmap(s, period),
-            "top recurring keys": lambda: m.top_recurring_keys(s, period),
-            "wallboard": lambda: m.wallboard(s, now=now),
+            "volume per day": lambda: series.volume_per_day(s, period),
+            "compliance per day": lambda: series.compliance_per_day(s, period, now=now),
+            "arrivals heatmap": lambda: series.arrivals_heatmap(s, period),
+            "top recurring keys": lambda: series.top_recurring_keys(s, period),
+            "wallboard": lambda: wb.wallboard(s, now=now),
         }
         for name, fn in parts.items():
             t, cpu, _ = timed_cpu(fn, repeat=3)

@@ -4,12 +4,15 @@ A plain launch (``deskui``, ``--db X``, ``--as U``) opens the app without
 loading the command line: typer and the command modules cost about 60 ms, and
 typer's option parsing loads pydantic (about 50 ms more), all before anything
 is on screen (DESIGN.md §4). Anything else goes to deskui.cli (typer).
+Both paths open the app through deskui.launch.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+
+from deskui.launch import launch, user_error_message
 
 
 def bare_launch_options(args: list[str]) -> dict[str, str] | None:
@@ -30,41 +33,10 @@ def bare_launch_options(args: list[str]) -> dict[str, str] | None:
     return options
 
 
-def launch(db: str | None, user: str | None) -> None:
-    """Open the app on ``db`` as ``user`` (None: the environment, the config, the defaults)."""
-    from deskui.config import load_settings
-    from deskui.services.actors import actor_for
-    from deskui.store.db import check_schema, make_engine
-
-    settings = load_settings(db, user)
-    engine = make_engine(settings.db_url)
-    check_schema(engine)
-    actor = actor_for(engine, settings.user)
-    from deskui.tui.app import run_app  # textual is imported only here
-
-    run_app(engine=engine, actor=actor, settings=settings)
-
-
-def user_error_message(exc: BaseException) -> str | None:
-    """The one line to show for deskui's own errors and an unusable database;
-    None for a bug (its traceback is worth seeing)."""
-    from deskui.domain.query import QueryError
-    from deskui.domain.workflow import WorkflowError
-    from deskui.errors import DeskError
-
-    if isinstance(exc, (DeskError, WorkflowError, QueryError)):
-        return str(exc)
-    from sqlalchemy.exc import OperationalError
-
-    if isinstance(exc, OperationalError):
-        return f"database error: {str(exc.orig).splitlines()[0]}"
-    return None
-
-
 def main() -> None:
     options = bare_launch_options(sys.argv[1:])
     if options is None:
-        from deskui.cli import main as cli_main
+        from deskui.cli.main import main as cli_main
 
         cli_main()
         return

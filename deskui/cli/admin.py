@@ -52,36 +52,9 @@ def init(
 
 def load_demo(engine, tickets: int = 2000) -> None:
     """Seed the demo organisation, articles and history, once."""
-    from sqlalchemy import func, select
+    from deskui.services.demo import load_demo as load
 
-    from deskui.resources import sample_data_dir
-    from deskui.services.seed import seed_demo_org
-    from deskui.store.db import session_scope
-    from deskui.store.models import Ticket
-
-    folder = sample_data_dir()
-    for summary in seed_demo_org(engine, folder):
-        _out(f"seeded {summary.kind}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
-    try:
-        from deskui.services.knowledge import import_path
-
-        kb = folder / "kb"
-        if kb.is_dir():
-            result = import_path(engine, kb)
-            _out(f"knowledge base: {result}")
-    except ImportError:
-        pass
-    with session_scope(engine) as session:
-        existing = session.scalar(select(func.count()).select_from(Ticket))
-    if existing:
-        _out(f"demo history: {existing} tickets already present, none generated")
-        return
-    try:
-        from deskui.services.generate import generate_history
-    except ImportError:
-        return
-    summary = generate_history(engine, tickets=tickets, seed=7, days=90)
-    _out(f"demo history: {summary}")
+    load(engine, tickets, say=_out)
 
 
 def demo() -> None:
@@ -100,9 +73,9 @@ def demo() -> None:
         upgrade(engine)
         load_demo(engine)
     common.State._engine = engine
-    from deskui.cli import launch_app
+    from deskui.launch import launch
 
-    launch_app()
+    launch(common.State.db, common.State.user)
 
 
 def db_upgrade(revision: str = typer.Argument("head")) -> None:

@@ -22,7 +22,7 @@ def _bulletin_row(b) -> dict:
 
 def bulletin_list(all_: bool = typer.Option(False, "--all", help="Include ended bulletins"), fmt: str = FormatOpt) -> None:
     """Bulletins in force or scheduled (all with --all)."""
-    from deskui.services.bulletins import list_bulletins
+    from deskui.reads.bulletins import list_bulletins
 
     common.emit([_bulletin_row(b) for b in list_bulletins(common.get_engine(), include_ended=all_)], fmt,
                 BULLETIN_COLUMNS)
@@ -72,7 +72,7 @@ def _bref(value: str) -> int:
 
 def bulletin_show(bulletin: str = typer.Argument(...), fmt: str = FormatOpt) -> None:
     """Show a bulletin and its linked tickets."""
-    from deskui.services.bulletins import get
+    from deskui.reads.bulletins import get
 
     b, tickets = get(common.get_engine(), _bref(bulletin))
     if fmt == "table":

@@ -22,7 +22,7 @@ def user_error(message: str) -> typer.Exit:
 
 def as_user_error(exc: Exception) -> typer.Exit | None:
     """deskui's own errors (and a database that cannot be used) as one line and exit 1."""
-    from deskui.start import user_error_message
+    from deskui.launch import user_error_message
 
     message = user_error_message(exc)
     return None if message is None else user_error(message)
@@ -70,37 +70,24 @@ def root(
 
 
 def launch_app() -> None:
-    from deskui.start import launch
+    from deskui.launch import launch
 
     launch(common.State.db, common.State.user)
 
 
 def _register() -> None:
-    from deskui.cli import admin, tickets
+    from deskui.cli import admin, generate, importers, intake, kb, problems, report, tickets
 
     admin.register(app, _typer)
     tickets.register(app, _typer)
-    for module_name, name in (("kb", "kb"), ("report", None), ("importers", "import"), ("intake", "intake"),
-                              ("problems", "problem")):
-        _mount_optional(module_name, name)
-    try:
-        from deskui.cli import generate
-
-        app.command("generate", help="Generate a realistic synthetic ticket history.")(generate.generate)
-    except ImportError:
-        pass
+    for module, name in ((kb, "kb"), (report, None), (importers, "import"), (intake, "intake"),
+                         (problems, "problem")):
+        _mount(module, name)
+    app.command("generate", help="Generate a realistic synthetic ticket history.")(generate.generate)
 
 
-def _mount_optional(module_name: str, name: str | None) -> None:
-    """Mount a sub-app module if it exists (each module exposes `app` or `register`)."""
-    import importlib
-
-    try:
-        module = importlib.import_module(f"deskui.cli.{module_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"deskui.cli.{module_name}":
-            return
-        raise
+def _mount(module, name: str | None) -> None:
+    """Mount a command module: it exposes ``register(app, make)`` or a sub-app ``app``."""
     if hasattr(module, "register"):
         module.register(app, _typer)
     elif hasattr(module, "app") and name:

@@ -57,23 +57,12 @@ def report(
     fmt: str = FormatOpt,
 ) -> None:
     """Service desk metrics over a period (default: the last 30 days, today included)."""
-    from deskui import clock
-    from deskui.domain.metrics import choose_period
-    from deskui.errors import ValidationError
-    from deskui.store import metrics as m
+    from deskui.reads.metrics import report_dict, report_for
 
-    if by is not None and by not in m.DIMENSIONS:
-        raise ValidationError(f"--by: {by!r} is not one of {', '.join(m.DIMENSIONS)}")
     config = metrics_config()
-    engine = common.get_engine()
-    now = clock.now()
-    tz = config.timezone or _desk_timezone(engine)
-    try:
-        period = choose_period(since, until, now, tz, config.default_days)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
-    result = m.build_report(engine, period, by=by, now=now, targets=config.targets, window_days=config.window_days)
-    data = m.report_dict(result)
+    result = report_for(common.get_engine(), since, until, timezone=config.timezone, default_days=config.default_days,
+                        by=by, targets=config.targets, window_days=config.window_days)
+    data = report_dict(result)
     if fmt == "json":
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif fmt == "csv":
@@ -82,20 +71,12 @@ def report(
         _print_tables(result)
 
 
-def _desk_timezone(engine) -> str:
-    from deskui.store.db import session_scope
-    from deskui.store.metrics import desk_timezone
-
-    with session_scope(engine) as session:
-        return desk_timezone(session)
-
-
 FIGURE_KEYS_SKIPPED_IN_CSV = ("period", "kpis", "by", "breakdown")
 
 
 def _csv(data: dict) -> str:
     """One row for the whole period ("(all)") and one per breakdown value; nested keys flattened."""
-    from deskui.store.metrics import flatten
+    from deskui.reads.metrics import flatten
 
     overall = {k: v for k, v in data.items() if k not in FIGURE_KEYS_SKIPPED_IN_CSV}
     rows = [{"value": "(all)", **flatten(overall)}]
@@ -117,7 +98,7 @@ def _print_tables(result) -> None:
     from rich.text import Text
 
     from deskui.domain.metrics import AGING_BUCKETS, format_hours, format_minutes, format_share, format_target, format_value
-    from deskui.store.metrics import in_hours, in_minutes, kpis
+    from deskui.reads.metrics import in_hours, in_minutes, kpis
 
     f = result.figures
     p = result.period
@@ -177,7 +158,7 @@ def _breakdown_table(result):
     from rich.text import Text
 
     from deskui.domain.metrics import format_hours, format_share
-    from deskui.store.metrics import in_hours
+    from deskui.reads.metrics import in_hours
 
     # The widest figures only; --format json or csv has every figure of every row.
     table = Table(title=f"by {result.by}", header_style="bold", box=None, pad_edge=False)

@@ -10,7 +10,6 @@ from deskui.cli import common
 
 LIST_COLUMNS = ("number", "priority", "status", "sla", "type", "subject", "requester", "group", "assignee",
                 "category", "resolution_due_at", "updated_at")
-SORTS = ("sla", "priority", "updated", "created")
 
 
 def register(app: typer.Typer, make: Callable[..., typer.Typer]) -> None:
@@ -84,14 +83,14 @@ def list_(
     fmt: str = FormatOpt,
 ) -> None:
     """List tickets: the queue, sorted by SLA due time by default."""
-    from deskui.store.queue import list_queue
+    from deskui.reads.queue import SORTS, first_page
 
     if sort not in SORTS:
         raise typer.BadParameter(f"{sort!r} is not one of {', '.join(SORTS)}", param_hint="--sort")
     me = None
     if "assignee:me" in query:
         me = common.get_actor().id
-    records = list_queue(common.get_engine(), query, sort=sort, limit=limit, include_inactive=all_, me_id=me)
+    records = first_page(common.get_engine(), query, sort=sort, limit=limit, include_inactive=all_, me_id=me)
     common.emit([row_of(r) for r in records], fmt, LIST_COLUMNS)
 
 

@@ -13,11 +13,15 @@ Events may come unsorted or redundant: they are sorted stably by time, events af
 ignored, and an event that changes nothing (pause while paused, reopen while running,
 a second "open") is a no-op. With no "open" event the earliest event opens the clock.
 
-States. Breach at exactly 100% is the convention: a running (or paused) target whose
-elapsed business time is >= its target is BREACHED; a stopped target is MET when
-elapsed <= target (resolved exactly at the due instant is on time) else BREACHED;
-a running one is AT_RISK when elapsed >= warn_share x target, else OK; a paused one is
-PAUSED unless already breached (BREACHED wins).
+States. A target is due at the instant its elapsed business time reaches 100% of the
+target, and BREACHED once the clock has run past that instant (the wall clock, not the
+business clock: due at 18:00 when the office closes, a ticket still open at 18:05 is
+breached): at the due instant itself it has not passed, so a target stopped (first
+reply, resolution) or paused exactly then is MET or PAUSED. A running target is AT_RISK
+once elapsed >= warn_share x target, else OK; a paused one is PAUSED unless its
+deadline passed before the pause (BREACHED wins); a stopped one is MET or BREACHED.
+The same rule decides the live state between refreshes (``deskui.domain.sla_state``:
+breached when ``now > due_at``).
 
 All arithmetic is in whole microseconds (see ``BusinessCalendar.business_microseconds``).
 """
@@ -209,8 +213,10 @@ def _measure(
     reached_at: datetime | None = None  # instant elapsed reached 100%
     warned_at: datetime | None = None  # instant elapsed reached the warning share
     intervals: list[Interval] = []
+    ran_until = opened  # the last instant the clock ran to (now, while it runs)
     for start, end, mode, note in segments:
         if mode == "run":
+            ran_until = end
             if detail:
                 used = _run_intervals(calendar, start, end, intervals)
             else:
@@ -230,23 +236,28 @@ def _measure(
                     Interval(start, end, False, "resolved: clock stopped until reopened", held / _US, STOPPED)
                 )
 
+    if final_mode == "run":
+        ran_until = now
+    # A deadline passes once the clock has run beyond it: at the due instant itself
+    # it has not (one rule for the clock, the live state, the filters and the counts).
+    passed = reached_at is not None and reached_at < ran_until
     if now < opened:  # not started yet
         state = SlaState.OK
         due_at = calendar.add_business_microseconds(opened, target)
         warned_at = calendar.add_business_microseconds(opened, warn)
     elif final_mode == "stop":
-        state = SlaState.MET if elapsed <= target else SlaState.BREACHED
+        state = SlaState.BREACHED if passed else SlaState.MET
         due_at = reached_at or calendar.add_business_microseconds(stopped_at, target - elapsed)
         warned_at = warned_at or calendar.add_business_microseconds(stopped_at, warn - elapsed)
-    elif elapsed >= target:
+    elif passed:
         state = SlaState.BREACHED
         due_at = reached_at
     elif final_mode == "pause":
         state = SlaState.PAUSED
         due_at = None
     else:
-        state = SlaState.AT_RISK if elapsed >= warn_share * target else SlaState.OK
-        due_at = calendar.add_business_microseconds(now, target - elapsed)
+        state = SlaState.AT_RISK if elapsed >= warn else SlaState.OK
+        due_at = reached_at or calendar.add_business_microseconds(now, target - elapsed)
         if warned_at is None:
             warned_at = calendar.add_business_microseconds(now, warn - elapsed)
     return TargetStatus(

@@ -14,9 +14,9 @@ Per target (``live_target_state``):
 
 - stored ``breached``, ``met`` or ``paused``: as stored (a paused clock does not
   move; a stopped one is final until a change refreshes it);
-- running (stored ``ok`` or ``at_risk``): ``breached`` once ``now >= due_at``,
-  else ``at_risk`` once stored so or ``now >= warn_at``, else ``ok``. Breach at
-  exactly the due instant is the clock's own convention (elapsed >= target).
+- running (stored ``ok`` or ``at_risk``): ``breached`` once ``now > due_at`` (a
+  deadline at this very instant has not passed: the clock's own rule), else
+  ``at_risk`` once stored so or ``now >= warn_at``, else ``ok``.
 
 Per ticket (``live_ticket_state``): an active ticket (new, open, pending) is the
 worse of its two targets (breached > at_risk > paused > ok); a resolved or
@@ -42,7 +42,7 @@ def live_target_state(stored: str | SlaState, warn_at: datetime | None, due_at: 
     state = SlaState(stored)
     if state in SETTLED:
         return state
-    if due_at is not None and now >= due_at:
+    if due_at is not None and now > due_at:
         return SlaState.BREACHED
     if state is SlaState.AT_RISK or (warn_at is not None and now >= warn_at):
         return SlaState.AT_RISK

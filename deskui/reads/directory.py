@@ -11,9 +11,10 @@ from sqlalchemy.engine import Engine
 from deskui.store import directory_queries as q
 from deskui.store.db import session_scope
 from deskui.store.directory_queries import CannedRecord, GroupRecord, MemberLoad
+from deskui.store.queue_live import AnalystLoad
 
-__all__ = ["AssignChoices", "CannedChoices", "CannedRecord", "GroupRecord", "MemberLoad", "assign_choices",
-           "canned_choices", "groups", "members_of_group"]
+__all__ = ["AnalystLoad", "AssignChoices", "CannedChoices", "CannedRecord", "GroupRecord", "MemberLoad",
+           "analyst_loads", "assign_choices", "canned_choices", "groups", "members_of_group"]
 
 
 def groups(engine: Engine) -> list[GroupRecord]:
@@ -53,3 +54,10 @@ def canned_choices(engine: Engine, analyst_id: int | None) -> CannedChoices:
         templates = q.canned_responses(session)
         me = q.analyst_record(session, analyst_id)
     return CannedChoices(tuple(templates), me.email if me else "")
+
+
+def analyst_loads(engine: Engine) -> list[AnalystLoad]:
+    """Every active analyst with their number of active tickets (the bulk assign dialog)."""
+    from deskui.store.queue_live import analyst_loads as loads
+
+    return loads(engine)

@@ -51,3 +51,13 @@ def last_event_id(engine: Engine, ticket_id: int) -> int:
     """The ticket's newest event: a cheap "has it changed since?" question."""
     with session_scope(engine) as session:
         return ticket_last_event_id(session, ticket_id)
+
+
+def ticket_exists(engine: Engine, ticket_id: int) -> bool:
+    """Whether ticket ``ticket_id`` exists (the `:N` jump asks before it opens)."""
+    from sqlalchemy import select
+
+    from deskui.store.tables import tickets
+
+    with engine.connect() as conn:
+        return conn.execute(select(tickets.c.id).where(tickets.c.id == ticket_id)).first() is not None

@@ -18,13 +18,13 @@ from deskui.services.actors import Actor
 from deskui.services.ticket_history import noting, touch_ticket
 from deskui.store import bulletin_queries as q
 from deskui.store.bulletin_queries import KINDS, SEVERITIES, BulletinRecord, bulletin_ref
-from deskui.store.db import session_scope, write_session
+from deskui.store.db import write_session
 from deskui.store.models import Ticket
 from deskui.store.models_ops import Bulletin, BulletinLink
 from deskui.store.upsert import insert_ignore
 
-__all__ = ["post", "end", "link", "active", "stamp", "list_bulletins", "get", "for_ticket",
-           "parse_duration", "parse_bulletin_ref", "not_over", "unlink", "BulletinRecord", "SEVERITIES", "KINDS"]
+__all__ = ["post", "end", "link", "unlink", "parse_duration", "parse_bulletin_ref", "BulletinRecord", "SEVERITIES",
+           "KINDS"]
 
 _POSTERS = {Role.LEAD.value, Role.ADMIN.value}
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
@@ -119,43 +119,3 @@ def unlink(engine: Engine, actor: Actor, bulletin_id: int, ticket_id: int, *, at
         touch_ticket(session, ticket_id, actor, now)
         with noting(session, ticket_id, actor) as plan:
             plan.unlink(now, "bulletin", bulletin_ref(bulletin_id))
-
-
-# ------------------------------------------------------------------ reads
-
-def active(engine: Engine, now: datetime | None = None) -> list[BulletinRecord]:
-    with session_scope(engine) as session:
-        return q.active_bulletins(session, now or clock.now())
-
-
-def not_over(engine: Engine, now: datetime | None = None) -> list[BulletinRecord]:
-    """Active and scheduled bulletins: the banner keeps these and switches them on and
-    off by the clock, without asking the database again."""
-    with session_scope(engine) as session:
-        return q.upcoming_and_active(session, now or clock.now())
-
-
-def stamp(engine: Engine) -> tuple:
-    with session_scope(engine) as session:
-        return q.bulletin_stamp(session)
-
-
-def list_bulletins(engine: Engine, *, include_ended: bool = False, now: datetime | None = None) -> list[BulletinRecord]:
-    with session_scope(engine) as session:
-        if include_ended:
-            return q.all_bulletins(session)
-        return q.upcoming_and_active(session, now or clock.now())
-
-
-def get(engine: Engine, bulletin_id: int) -> tuple[BulletinRecord, list[int]]:
-    with session_scope(engine) as session:
-        found = q.bulletin(session, bulletin_id)
-        if found is None:
-            raise NotFound(f"bulletin {bulletin_ref(bulletin_id)} not found")
-        return found, q.linked_ticket_ids(session, bulletin_id)
-
-
-def for_ticket(engine: Engine, ticket_id: int) -> list[BulletinRecord]:
-    with session_scope(engine) as session:
-        return q.bulletins_for_ticket(session, ticket_id)
-

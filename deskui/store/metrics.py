@@ -28,12 +28,12 @@ compiled into the SQL, so no engine time-zone support is needed.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import (
-    BigInteger, Float, and_, case, cast, func, literal, or_, select,
+    BigInteger, Float, and_, case, cast, func, literal, select,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
@@ -44,16 +44,18 @@ from sqlmodel import Session
 from deskui import clock
 from deskui.domain.enums import ACTIVE_STATUSES, SlaState, TicketType
 from deskui.domain.metrics import (
-    AGING_BUCKETS, DAY_SECONDS, HIGHER, LOWER, MEDIAN, P90, Period, Targets, assess, day_number, interpolate,
-    mean, percentile_positions, share, utc_offsets,
+    AGING_BUCKETS, DAY_SECONDS, MEDIAN, P90, Period, Targets, interpolate,
+    percentile_positions,
+)
+from deskui.domain.report import (
+    DEFAULT_WINDOW_DAYS, DIMENSIONS, BacklogFigures, BreakdownRow, CsatFigures, Distribution, Figures,
+    RecurrenceFigures, Report, SlaFigures, TargetFigures,
 )
 from deskui.store.db import session_scope
-from deskui.store.models import Analyst, Calendar, Category, Group, Requester, SlaPolicy, Survey, Ticket, TicketEvent
+from deskui.store.sla_live import any_breached, ticket_state_is
+from deskui.store.models import Analyst, Calendar, Category, Group, SlaPolicy, Survey, Ticket
 
-DIMENSIONS = ("priority", "category", "group", "analyst", "channel", "type")
-DEFAULT_WINDOW_DAYS = 30
 _ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
-_RUNNING = (SlaState.OK.value, SlaState.AT_RISK.value)
 ALL = "__all__"  # the key of the single group when there is no breakdown
 # Up to this many (group, percentile) pairs, one ordered LIMIT/OFFSET query each beats a window pass.
 FEW_RANK_QUERIES = 4
@@ -125,152 +127,6 @@ def _group(stmt, key):
 
 def _keyed(rows) -> dict:
     return {row[0]: row[1:] for row in rows}
-
-
-# ===================================================================== results
-
-@dataclass(frozen=True)
-class Distribution:
-    """A duration distribution in seconds. ``total_seconds`` gives the mean."""
-
-    count: int = 0
-    total_seconds: int = 0
-    median_seconds: float | None = None
-    p90_seconds: float | None = None
-
-    @property
-    def mean_seconds(self) -> float | None:
-        return mean(self.total_seconds, self.count)
-
-
-class _Compliance:
-    """The compliance shares of a record with response/resolution due and met counts
-    (the period's ``SlaFigures`` and each day's ``DayCompliance``)."""
-
-    response_due: int
-    response_met: int
-    resolution_due: int
-    resolution_met: int
-
-    @property
-    def response_compliance(self) -> float | None:
-        return share(self.response_met, self.response_due)
-
-    @property
-    def resolution_compliance(self) -> float | None:
-        return share(self.resolution_met, self.resolution_due)
-
-
-@dataclass(frozen=True)
-class SlaFigures(_Compliance):
-    response_due: int = 0
-    response_met: int = 0
-    resolution_due: int = 0
-    resolution_met: int = 0
-
-
-@dataclass(frozen=True)
-class BacklogFigures:
-    open: int = 0
-    past_sla: int = 0
-    aging: tuple[int, ...] = (0, 0, 0, 0)  # AGING_BUCKETS order
-
-    @property
-    def past_sla_share(self) -> float | None:
-        return share(self.past_sla, self.open)
-
-
-@dataclass(frozen=True)
-class CsatFigures:
-    responses: int = 0
-    satisfied: int = 0  # answers of 4 or 5
-    score_total: int = 0
-
-    @property
-    def satisfied_share(self) -> float | None:
-        return share(self.satisfied, self.responses)
-
-    @property
-    def mean(self) -> float | None:
-        return mean(self.score_total, self.responses)
-
-
-@dataclass(frozen=True)
-class RecurrenceFigures:
-    resolved_incidents: int = 0
-    recurring: int = 0
-    gap_seconds_total: int = 0  # sum over recurring incidents of (next creation - resolution)
-    window_days: int = DEFAULT_WINDOW_DAYS
-
-    @property
-    def rate(self) -> float | None:
-        return share(self.recurring, self.resolved_incidents)
-
-    @property
-    def mean_hours_between(self) -> float | None:
-        return in_hours(mean(self.gap_seconds_total, self.recurring))
-
-
-@dataclass(frozen=True)
-class Figures:
-    opened: int = 0
-    resolved: int = 0
-    first_response: Distribution = Distribution()
-    resolution: Distribution = Distribution()
-    fcr: int = 0  # resolved tickets that were first contact resolutions
-    reopened: int = 0  # resolved tickets reopened at least once
-    escalated: int = 0
-    reassigned: int = 0
-    sla: SlaFigures = SlaFigures()
-    backlog: BacklogFigures | None = BacklogFigures()  # None: not computed
-    csat: CsatFigures = CsatFigures()
-    recurrence: RecurrenceFigures | None = RecurrenceFigures()  # None: not computed
-
-    @property
-    def fcr_rate(self) -> float | None:
-        return share(self.fcr, self.resolved)
-
-    @property
-    def reopen_rate(self) -> float | None:
-        return share(self.reopened, self.resolved)
-
-    @property
-    def escalation_rate(self) -> float | None:
-        return share(self.escalated, self.resolved)
-
-    @property
-    def reassignment_rate(self) -> float | None:
-        return share(self.reassigned, self.resolved)
-
-
-@dataclass(frozen=True)
-class TargetFigures:
-    """What the default targets compare with (DESIGN.md §2), overall only: first response
-    distributions carry count and median, resolution ones count and total (the mean)."""
-
-    first_response_p1_p2: Distribution = Distribution()
-    first_response_other: Distribution = Distribution()
-    resolution_incident: Distribution = Distribution()
-    resolution_request: Distribution = Distribution()
-
-
-@dataclass(frozen=True)
-class BreakdownRow:
-    value: Any  # the raw key (priority number, id, name), None for "none"
-    label: str | None  # human label; None for "none"
-    figures: Figures
-
-
-@dataclass(frozen=True)
-class Report:
-    period: Period
-    as_of: datetime
-    now: datetime
-    figures: Figures
-    target_figures: TargetFigures
-    targets: Targets
-    by: str | None = None
-    breakdown: tuple[BreakdownRow, ...] = ()
 
 
 # ===================================================================== queries
@@ -425,19 +281,15 @@ def _resolution_met():
 
 
 def past_sla_condition(now: datetime):
-    """An active ticket is past SLA when either target is breached (stored, or a running
-    target whose deadline passed since the last refresh)."""
-    def breached(state, due):
-        return or_(state == SlaState.BREACHED.value, and_(state.in_(_RUNNING), due <= now))
-
-    return or_(breached(Ticket.response_state, Ticket.response_due_at),
-               breached(Ticket.resolution_state, Ticket.resolution_due_at))
+    """Either target breached: stored, or a running target whose deadline passed
+    since the last refresh (deskui.store.sla_live, the queue's rule)."""
+    return any_breached(now, Ticket.__table__.c)
 
 
 def at_risk_condition(now: datetime):
-    """Not past SLA and at least one target at risk."""
-    return and_(~past_sla_condition(now), or_(Ticket.response_state == SlaState.AT_RISK.value,
-                                             Ticket.resolution_state == SlaState.AT_RISK.value))
+    """An active ticket at risk now, by the queue's rule (not breached, a target
+    stored at risk or past its warning time)."""
+    return ticket_state_is(SlaState.AT_RISK, now, Ticket.__table__.c)
 
 
 def _backlog(session: Session, now: datetime, key) -> dict:
@@ -662,358 +514,3 @@ def desk_timezone(session: Session) -> str:
         .limit(1)
     ).first()
     return row[0] if row else "UTC"
-
-
-# ===================================================================== series for the screen
-
-@dataclass(frozen=True)
-class DayVolume:
-    day: date
-    opened: int
-    resolved: int
-
-
-@dataclass(frozen=True)
-class DayCompliance(_Compliance):
-    day: date
-    response_due: int
-    response_met: int
-    resolution_due: int
-    resolution_met: int
-
-
-def _offsets(period: Period) -> list[tuple[int, int]]:
-    return utc_offsets(period.timezone, period.since - timedelta(days=1), period.until + timedelta(days=1))
-
-
-def _day_counts(session: Session, column, period: Period, end: datetime, offsets, *extra) -> dict[int, tuple]:
-    day = _local_seconds(column, offsets) // DAY_SECONDS
-    stmt = select(day.label("d"), func.count(), *extra).where(_in(column, period.since, end)).group_by(day)
-    return {row[0]: tuple(_int(v) for v in row[1:]) for row in session.execute(stmt)}
-
-
-def volume_per_day(session: Session, period: Period) -> list[DayVolume]:
-    """Tickets opened and resolved per local day of the desk's time zone, every day listed."""
-    offsets = _offsets(period)
-    opened = _day_counts(session, Ticket.created_at, period, period.until, offsets)
-    resolved = _day_counts(session, Ticket.resolved_at, period, period.until, offsets)
-    return [
-        DayVolume(day, opened.get(n, (0,))[0], resolved.get(n, (0,))[0])
-        for day, n in _numbered_days(period)
-    ]
-
-
-def _numbered_days(period: Period):
-    return [(day, day_number(day)) for day in period.day_list()]
-
-
-def compliance_per_day(session: Session, period: Period, *, now: datetime | None = None) -> list[DayCompliance]:
-    """SLA compliance by the local day each target fell due (the same rules as the report)."""
-    now = now or clock.now()
-    end = min(period.until, now)
-    offsets = _offsets(period)
-    if end <= period.since:
-        return [DayCompliance(day, 0, 0, 0, 0) for day in period.day_list()]
-    response = _day_counts(session, Ticket.response_due_at, period, end, offsets,
-                           _count_if(Ticket.response_state == SlaState.MET.value))
-    resolution = _day_counts(session, Ticket.resolution_due_at, period, end, offsets, func.sum(_resolution_met()))
-    return [
-        DayCompliance(day, *response.get(n, (0, 0)), *resolution.get(n, (0, 0)))
-        for day, n in _numbered_days(period)
-    ]
-
-
-def arrivals_heatmap(session: Session, period: Period) -> tuple[tuple[int, ...], ...]:
-    """Tickets created in the period by local weekday (rows, Mon=0) and hour (24 columns)."""
-    local = _local_seconds(Ticket.created_at, _offsets(period))
-    weekday = ((local // DAY_SECONDS) + 3) % 7  # 1970-01-01 was a Thursday
-    hour = (local % DAY_SECONDS) // 3600
-    stmt = (select(weekday.label("w"), hour.label("h"), func.count())
-            .where(_in(Ticket.created_at, period.since, period.until)).group_by(weekday, hour))
-    grid = [[0] * 24 for _ in range(7)]
-    for w, h, n in session.execute(stmt):
-        grid[int(w)][int(h)] = _int(n)
-    return tuple(tuple(row) for row in grid)
-
-
-@dataclass(frozen=True)
-class RecurringTicket:
-    id: int
-    subject: str
-    status: str
-    created_at: datetime
-    resolved_at: datetime | None
-
-
-@dataclass(frozen=True)
-class RecurringKey:
-    ci: str
-    requester_id: int | None
-    category_id: int | None
-    label: str
-    recurrences: int  # incidents resolved in the period that recurred
-    tickets: tuple[RecurringTicket, ...]  # the key's most recent incidents
-
-
-def top_recurring_keys(session: Session, period: Period, *, limit: int = 8, window_days: int = DEFAULT_WINDOW_DAYS,
-                       tickets_per_key: int = 10) -> list[RecurringKey]:
-    """The recurrence keys with the most recurring incidents in the period, each with
-    its most recent incidents (so a ticket is one key away on the screen)."""
-    ci_key = Ticket.ci.label("ci")
-    requester_key = case((Ticket.ci == "", Ticket.requester_id), else_=None).label("rq")
-    category_key = case((Ticket.ci == "", Ticket.category_id), else_=None).label("cat")
-    rows = _recurrence_rows(period, None, ci_key, requester_key, category_key)
-    _gap, recurs = _recurs(rows, window_days)
-    stmt = (select(rows.c.ci, rows.c.rq, rows.c.cat, func.count()).where(recurs)
-            .group_by(rows.c.ci, rows.c.rq, rows.c.cat)
-            .order_by(func.count().desc(), rows.c.ci, rows.c.rq, rows.c.cat).limit(limit))
-    result = []
-    for ci, requester_id, category_id, count in session.execute(stmt).all():
-        incident = Ticket.type == TicketType.INCIDENT.value
-        if ci:
-            where = [Ticket.ci == ci, incident]
-            label = ci
-        else:
-            where = [Ticket.ci == "", Ticket.requester_id == requester_id, Ticket.category_id == category_id, incident]
-            who = session.get(Requester, requester_id)
-            what = session.get(Category, category_id)
-            label = f"{who.name if who else '?'} · {what.path if what else '?'}"
-        tickets = session.execute(
-            select(Ticket.id, Ticket.subject, Ticket.status, Ticket.created_at, Ticket.resolved_at)
-            .where(*where, Ticket.created_at < period.until)
-            .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(tickets_per_key)
-        ).all()
-        result.append(RecurringKey(ci, requester_id, category_id, label, _int(count),
-                                   tuple(RecurringTicket(*t) for t in tickets)))
-    return result
-
-
-# ===================================================================== the wallboard
-
-@dataclass(frozen=True)
-class GroupLoad:
-    group: str | None
-    open: int
-    unassigned: int
-    at_risk: int
-    breached: int
-
-
-@dataclass(frozen=True)
-class AnalystLoad:
-    username: str
-    name: str
-    open: int
-    at_risk: int
-    breached: int
-
-
-@dataclass(frozen=True)
-class Breach:
-    id: int
-    priority: int
-    subject: str
-    group: str | None
-    assignee: str | None
-    breached_at: datetime | None  # the earlier breached target's deadline
-
-
-@dataclass(frozen=True)
-class Wallboard:
-    now: datetime
-    open: int
-    at_risk: int
-    breached: int
-    unassigned: int
-    groups: tuple[GroupLoad, ...]
-    analysts: tuple[AnalystLoad, ...]
-    oldest_breaches: tuple[Breach, ...]
-    marker: int  # max(ticket_events.id): changes whenever anything changes
-
-
-def change_marker(session: Session) -> int:
-    """One cheap question for live refresh: the newest event id."""
-    return _int(session.execute(select(func.max(TicketEvent.id))).scalar())
-
-
-def wallboard(session: Session, *, now: datetime | None = None, breaches: int = 10,
-              analysts: int = 12) -> Wallboard:
-    """Live counts over active tickets: by group, by analyst, and the oldest breaches."""
-    now = now or clock.now()
-    past = past_sla_condition(now)
-    risk = at_risk_condition(now)
-    active = Ticket.status.in_(_ACTIVE)
-    group_rows = session.execute(
-        select(Group.name, func.count(), _count_if(Ticket.assignee_id.is_(None)), _count_if(risk), _count_if(past))
-        .select_from(Ticket).outerjoin(Group, Group.id == Ticket.group_id).where(active)
-        .group_by(Group.name).order_by(_count_if(past).desc(), func.count().desc(), Group.name)
-    ).all()
-    groups = tuple(GroupLoad(name, _int(n), _int(u), _int(r), _int(b)) for name, n, u, r, b in group_rows)
-    analyst_rows = session.execute(
-        select(Analyst.username, Analyst.name, func.count(), _count_if(risk), _count_if(past))
-        .select_from(Ticket).join(Analyst, Analyst.id == Ticket.assignee_id).where(active)
-        .group_by(Analyst.username, Analyst.name).order_by(func.count().desc(), Analyst.username).limit(analysts)
-    ).all()
-    loads = tuple(AnalystLoad(u, name, _int(n), _int(r), _int(b)) for u, name, n, r, b in analyst_rows)
-    # The breach instant of a target is its due time; the earlier breached one counts.
-    def breach_at(state, due):
-        return case((or_(state == SlaState.BREACHED.value, and_(state.in_(_RUNNING), due <= now)), due), else_=None)
-
-    response_at = breach_at(Ticket.response_state, Ticket.response_due_at)
-    resolution_at = breach_at(Ticket.resolution_state, Ticket.resolution_due_at)
-    first_breach = case(
-        (response_at.is_(None), resolution_at),
-        (resolution_at.is_(None), response_at),
-        (response_at <= resolution_at, response_at),
-        else_=resolution_at,
-    )
-    assignee = aliased(Analyst)
-    breach_rows = session.execute(
-        select(Ticket.id, Ticket.priority, Ticket.subject, Group.name, assignee.username, first_breach.label("b"))
-        .outerjoin(Group, Group.id == Ticket.group_id).outerjoin(assignee, assignee.id == Ticket.assignee_id)
-        .where(active, past).order_by(first_breach.is_(None), first_breach, Ticket.id).limit(breaches)
-    ).all()
-    # Every active ticket is in exactly one group row (no group: None), so the rows sum to the totals.
-    return Wallboard(
-        now=now, open=sum(g.open for g in groups), at_risk=sum(g.at_risk for g in groups),
-        breached=sum(g.breached for g in groups), unassigned=sum(g.unassigned for g in groups),
-        groups=groups, analysts=loads,
-        oldest_breaches=tuple(Breach(*row) for row in breach_rows), marker=change_marker(session),
-    )
-
-
-# ===================================================================== KPIs and JSON
-
-@dataclass(frozen=True)
-class Kpi:
-    key: str
-    label: str
-    value: float | None
-    target: float | None
-    better: str  # HIGHER or LOWER
-    unit: str  # "%", "min", "h", "", "/5"
-    status: str  # good | near | bad | none (deskui.domain.metrics.assess)
-
-
-def in_minutes(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds / 60
-
-
-def in_hours(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds / 3600
-
-
-def kpis(f: Figures, tf: TargetFigures, targets: Targets) -> list[Kpi]:
-    """The KPI tiles: each with its value, target and status against the target."""
-    rows = [
-        ("fcr_rate", "First contact resolution", f.fcr_rate, targets.fcr_rate, HIGHER, "%"),
-        ("first_response_minutes_p1_p2", "First response P1-P2 (median)",
-         in_minutes(tf.first_response_p1_p2.median_seconds), targets.first_response_minutes_p1_p2, LOWER, "min"),
-        ("first_response_minutes_other", "First response P3-P4 (median)",
-         in_minutes(tf.first_response_other.median_seconds), targets.first_response_minutes_other, LOWER, "min"),
-        ("mttr_hours_incident", "MTTR incidents (mean)", in_hours(tf.resolution_incident.mean_seconds),
-         targets.mttr_hours_incident, LOWER, "h"),
-        ("mttr_hours_request", "MTTR requests (mean)", in_hours(tf.resolution_request.mean_seconds),
-         targets.mttr_hours_request, LOWER, "h"),
-        ("sla_response_compliance", "SLA response", f.sla.response_compliance, targets.sla_compliance, HIGHER, "%"),
-        ("sla_resolution_compliance", "SLA resolution", f.sla.resolution_compliance, targets.sla_compliance,
-         HIGHER, "%"),
-        ("csat_satisfied_share", "CSAT (4-5)", f.csat.satisfied_share, targets.csat_satisfied_share, HIGHER, "%"),
-        ("backlog_past_sla_share", "Backlog past SLA", f.backlog.past_sla_share if f.backlog else None,
-         targets.backlog_past_sla_share, LOWER, "%"),
-    ]
-    return [Kpi(key, label, value, target, better, unit, assess(value, target, better))
-            for key, label, value, target, better, unit in rows]
-
-
-def _r(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
-
-
-def figures_dict(f: Figures) -> dict:
-    """The stable JSON shape of a set of figures (documented in docs/metrics.md)."""
-    backlog = f.backlog or BacklogFigures()  # None: not computed (callers that skip it)
-    recurrence = f.recurrence or RecurrenceFigures()
-    aging = {name: count for (name, _lo, _hi), count in zip(AGING_BUCKETS, backlog.aging)}
-    return {
-        "tickets_opened": f.opened,
-        "tickets_resolved": f.resolved,
-        "first_response_minutes": {
-            "responses": f.first_response.count,
-            "median": _r(in_minutes(f.first_response.median_seconds), 3),
-            "p90": _r(in_minutes(f.first_response.p90_seconds), 3),
-        },
-        "resolution_hours": {
-            "resolved": f.resolution.count,
-            "mean": _r(in_hours(f.resolution.mean_seconds), 3),
-            "median": _r(in_hours(f.resolution.median_seconds), 3),
-            "p90": _r(in_hours(f.resolution.p90_seconds), 3),
-        },
-        "fcr_rate": _r(f.fcr_rate, 4),
-        "reopen_rate": _r(f.reopen_rate, 4),
-        "escalation_rate": _r(f.escalation_rate, 4),
-        "reassignment_rate": _r(f.reassignment_rate, 4),
-        "sla": {
-            "response_compliance": _r(f.sla.response_compliance, 4),
-            "resolution_compliance": _r(f.sla.resolution_compliance, 4),
-            "response_due": f.sla.response_due,
-            "response_met": f.sla.response_met,
-            "resolution_due": f.sla.resolution_due,
-            "resolution_met": f.sla.resolution_met,
-        },
-        "backlog": {
-            "open": backlog.open,
-            "past_sla": backlog.past_sla,
-            "past_sla_share": _r(backlog.past_sla_share, 4),
-            "aging": aging,
-        },
-        "csat": {
-            "responses": f.csat.responses,
-            "satisfied_share": _r(f.csat.satisfied_share, 4),
-            "mean": _r(f.csat.mean, 3),
-        },
-        "recurrence": {
-            "resolved_incidents": recurrence.resolved_incidents,
-            "recurring": recurrence.recurring,
-            "rate": _r(recurrence.rate, 4),
-            "mean_hours_between": _r(recurrence.mean_hours_between, 3),
-            "window_days": recurrence.window_days,
-        },
-    }
-
-
-def _iso(at: datetime) -> str:
-    return at.isoformat(timespec="seconds") + "Z"
-
-
-def report_dict(report: Report) -> dict:
-    p = report.period
-    result = {
-        "period": {
-            "since": _iso(p.since), "until": _iso(p.until), "first_day": p.first_day.isoformat(),
-            "last_day": p.last_day.isoformat(), "timezone": p.timezone, "as_of": _iso(report.as_of),
-        },
-        **figures_dict(report.figures),
-        "kpis": {
-            k.key: {"value": _r(k.value, 4), "target": k.target, "status": k.status}
-            for k in kpis(report.figures, report.target_figures, report.targets)
-        },
-    }
-    if report.by:
-        result["by"] = report.by
-        result["breakdown"] = [
-            {"value": row.label, **figures_dict(row.figures)} for row in report.breakdown
-        ]
-    return result
-
-
-def flatten(data: Mapping, prefix: str = "") -> dict:
-    """{"a": {"b": 1}} -> {"a.b": 1} for CSV columns."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            out.update(flatten(value, name + "."))
-        else:
-            out[name] = value
-    return out

@@ -102,6 +102,8 @@ class QueueLine:
     first_response_at: datetime | None
     response_due_at: datetime | None
     resolution_due_at: datetime | None
+    response_warn_at: datetime | None
+    resolution_warn_at: datetime | None
     response_state: str
     resolution_state: str
     version: int
@@ -118,7 +120,7 @@ def queue_lines(engine: Engine, ids: Sequence[int]) -> list[QueueLine]:
                func.coalesce(func.nullif(requesters.c.name, ""), requesters.c.email, ""),
                func.coalesce(groups.c.name, ""), func.coalesce(analysts.c.username, ""),
                t.created_at, t.updated_at, t.first_response_at, t.response_due_at, t.resolution_due_at,
-               t.response_state, t.resolution_state, t.version)
+               t.response_warn_at, t.resolution_warn_at, t.response_state, t.resolution_state, t.version)
         .outerjoin(requesters, requesters.c.id == t.requester_id)
         .outerjoin(groups, groups.c.id == t.group_id)
         .outerjoin(analysts, analysts.c.id == t.assignee_id)

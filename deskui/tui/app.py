@@ -15,6 +15,7 @@ from textual.app import App
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
+from deskui.reads.failures import one_line
 from deskui.tui.context import DeskContext
 from deskui.tui.keymap import APP_BINDINGS, check_keymap
 from deskui.tui.palette import CommandListProvider
@@ -192,7 +193,7 @@ class DeskApp(App):
                 # Another analyst's app swept a moment ago: only the counts are read again.
                 result = sweep(engine) if claim_sweep(engine, lease) else None
             except Exception as exc:  # a locked database must not stop the app
-                self.call_from_thread(self._swept, None, f"{type(exc).__name__}: {exc}")
+                self.call_from_thread(self._swept, None, one_line(exc))
                 return
             self.call_from_thread(self._swept, result, "")
 
@@ -246,7 +247,7 @@ class DeskApp(App):
             self.notify(f"#{ticket_id}: the ticket screen is not available yet", severity="warning")
             return
         except Exception as exc:  # a broken screen module must not take the queue down
-            self.notify(f"#{ticket_id}: the ticket screen failed to load: {type(exc).__name__}: {exc}",
+            self.notify(f"#{ticket_id}: the ticket screen failed to load: {one_line(exc)}",
                         severity="error", markup=False)
             return
         self.push_screen(TicketScreen(ticket_id))
@@ -289,13 +290,9 @@ class DeskApp(App):
         engine = self.desk.engine
 
         def work() -> None:
-            from sqlalchemy import select
+            from deskui.reads.ticket import ticket_exists
 
-            from deskui.store.models import Ticket
-
-            with engine.connect() as conn:
-                found = conn.execute(select(Ticket.id).where(Ticket.id == ticket_id)).first() is not None
-            if found:
+            if ticket_exists(engine, ticket_id):
                 self.call_from_thread(self.open_ticket, ticket_id)
             else:
                 self.call_from_thread(self.notify, f"ticket #{ticket_id} not found", severity="warning")

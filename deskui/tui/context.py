@@ -1,7 +1,7 @@
 """What every screen needs: the engine, the acting analyst, the settings.
 
 Screens reach it as ``self.app.desk``. Widgets never hold ORM objects: they get
-frozen records from deskui.store queries run in thread workers.
+frozen view models from deskui.reads, called in thread workers.
 """
 
 from __future__ import annotations
@@ -9,14 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Engine
-
 from deskui.services.actors import Actor
 
 
 @dataclass(frozen=True)
 class DeskContext:
-    engine: Engine
+    engine: Any  # sqlalchemy.engine.Engine: handed to deskui.reads and deskui.services, never queried here
     actor: Actor
     settings: Any  # deskui.config.Settings
     # Tests turn off timers, animation and anything non-deterministic.

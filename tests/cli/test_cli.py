@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from deskui.cli import app
+from deskui.cli.main import app
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from deskui.cli import app
+from deskui.cli.main import app
 from deskui.services.seed import seed_demo_org
 
 runner = CliRunner()

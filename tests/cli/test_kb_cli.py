@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from deskui.cli import app
+from deskui.cli.main import app
 from deskui.store.search import MARK_END, MARK_START
 
 ARTICLES = [

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deskui import clock
-from deskui.cli import app
+from deskui.cli.main import app
 from tests.conftest import FROZEN
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from deskui import clock
-from deskui.cli import app
+from deskui.cli.main import app
 from deskui.services import tickets as svc
 from deskui.services.actors import actor_for
 from tests.conftest import seed_org

@@ -135,7 +135,8 @@ def test_holiday_and_dst_in_a_london_ticket():
 @pytest.mark.parametrize(
     "hours_elapsed, state",
     [(0.5, SlaState.OK), (2.99, SlaState.OK), (3, SlaState.AT_RISK), (3.99, SlaState.AT_RISK),
-     (4, SlaState.BREACHED), (5, SlaState.BREACHED)],
+     (4, SlaState.AT_RISK),  # the deadline at this very instant has not passed
+     (4.0003, SlaState.BREACHED), (5, SlaState.BREACHED)],
 )
 def test_running_state_thresholds(hours_elapsed, state):
     opened = MON.replace(hour=8)
@@ -332,3 +333,21 @@ def test_elapsed_is_business_time_of_running_stretches(cal, opened, raw, now_min
     # response never pauses: its elapsed equals business time from open to its stop (or now)
     response = status.response
     assert response.elapsed_seconds == cal.business_seconds(opened, response.stopped_at or now)
+
+
+def test_a_deadline_at_closing_time_has_passed_once_the_office_is_closed():
+    """Due at 18:00 when the office closes: at 18:00 not yet breached; at 18:05 the
+    business clock has not moved, but the deadline has passed (the wall clock)."""
+    opened = MON.replace(hour=14)
+    events = [ev(opened, "open")]
+    targets = SlaTargets(4 * H, 40 * H)
+    at_close = evaluate(events, targets, OFFICE, MON.replace(hour=18)).response
+    assert (at_close.state, at_close.due_at) == (SlaState.AT_RISK, MON.replace(hour=18))
+    after = evaluate(events, targets, OFFICE, MON.replace(hour=18, minute=5)).response
+    assert (after.state, after.breached_at) == (SlaState.BREACHED, MON.replace(hour=18))
+    # Resolved at 18:05: the same verdict once stopped, so a breach seen stays a breach.
+    resolved = evaluate(events + [ev(MON.replace(hour=18, minute=5), "resolve")], targets, OFFICE,
+                        MON.replace(hour=19)).response
+    assert resolved.state == SlaState.BREACHED
+    on_time = evaluate(events + [ev(MON.replace(hour=18), "resolve")], targets, OFFICE, MON.replace(hour=19)).response
+    assert on_time.state == SlaState.MET

@@ -44,7 +44,7 @@ def test_stored_clock_plus_time_is_the_clock(calendar, steps, refreshed, later, 
 
 
 @pytest.mark.parametrize("stored, minutes_later, expected", [
-    ("ok", 0, SlaState.OK), ("ok", 45, SlaState.AT_RISK), ("ok", 60, SlaState.BREACHED),
+    ("ok", 0, SlaState.OK), ("ok", 45, SlaState.AT_RISK), ("ok", 60, SlaState.AT_RISK), ("ok", 61, SlaState.BREACHED),
     ("at_risk", 10, SlaState.AT_RISK), ("paused", 600, SlaState.PAUSED), ("met", 600, SlaState.MET),
     ("breached", 0, SlaState.BREACHED),
 ])

@@ -56,7 +56,7 @@ def test_ticket_show_prints_the_ticket_view(desk, tmp_path, monkeypatch):
     ticket, comments and events."""
     if desk.dialect.name != "sqlite":
         pytest.skip("the CLI opens its database by URL; the SQLite leg is enough")
-    from deskui.cli import app
+    from deskui.cli.main import app
     from deskui.cli.common import reset_state
 
     t = incident(desk)

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from deskui.errors import NotFound, ValidationError
+from deskui.reads import bulletins as reads
 from deskui.services import bulletins as svc
 from deskui.services import tickets
 from deskui.services.actors import actor_for
@@ -44,24 +45,24 @@ def test_active_ordering_expiry_and_schedule(desk, frozen_now):
                      body="Use the NYC gateway meanwhile.")
     change = svc.post(desk, lead(desk), "Exchange maintenance", kind="planned_change", severity="info",
                       starts_at=frozen_now + 3 * H, ends_at=frozen_now + 4 * H)
-    assert [b.id for b in svc.active(desk, frozen_now)] == [major.id, minor.id]
-    assert [b.id for b in svc.active(desk, frozen_now + 90 * timedelta(minutes=1))] == [minor.id]  # major expired
-    assert [b.id for b in svc.active(desk, frozen_now + 3 * H)] == [change.id]
-    assert svc.active(desk, frozen_now + 5 * H) == []
-    assert {b.id for b in svc.not_over(desk, frozen_now)} == {minor.id, major.id, change.id}
+    assert [b.id for b in reads.active(desk, frozen_now)] == [major.id, minor.id]
+    assert [b.id for b in reads.active(desk, frozen_now + 90 * timedelta(minutes=1))] == [minor.id]  # major expired
+    assert [b.id for b in reads.active(desk, frozen_now + 3 * H)] == [change.id]
+    assert reads.active(desk, frozen_now + 5 * H) == []
+    assert {b.id for b in reads.not_over(desk, frozen_now)} == {minor.id, major.id, change.id}
     assert major.is_active(frozen_now) and not major.is_active(frozen_now + H)
     assert major.ref == f"BUL-{major.id}" and major.body == "Use the NYC gateway meanwhile."
 
 
 def test_end_early_changes_the_stamp(desk, frozen_now):
-    before = svc.stamp(desk)
+    before = reads.stamp(desk)
     b = svc.post(desk, lead(desk), "Wi-Fi outage 4th floor", ends_at=frozen_now + 8 * H, severity="critical")
-    posted = svc.stamp(desk)
+    posted = reads.stamp(desk)
     assert posted != before
     ended = svc.end(desk, lead(desk), b.id)  # same second as the post
     assert ended.ends_at == frozen_now and ended.ended_by == "demo"
-    assert svc.stamp(desk) != posted
-    assert svc.active(desk, frozen_now) == []
+    assert reads.stamp(desk) != posted
+    assert reads.active(desk, frozen_now) == []
     with pytest.raises(ValidationError, match="already ended"):
         svc.end(desk, lead(desk), b.id)
     with pytest.raises(NotFound):
@@ -77,11 +78,11 @@ def test_link_is_idempotent_and_in_the_ticket_history(desk, frozen_now):
         linked = [e for e in events(s, t.id) if e.kind == "linked"]
         assert ticket_record(s, t.id).version == t.version + 1
     assert [(e.actor, e.field, e.new) for e in linked] == [("akhan", "bulletin", b.ref)]
-    found, ids = svc.get(desk, b.id)
+    found, ids = reads.get(desk, b.id)
     assert ids == [t.id] and found.linked == 1
-    assert [x.id for x in svc.for_ticket(desk, t.id)] == [b.id]
+    assert [x.id for x in reads.for_ticket(desk, t.id)] == [b.id]
     svc.unlink(desk, actor_for(desk, "akhan"), b.id, t.id)
-    assert svc.for_ticket(desk, t.id) == []
+    assert reads.for_ticket(desk, t.id) == []
     with pytest.raises(ValidationError, match="not linked"):
         svc.unlink(desk, actor_for(desk, "akhan"), b.id, t.id)
     with pytest.raises(NotFound, match="#4242"):
@@ -92,8 +93,8 @@ def test_list_and_parse_helpers(desk, frozen_now):
     old = svc.post(desk, lead(desk), "Old", ends_at=frozen_now + H, at=frozen_now - 2 * H, starts_at=frozen_now - 2 * H)
     svc.end(desk, lead(desk), old.id)
     current = svc.post(desk, lead(desk), "Now", ends_at=frozen_now + H)
-    assert [b.id for b in svc.list_bulletins(desk)] == [current.id]
-    assert [b.id for b in svc.list_bulletins(desk, include_ended=True)] == [current.id, old.id]
+    assert [b.id for b in reads.list_bulletins(desk)] == [current.id]
+    assert [b.id for b in reads.list_bulletins(desk, include_ended=True)] == [current.id, old.id]
     assert svc.parse_duration("90m") == timedelta(minutes=90) and svc.parse_duration("2D") == timedelta(days=2)
     with pytest.raises(ValidationError, match="like 90m"):
         svc.parse_duration("soon")

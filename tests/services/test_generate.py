@@ -348,7 +348,7 @@ def test_arrival_counts_add_up():
 def test_command_line(sqlite_template, tmp_path):
     from typer.testing import CliRunner
 
-    from deskui.cli import app
+    from deskui.cli.main import app
 
     engine = _fresh(sqlite_template, tmp_path)
     db = engine.url.database

@@ -16,7 +16,10 @@ from deskui.domain.metrics import Targets, percentile, period_of_days
 from deskui.services import tickets as svc
 from deskui.services.actors import actor_for
 from deskui.services.survey import record_survey
+from deskui.domain import report as shown
 from deskui.store import metrics as m
+from deskui.store import metrics_series as series
+from deskui.store import wallboard as wb
 from deskui.store.db import session_scope
 from deskui.store.tickets import ticket_record
 
@@ -106,7 +109,7 @@ def test_first_response_and_resolution_times(desk):
     assert f.resolution.p90_seconds == pytest.approx(19.8 * 3600)
     assert f.opened == 6  # the five, plus `late` (created 15 Nov 23:00); `early` was created 1 Nov
 
-    data = m.report_dict(r)
+    data = shown.report_dict(r)
     assert data["first_response_minutes"] == {"responses": 6, "median": 35.0, "p90": 105.0}
     assert data["resolution_hours"] == {"resolved": 4, "mean": 10.0, "median": 7.0, "p90": 19.8}
 
@@ -342,7 +345,7 @@ def test_wallboard_counts_live_state(desk):
     t = build_sla_history(desk)
     svc.assign(desk, A(desk), t["S6"], "akhan", at=T(16, 8))
     with session_scope(desk) as s:
-        w = m.wallboard(s)
+        w = wb.wallboard(s)
     assert (w.open, w.breached, w.at_risk, w.unassigned) == (3, 1, 0, 2)  # S4 and S8 have no assignee
     assert [b.id for b in w.oldest_breaches] == [t["S4"]]
     assert w.oldest_breaches[0].breached_at == T(13, 12)
@@ -409,7 +412,7 @@ def test_recurrence_inside_and_outside_the_window(desk):
     assert (rec.recurring, rec.mean_hours_between) == (1, 48)
 
     with session_scope(desk) as s:
-        top = m.top_recurring_keys(s, SEP)
+        top = series.top_recurring_keys(s, SEP)
     # ties: keys without a CI first, then by CI
     assert [(k.label, k.recurrences) for k in top] == [("Ana Ruiz · Printing/Printer Setup", 1), ("PRN-01", 1)]
     assert [tk.id for tk in top[0].tickets] == [b1]  # the October recurrence was opened after the period
@@ -436,8 +439,8 @@ def test_volume_and_arrivals_in_local_time_across_dst(desk):
     resolve(desk, ids[1], datetime(2026, 10, 25, 0, 15))  # Sun 25 01:15 BST
     resolve(desk, ids[6], datetime(2026, 10, 26, 23, 59))  # Mon 26 23:59 GMT
     with session_scope(desk) as s:
-        volume = m.volume_per_day(s, period)
-        heat = m.arrivals_heatmap(s, period)
+        volume = series.volume_per_day(s, period)
+        heat = series.arrivals_heatmap(s, period)
     assert [(v.day.day, v.opened, v.resolved) for v in volume] == [(24, 2, 0), (25, 3, 1), (26, 1, 1)]
     cells = {(w, h): n for w, row in enumerate(heat) for h, n in enumerate(row) if n}
     # weekday Mon=0: Sat=5, Sun=6
@@ -447,7 +450,7 @@ def test_volume_and_arrivals_in_local_time_across_dst(desk):
 def test_compliance_per_day_follows_the_due_day(desk):
     build_sla_history(desk)
     with session_scope(desk) as s:
-        days = {d.day: d for d in m.compliance_per_day(s, NOV)}
+        days = {d.day: d for d in series.compliance_per_day(s, NOV)}
     assert len(days) == 14
     # Mon 2 Nov: S5's response (met, due 13:00) and S7's resolution (met, due 02:00)
     assert (days[date(2026, 11, 2)].response_due, days[date(2026, 11, 2)].response_met) == (1, 1)
@@ -478,7 +481,7 @@ def test_breakdown_by_priority_and_analyst(desk):
     by_analyst = report(desk, by="analyst")
     # nobody was assigned: every ticket is in the "none" row, shown as null
     assert [(row.value, row.label) for row in by_analyst.breakdown] == [(None, None)]
-    data = m.report_dict(by_analyst)
+    data = shown.report_dict(by_analyst)
     assert data["by"] == "analyst" and data["breakdown"][0]["value"] is None
     assert data["breakdown"][0]["tickets_opened"] == r.figures.opened
 
@@ -492,7 +495,7 @@ def test_empty_period_has_no_rates(desk):
     build_sla_history(desk)
     empty = period_of_days(date(2025, 1, 1), date(2025, 1, 8), TZ)
     r = report(desk, empty)
-    data = m.report_dict(r)
+    data = shown.report_dict(r)
     assert data["tickets_opened"] == data["tickets_resolved"] == 0
     assert data["first_response_minutes"] == {"responses": 0, "median": None, "p90": None}
     assert data["resolution_hours"] == {"resolved": 0, "mean": None, "median": None, "p90": None}
@@ -503,16 +506,16 @@ def test_empty_period_has_no_rates(desk):
     assert data["recurrence"]["rate"] is None and data["recurrence"]["mean_hours_between"] is None
     assert data["backlog"]["open"] == 3  # the backlog is "now", whatever the period
     with session_scope(desk) as s:
-        assert all(v.opened == 0 for v in m.volume_per_day(s, empty))
-        assert sum(map(sum, m.arrivals_heatmap(s, empty))) == 0
-        assert m.top_recurring_keys(s, empty) == []
+        assert all(v.opened == 0 for v in series.volume_per_day(s, empty))
+        assert sum(map(sum, series.arrivals_heatmap(s, empty))) == 0
+        assert series.top_recurring_keys(s, empty) == []
     assert m.build_report(desk, empty, by="group").breakdown != ()  # backlog rows still exist
 
 
 def test_kpis_compare_with_targets(desk):
     build_sla_history(desk)
     r = m.build_report(desk, NOV, targets=Targets.from_mapping({"sla_compliance": 50}))
-    k = {kpi.key: kpi for kpi in m.kpis(r.figures, r.target_figures, r.targets)}
+    k = {kpi.key: kpi for kpi in shown.kpis(r.figures, r.target_figures, r.targets)}
     assert k["sla_resolution_compliance"].status == "good"  # 0.5 >= 50 %
     assert k["sla_response_compliance"].status == "good"
     assert k["csat_satisfied_share"].status == "none"

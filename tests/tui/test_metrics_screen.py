@@ -30,8 +30,10 @@ from deskui.services.seed import seed_demo_org
 from deskui.services.survey import record_survey
 from deskui.store.db import make_engine
 from deskui.tui.context import DeskContext
-from deskui.tui.screens.metrics import BLOCKS, KpiTile, MetricsScreen, bars, bucket, flex_width, shade
-from deskui.tui.screens.wallboard import BigCount, WallboardScreen, breach_table
+from deskui.tui.screens.metrics import MetricsScreen
+from deskui.tui.widgets.metrics_panels import BLOCKS, KpiTile, bars, bucket, flex_width, shade
+from deskui.tui.screens.wallboard import WallboardScreen
+from deskui.tui.widgets.wallboard_panels import BigCount, breach_table
 from snapshot_sizes import SIZE_IDS, SIZES
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"

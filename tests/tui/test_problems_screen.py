@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import DataTable
 
 from deskui import clock
+from deskui.reads import bulletins as bulletin_reads
 from deskui.reads import problems as problem_reads
 from deskui.services import bulletins, problems, requests, tickets
 from deskui.services.seed import seed_demo_org
@@ -20,7 +21,15 @@ from deskui.tui.app import DeskApp
 from deskui.tui.screens.problems import ProblemsScreen
 from deskui.tui.widgets.bulletin_banner import BulletinBanner
 from deskui.tui.widgets.ticket_ops import OpsPanel
-from tests.tui.ticket_support import NOW, SAMPLE, actor, desk_context, run_async, settle, type_text
+from tests.tui.ticket_support import (
+    NOW,
+    SAMPLE,
+    actor,
+    desk_context,
+    run_async,
+    settle,
+    type_text,
+)
 
 SIZE = (130, 40)
 
@@ -217,12 +226,12 @@ async def test_link_marked_and_current_ticket_to_the_bulletin(desk):
         app.screen.view.marks.add(t2.id)
         await pilot.press("B")
         await settle(pilot)
-        assert bulletins.get(desk, b.id)[1] == [t2.id]
+        assert bulletin_reads.get(desk, b.id)[1] == [t2.id]
         app.open_ticket(t1.id)
         await settle(pilot)
         await pilot.press("b")
         await settle(pilot)
-    assert bulletins.get(desk, b.id)[1] == [t1.id, t2.id]
+    assert bulletin_reads.get(desk, b.id)[1] == [t1.id, t2.id]
 
 
 # ------------------------------------------------------------------ ticket screen

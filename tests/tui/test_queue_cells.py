@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from deskui.domain.calendar import BusinessCalendar
-from deskui.tui.widgets.queue_view import MIN_SUBJECT, QueueRow, SlaClock, age, countdown, layout, sla_cell, visible
+from deskui.reads.queue_rows import QueueRow, countdown, sla_cell
+from deskui.tui.widgets.queue_view import MIN_SUBJECT, age, layout, visible
 
 NOW = datetime(2026, 11, 16, 9, 0)  # a Monday
 OFFICE = BusinessCalendar.from_config(name="office", timezone="UTC",
@@ -19,8 +20,8 @@ def row(**changes) -> QueueRow:
         id=1, priority=3, status="open", type="incident", subject="s", requester="r", group="g", assignee="a",
         created_at=NOW - timedelta(hours=1), updated_at=NOW, first_response_at=NOW - timedelta(minutes=50),
         response_due_at=NOW + timedelta(hours=3), resolution_due_at=NOW + timedelta(hours=20),
-        response_state="met", resolution_state="ok", version=1,
-        sla=SlaClock(BusinessCalendar.always_open(), 4 * 3600, 48 * 3600, 0.75),
+        response_warn_at=NOW + timedelta(hours=2), resolution_warn_at=NOW + timedelta(hours=8),
+        response_state="met", resolution_state="ok", version=1, calendar=BusinessCalendar.always_open(),
     )
     base.update(changes)
     return QueueRow(**base)
@@ -46,7 +47,7 @@ def test_age(delta, text):
 def test_sla_counts_business_time_on_the_calendar():
     # Friday 16:00, due Monday 10:00 on office hours: 1 h Friday + 1 h Monday left.
     friday = datetime(2026, 11, 13, 16, 0)
-    r = row(resolution_due_at=datetime(2026, 11, 16, 10, 0), sla=SlaClock(OFFICE, 3600, 6 * 3600, 0.75))
+    r = row(resolution_due_at=datetime(2026, 11, 16, 10, 0), resolution_warn_at=None, calendar=OFFICE)
     assert sla_cell(r, friday) == ("2h00m", "ok")
     # Tuesday 10:00: overdue by Monday 10:00-17:00 and Tuesday 09:00-10:00 of office hours.
     assert sla_cell(r, datetime(2026, 11, 17, 10, 0)) == ("-8h00m", "breached")
@@ -54,8 +55,13 @@ def test_sla_counts_business_time_on_the_calendar():
 
 def test_sla_states():
     assert sla_cell(row(), NOW) == ("20h00m", "ok")
-    # Past 75% of the 48 h target: at risk.
-    assert sla_cell(row(resolution_due_at=NOW + timedelta(hours=11)), NOW)[1] == "at_risk"
+    # Past the warning time the last refresh stored: at risk, though no sweep ran since.
+    assert sla_cell(row(), NOW + timedelta(hours=8)) == ("12h00m", "at_risk")
+    assert sla_cell(row(resolution_state="at_risk"), NOW)[1] == "at_risk"
+    # A deadline at this very instant has not passed; a moment later it has.
+    due_now = row(resolution_due_at=NOW, resolution_warn_at=NOW - timedelta(hours=12))
+    assert sla_cell(due_now, NOW) == ("0m", "at_risk")
+    assert sla_cell(due_now, NOW + timedelta(seconds=1)) == ("-0m", "breached")  # overdue, by less than a minute
     assert sla_cell(row(resolution_due_at=NOW - timedelta(minutes=5)), NOW) == ("-5m", "breached")
     # A stored breach of the response target keeps the ticket red.
     assert sla_cell(row(response_state="breached"), NOW)[1] == "breached"
@@ -67,7 +73,7 @@ def test_sla_states():
     assert sla_cell(row(status="resolved", resolution_state="met"), NOW) == ("met", "met")
     assert sla_cell(row(status="closed", resolution_state="breached"), NOW) == ("missed", "breached")
     assert sla_cell(row(status="cancelled"), NOW)[1] == "none"
-    assert sla_cell(row(sla=None, resolution_due_at=None, response_due_at=None), NOW) == ("—", "none")
+    assert sla_cell(row(calendar=None, resolution_due_at=None, response_due_at=None), NOW) == ("—", "none")
 
 
 @pytest.mark.parametrize("width", [60, 78, 80, 100, 132, 158, 198, 240])

@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from deskui.tui.keymap import bind
+from deskui.tui.workers import db_work
 
 _CANCEL = [bind("escape", "cancel", "Cancel", "bulk.cancel", show=True)]
 
@@ -39,11 +40,11 @@ class BulkAssignModal(ModalScreen[str | None]):
             yield Label(Text("enter choose · esc cancel"), classes="dialog-help")
 
     def on_mount(self) -> None:
-        engine = self.app.desk.engine
-        self.run_worker(lambda: self._read(engine), thread=True, exit_on_error=False)
+        self._read(self.app.desk.engine)
 
+    @db_work(group="assign-loads", what="Loading analysts")
     def _read(self, engine) -> None:
-        from deskui.store.queue_live import analyst_loads
+        from deskui.reads.directory import analyst_loads
 
         loads = analyst_loads(engine)
         self.app.call_from_thread(self._show, loads)

@@ -10,10 +10,7 @@ finishes, so refreshes never overlap.
 
 from __future__ import annotations
 
-from array import array
-from dataclasses import dataclass, field
 from functools import partial
-from threading import Lock
 from typing import Callable
 
 from rich.text import Text
@@ -25,58 +22,20 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from deskui import clock
 from deskui.tui.keymap import QUEUE_BINDINGS
-from deskui.tui.widgets.queue_view import PAGE_SIZE, QueueView, RowLoader
+from deskui.reads.queue import SORTS, QueryError, QueueQuery, QueueSource, id_array
+from deskui.reads.failures import one_line
+from deskui.tui.screens.queue_bulk import BulkActions
+from deskui.tui.screens.queue_messages import BulkDone, CountsRead, IdsRead, Refreshed, MessageSink
+from deskui.tui.widgets.queue_view import PAGE_SIZE, QueueView
 from deskui.tui.widgets.saved_views import SavedViews, views_from_settings
 from deskui.tui.widgets.key_hints import KeyHints
 from deskui.tui.widgets.status_line import StatusLine
 from deskui.tui.screens.queue_ops import QUEUE_OPS_BINDINGS, QueueOpsActions  # issue 7: problems, bulletins
 from deskui.tui.widgets.bulletin_banner import BulletinBanner  # issue 7
 
-SORTS = ("sla", "priority", "updated", "created")
 _POST_EVERY = 65536  # ids per IdsRead while a long list is read (512 KB)
 SORT_LABELS = {"sla": "SLA due", "priority": "priority", "updated": "last update", "created": "creation"}
-
-
-# ------------------------------------------------------------------ messages
-
-
-@dataclass
-class IdsRead(Message):
-    """Ids of a query: the first part (``replace``), more (extend), then ``done``."""
-
-    generation: int
-    ids: array
-    replace: bool
-    done: bool
-    keep_cursor: bool = False
-    rows: list = field(default_factory=list)
-    event_id: int | None = None
-    error: str = ""
-
-
-@dataclass
-class Refreshed(Message):
-    generation: int
-    changed: bool
-    ids: array | None = None
-    rows: list = field(default_factory=list)
-    event_id: int | None = None
-    counts: list | None = None
-    error: str = ""
-
-
-@dataclass
-class CountsRead(Message):
-    counts: list
-
-
-@dataclass
-class BulkDone(Message):
-    verb: str
-    done: list
-    failed: list
 
 
 class QueueScreen(QueueOpsActions, Screen):
@@ -103,25 +62,26 @@ class QueueScreen(QueueOpsActions, Screen):
         self._done_reading = False
         self._total: int | None = None
         self._first_painted = False
-        self.loader: RowLoader | None = None
+        self.source: QueueSource | None = None
         self.views = []
         self._warnings: list[str] = []
-        self._sink: _Sink | None = None
+        self._sink: MessageSink | None = None
+        self.bulk = BulkActions(self)
 
     # ------------------------------------------------------------ layout
 
     def _setup(self) -> None:
-        if self.loader is None:
+        if self.source is None:
             desk = self.app.desk
             self.views, self._warnings = views_from_settings(getattr(desk.settings, "raw", {}))
-            self.loader = RowLoader(desk.engine)
+            self.source = QueueSource(desk.engine, desk.actor.id)
 
     def start_loading(self) -> None:
         """Start reading the first page before the screen is even mounted (the
         app calls this as it starts, so the query overlaps Textual's own start).
         Answers wait in a sink until on_mount."""
         self._setup()
-        self._sink = _Sink()
+        self._sink = MessageSink()
         self.reload(keep_cursor=False)
 
     def compose(self) -> ComposeResult:
@@ -139,7 +99,7 @@ class QueueScreen(QueueOpsActions, Screen):
                 yield Input(placeholder="filter: status:open priority:1,2 assignee:me|none sla:breached vpn …",
                             id="filter", classes="-hidden")
                 yield Static("", id="filter-error", classes="-hidden", markup=False)
-                yield QueueView(self.loader, id="queue")
+                yield QueueView(self.source.rows, id="queue")
         yield StatusLine(id="status")
         yield KeyHints()
 
@@ -171,30 +131,17 @@ class QueueScreen(QueueOpsActions, Screen):
     def query_text(self) -> str:
         return f"{self.views[self.view_index].query} {self.filter_text}".strip()
 
-    def _where(self, filter_text: str | None = None) -> list:
-        """SQL conditions for the current view and filter; raises QueryError."""
-        from deskui.domain.query import QueryError, parse_query
-        from deskui.store.queue import conditions
-
+    def _compile(self, filter_text: str | None = None) -> QueueQuery:
+        """The current view narrowed by the filter; raises QueryError."""
         text = self.filter_text if filter_text is None else filter_text
-        parse_query(text)  # errors point into what the user typed
-        query = f"{self.views[self.view_index].query} {text}".strip()
-        try:
-            return conditions(query, me_id=self.desk.actor.id, now=clock.now(),
-                              dialect_name=self.desk.engine.dialect.name)
-        except QueryError:
-            raise
-        except Exception as exc:  # a filter must never crash the app
-            raise QueryError(f"cannot use this filter: {exc}") from None
+        return self.source.compile(self.views[self.view_index].query, text)
 
-    def reload(self, *, keep_cursor: bool, where: list | None = None) -> None:
-        """Read the ids for the current view, filter and sort (``where``: its
-        conditions, when the caller has them already)."""
-        from deskui.domain.query import QueryError
-
+    def reload(self, *, keep_cursor: bool, where: QueueQuery | None = None) -> None:
+        """Read the ids for the current view, filter and sort (``where``: the
+        compiled query, when the caller has it already)."""
         if where is None:
             try:
-                where = self._where()
+                where = self._compile()
             except QueryError as exc:
                 self._show_error(exc)
                 return
@@ -207,18 +154,16 @@ class QueueScreen(QueueOpsActions, Screen):
         self.run_worker(partial(self._read_ids, self._generation, where, self.sort, keep_cursor, post),
                         thread=True, exclusive=True, group="queue-ids", name="queue ids", exit_on_error=False)
 
-    def _read_ids(self, generation: int, where: list, sort: str, keep_cursor: bool,
+    def _read_ids(self, generation: int, where: QueueQuery, sort: str, keep_cursor: bool,
                   post: Callable[[Message], object]) -> None:
-        from deskui.store.queue_live import id_array, iter_ids, latest_event_id
-
         worker = get_current_worker()
-        engine = self.desk.engine
+        source = self.source
         try:
             # The marker first: a change made while we read is seen by the next refresh.
-            event_id = latest_event_id(engine)
+            event_id = source.mark()
             if keep_cursor:
                 ids = id_array()
-                for chunk in iter_ids(engine, where, sort):
+                for chunk in source.stream_ids(where, sort):
                     if worker.is_cancelled:
                         return
                     ids.extend(chunk)
@@ -227,12 +172,12 @@ class QueueScreen(QueueOpsActions, Screen):
                 return
             first = True
             pending = id_array()
-            for chunk in iter_ids(engine, where, sort, first=PAGE_SIZE):
+            for chunk in source.stream_ids(where, sort, first=PAGE_SIZE):
                 if worker.is_cancelled:
                     return
                 if first:
                     # The first page is read with its rows, so the first paint is complete.
-                    rows = self.loader(chunk)
+                    rows = source.rows(chunk)
                     post(IdsRead(generation, chunk, replace=True, done=False, rows=rows))
                     first = False
                     continue
@@ -243,7 +188,7 @@ class QueueScreen(QueueOpsActions, Screen):
                     pending = id_array()
             post(IdsRead(generation, pending, replace=first, done=True, event_id=event_id))
         except Exception as exc:
-            post(IdsRead(generation, id_array(), replace=False, done=True, error=_one_line(exc)))
+            post(IdsRead(generation, id_array(), replace=False, done=True, error=one_line(exc)))
 
     def on_ids_read(self, message: IdsRead) -> None:
         if message.generation != self._generation:
@@ -299,13 +244,11 @@ class QueueScreen(QueueOpsActions, Screen):
 
     def refresh_queue(self, force: bool = False) -> None:
         """Re-read if anything changed (always, with ``force``); keeps cursor and marks."""
-        from deskui.domain.query import QueryError
-
         if self._refreshing or not self._done_reading:
             self._refresh_again = self._refresh_again or force or self._refreshing
             return
         try:
-            where = self._where()
+            where = self._compile()
         except QueryError:
             return
         if self._refresh_timer is not None:
@@ -318,26 +261,24 @@ class QueueScreen(QueueOpsActions, Screen):
             thread=True, group="queue-refresh", name="queue refresh", exit_on_error=False,
         )
 
-    def _refresh(self, generation: int, where: list, sort: str, last: int | None, cached: frozenset,
+    def _refresh(self, generation: int, where: QueueQuery, sort: str, last: int | None, cached: frozenset,
                  force: bool) -> None:
-        from deskui.store.queue_live import changed_ticket_ids, latest_event_id, read_ids
-
-        engine = self.desk.engine
+        source = self.source
         try:
-            latest = latest_event_id(engine)
+            latest = source.mark()
             if not force and last is not None and latest == last:
                 self.post_message(Refreshed(generation, changed=False))
                 return
-            changed = None if force or last is None else changed_ticket_ids(engine, last, latest)
-            ids = read_ids(engine, where, sort)
+            changed = None if force or last is None else source.changed_since(last, latest)
+            ids = source.ids(where, sort)
             stale = list(cached) if changed is None else [i for i in changed if i in cached]
             rows = []
             for start in range(0, len(stale), 500):
-                rows.extend(self.loader(stale[start:start + 500]))
-            counts = self._counts()
+                rows.extend(source.rows(stale[start:start + 500]))
+            counts = source.counts([view.query for view in self.views])
             self.post_message(Refreshed(generation, True, ids, rows, latest, counts))
         except Exception as exc:
-            self.post_message(Refreshed(generation, False, error=_one_line(exc)))
+            self.post_message(Refreshed(generation, False, error=one_line(exc)))
 
     def on_refreshed(self, message: Refreshed) -> None:
         self._refreshing = False
@@ -362,33 +303,16 @@ class QueueScreen(QueueOpsActions, Screen):
 
     # ------------------------------------------------------------ counts
 
-    def _counts(self) -> list:
-        """Counts of every saved view, then at-risk and breached (thread)."""
-        from deskui.domain.query import QueryError
-        from deskui.store.queue import conditions
-        from deskui.store.queue_live import count_where
-
-        now = clock.now()
-        dialect = self.desk.engine.dialect.name
-        me = self.desk.actor.id
-        texts = [view.query for view in self.views] + ["sla:at_risk", "sla:breached"]
-        wheres, usable = [], []
-        for text in texts:
-            try:
-                wheres.append(conditions(text, me_id=me, now=now, dialect_name=dialect))
-                usable.append(True)
-            except QueryError:
-                usable.append(False)
-        numbers = iter(count_where(self.desk.engine, wheres))
-        return [next(numbers) if ok else None for ok in usable]
-
     def load_counts(self) -> None:
+        """Counts of every saved view, then at-risk and breached (thread)."""
+        queries = [view.query for view in self.views]
+
         def work() -> None:
             try:
-                self.post_message(CountsRead(self._counts()))
+                self.post_message(CountsRead(self.source.counts(queries)))
             except Exception as exc:
                 self.post_message(CountsRead([]))
-                self.app.call_from_thread(self.notify, f"counts failed: {_one_line(exc)}", severity="error",
+                self.app.call_from_thread(self.notify, f"counts failed: {one_line(exc)}", severity="error",
                                           markup=False)
 
         self.run_worker(work, thread=True, exclusive=True, group="queue-counts", name="view counts",
@@ -438,11 +362,9 @@ class QueueScreen(QueueOpsActions, Screen):
 
     def apply_filter(self, text: str) -> bool:
         """Use ``text`` as the filter; a bad query shows a message and changes nothing."""
-        from deskui.domain.query import QueryError
-
         self._filter_timer = None
         try:
-            where = self._where(text)
+            where = self._compile(text)
         except QueryError as exc:
             self._show_error(exc)
             return False
@@ -594,76 +516,19 @@ class QueueScreen(QueueOpsActions, Screen):
         return [view.cursor_id] if view.cursor_id is not None else []
 
     def action_take(self) -> None:
-        from deskui.services.tickets import take
-
-        desk = self.desk
-        self._bulk("took", lambda ticket_id, version: take(desk.engine, desk.actor, ticket_id, version=version))
+        self.bulk.take()
 
     def action_assign(self) -> None:
-        from deskui.tui.screens.bulk import BulkAssignModal
-
-        ids = self.targets()
-        if ids:
-            self.app.push_screen(BulkAssignModal(len(ids)), self._assign_chosen)
-
-    def _assign_chosen(self, username: str | None) -> None:
-        from deskui.services.tickets import assign
-
-        if username is None:
-            return
-        desk = self.desk
-        verb = f"assigned to {username}" if username else "unassigned"
-        self._bulk(verb, lambda ticket_id, version: assign(desk.engine, desk.actor, ticket_id, username or None,
-                                                          version=version))
+        self.bulk.assign()
 
     def action_status(self) -> None:
-        from deskui.tui.screens.bulk import BulkStatusModal
-
-        ids = self.targets()
-        if ids:
-            self.app.push_screen(BulkStatusModal(len(ids)), self._status_chosen)
-
-    def _status_chosen(self, answer: tuple[str, str | None] | None) -> None:
-        from deskui.services.tickets import change_status
-
-        if answer is None:
-            return
-        status, reason = answer
-        desk = self.desk
-        self._bulk(f"set to {status}", lambda ticket_id, version: change_status(
-            desk.engine, desk.actor, ticket_id, status, pending_reason=reason, version=version))
-
-    def _bulk(self, verb: str, action: Callable[[int, int | None], object]) -> None:
-        """Run ``action`` on every target in a worker; each ticket is its own transaction.
-        The version the analyst saw goes along, so a ticket someone else changed
-        meanwhile fails with who changed what instead of being overwritten."""
-        from deskui.services.tickets import bulk
-
-        ids = self.targets()
-        if not ids:
-            return
-        seen = {ticket_id: (row.version if (row := self.view.row(ticket_id)) else None) for ticket_id in ids}
-        engine = self.desk.engine
-
-        def work() -> None:
-            result = bulk(engine, ids, lambda ticket_id: action(ticket_id, seen.get(ticket_id)))
-            self.post_message(BulkDone(verb, result.done, result.failed))
-
-        self.run_worker(work, thread=True, group="queue-bulk", name=f"bulk {verb}", exit_on_error=False)
+        self.bulk.status()
 
     def on_bulk_done(self, message: BulkDone) -> None:
-        done, failed = message.done, message.failed
-        if done:
-            noun = "ticket" if len(done) == 1 else "tickets"
-            self.notify(f"{message.verb}: {len(done)} {noun}", title="Done", markup=False)
-        if failed:
-            lines = "\n".join(f"#{ticket_id}: {reason}" for ticket_id, reason in failed[:5])
-            more = f"\n… and {len(failed) - 5} more" if len(failed) > 5 else ""
-            self.notify(f"{len(failed)} failed:\n{lines}{more}", title="Not done", severity="error",
-                        markup=False, timeout=10)
-        self.view.marks.difference_update(done)
+        self.bulk.report(message)
+        self.view.marks.difference_update(message.done)
         self._update_note()
-        self.refresh_queue(force=bool(failed))
+        self.refresh_queue(force=bool(message.failed))
 
     # ------------------------------------------------------------ palette, workers
 
@@ -688,41 +553,9 @@ class QueueScreen(QueueOpsActions, Screen):
             if event.worker.group == "queue-refresh":
                 self._refreshing = False
                 self._schedule_refresh()
-            self.notify(f"{event.worker.name}: {_one_line(event.worker.error)}", severity="error", markup=False)
-
-
-class _Sink:
-    """Holds a worker's messages until the screen is mounted, then forwards them."""
-
-    def __init__(self) -> None:
-        self._lock = Lock()
-        self._held: list[Message] = []
-        self._target: Screen | None = None
-
-    def post(self, message: Message) -> None:
-        with self._lock:
-            if self._target is None:
-                self._held.append(message)
-                return
-            target = self._target
-        target.post_message(message)
-
-    def attach(self, screen: Screen) -> None:
-        with self._lock:
-            held, self._held = self._held, []
-            self._target = screen
-        for message in held:
-            screen.post_message(message)
+            self.notify(f"{event.worker.name}: {one_line(event.worker.error)}", severity="error", markup=False)
 
 
 def _warm_up() -> None:
-    import deskui.services.bulletins  # noqa: F401  (the banner's first read)
-    import deskui.store.models  # noqa: F401
+    import deskui.reads.bulletins  # noqa: F401  (the banner's first read)
     import deskui.tui.screens.ticket  # noqa: F401
-
-
-def _one_line(exc: BaseException | None) -> str:
-    if exc is None:
-        return "unknown error"
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]

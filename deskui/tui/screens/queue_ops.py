@@ -54,7 +54,7 @@ class QueueOpsActions:
                         exit_on_error=False)
 
     def _ops_pick_bulletin(self, ids: list[int]) -> None:
-        from deskui.services.bulletins import active
+        from deskui.reads.bulletins import active
 
         found = active(self.app.desk.engine)
         self.app.call_from_thread(self._ops_bulletins_read, ids, found)

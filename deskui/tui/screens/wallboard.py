@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,11 +22,15 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Digits, Footer, Static
+from textual.widgets import Footer, Static
 
 from deskui import clock
-from deskui.domain.metrics import format_minutes, zone
+from deskui.reads.failures import one_line
+from deskui.domain.metrics import zone
 from deskui.tui.widgets.status_line import StatusLine
+from deskui.tui.widgets.wallboard_panels import (
+    BigCount, BoardTable, Palette, analyst_table, breach_table, group_table,
+)
 
 FULL_EVERY = timedelta(seconds=30)
 
@@ -38,115 +41,9 @@ WALLBOARD_BINDINGS = [
 
 @dataclass
 class BoardRead(Message):
-    board: Any  # deskui.store.metrics.Wallboard, or None when nothing changed
+    board: Any  # deskui.reads.wallboard.Wallboard, or None when nothing changed
     timezone: str
     error: str = ""
-
-
-class BigCount(Vertical):
-    """A label and a number in large digits."""
-
-    DEFAULT_CSS = """
-    BigCount { height: 5; width: 1fr; border: round $panel-lighten-2; border-title-style: bold; padding: 0 1;
-               align-horizontal: center; }
-    BigCount Digits { width: auto; }
-    BigCount.-breached { border: round $sla-breached; color: $sla-breached; }
-    BigCount.-at_risk { border: round $sla-at-risk; color: $sla-at-risk; }
-    BigCount.-unassigned { border: round $accent; color: $accent; }
-    BigCount.-zero { color: $text-muted; }
-    """
-
-    def __init__(self, title: str, kind: str, **kw) -> None:
-        super().__init__(classes=f"-{kind}", **kw)
-        self.border_title = title
-
-    def compose(self) -> ComposeResult:
-        yield Digits("-")
-
-    def show(self, value: int) -> None:
-        self.query_one(Digits).update(f"{value:,}")
-        self.set_class(value == 0, "-zero")
-
-
-class BoardTable(Static):
-    """A rich table of plain Text cells (names are data, never markup)."""
-
-    DEFAULT_CSS = """
-    BoardTable { height: auto; padding: 0 1; }
-    """
-
-
-@dataclass(frozen=True)
-class Palette:
-    """Rich styles from the theme's semantic colours."""
-
-    breached: str = "bold red"
-    at_risk: str = "bold yellow"
-    ok: str = "green"
-    muted: str = "dim"
-
-    @classmethod
-    def of(cls, app) -> "Palette":
-        from deskui.tui.themes import semantic_colour
-
-        return cls(breached=f"bold {semantic_colour(app, 'sla-breached')}",
-                   at_risk=f"bold {semantic_colour(app, 'sla-at-risk')}", ok=semantic_colour(app, "sla-ok"))
-
-
-def group_table(board, width: int, colours: Palette = Palette()) -> Table:
-    table = Table(box=None, expand=True, header_style="bold", pad_edge=False, title_justify="left")
-    table.add_column("Group", ratio=1, overflow="ellipsis", no_wrap=True)
-    for header in ("open", "unassigned", "at risk", "breached"):
-        table.add_column(header, justify="right", no_wrap=True)
-    for g in board.groups:
-        table.add_row(
-            Text(g.group or "(no group)"), Text(f"{g.open:,}", style="bold"), Text(f"{g.unassigned:,}"),
-            Text(f"{g.at_risk:,}", style=colours.at_risk if g.at_risk else colours.muted),
-            Text(f"{g.breached:,}", style=colours.breached if g.breached else colours.muted),
-        )
-    if not board.groups:
-        table.add_row(Text("no open tickets", style=colours.muted), "", "", "", "")
-    return table
-
-
-def analyst_table(board, width: int, colours: Palette = Palette()) -> Table:
-    table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
-    table.add_column("Analyst", no_wrap=True, overflow="ellipsis", max_width=18)
-    table.add_column("open", justify="right", no_wrap=True)
-    table.add_column("risk", justify="right", no_wrap=True)
-    table.add_column("breach", justify="right", no_wrap=True)
-    table.add_column("load", ratio=1, no_wrap=True, overflow="crop")
-    top = max((a.open for a in board.analysts), default=0)
-    bar_width = max(4, width - 18 - 5 - 5 - 7 - 6)
-    for a in board.analysts:
-        filled = round(a.open / top * bar_width) if top else 0
-        bar = Text("█" * filled, style=colours.breached if a.breached else colours.at_risk if a.at_risk else colours.ok)
-        table.add_row(Text(a.username), Text(f"{a.open:,}", style="bold"),
-                      Text(f"{a.at_risk:,}", style=colours.at_risk if a.at_risk else colours.muted),
-                      Text(f"{a.breached:,}", style=colours.breached if a.breached else colours.muted), bar)
-    if not board.analysts:
-        table.add_row(Text("nobody has open tickets", style=colours.muted), "", "", "", "")
-    return table
-
-
-def breach_table(board, colours: Palette = Palette(), width: int = 80) -> Table:
-    """The oldest breaches; the subject takes what the other columns leave, and a wide
-    screen leaves room for whole group names."""
-    table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
-    table.add_column("#", no_wrap=True, justify="right")
-    table.add_column("P", no_wrap=True)
-    table.add_column("breached", no_wrap=True, justify="right")
-    table.add_column("subject", ratio=1, no_wrap=True, overflow="ellipsis")
-    table.add_column("group", no_wrap=True, overflow="ellipsis", max_width=max(22, width // 6))
-    table.add_column("assignee", no_wrap=True, overflow="ellipsis", max_width=12)
-    for b in board.oldest_breaches:
-        ago = format_minutes((board.now - b.breached_at).total_seconds() / 60) + " ago" if b.breached_at else "-"
-        table.add_row(Text(f"#{b.id}", style="bold"), Text(f"P{b.priority}", style="bold" if b.priority <= 2 else ""),
-                      Text(ago, style=colours.breached), Text(b.subject), Text(b.group or "-"),
-                      Text(b.assignee or "unassigned", style="" if b.assignee else colours.at_risk))
-    if not board.oldest_breaches:
-        table.add_row("", "", "", Text("no breaches", style=colours.ok), "", "")
-    return table
 
 
 class WallboardScreen(Screen):
@@ -222,22 +119,16 @@ class WallboardScreen(Screen):
                         group="wallboard", name="wallboard", exit_on_error=False)
 
     def _read(self, force: bool, marker: int | None, last_full: datetime | None) -> None:
-        from deskui.store import metrics as m
-        from deskui.store.db import session_scope
+        from deskui.reads.wallboard import board_if_changed
 
-        engine = self.app.desk.engine
         now = clock.now()
         try:
-            with session_scope(engine) as session:
-                tz = (self.timezone if self.board is not None else m.desk_timezone(session))
-                stale = last_full is None or now - last_full >= FULL_EVERY
-                if not force and not stale and m.change_marker(session) == marker:
-                    self.post_message(BoardRead(None, tz))
-                    return
-                board = m.wallboard(session, now=now)
+            stale = last_full is None or now - last_full >= FULL_EVERY
+            board, tz = board_if_changed(self.app.desk.engine, now=now, marker=marker, force=force or stale,
+                                         timezone=self.timezone if self.board is not None else None)
             self.post_message(BoardRead(board, tz))
         except Exception as exc:  # a locked or unreachable database must not stop the board
-            self.post_message(BoardRead(None, self.timezone, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"))
+            self.post_message(BoardRead(None, self.timezone, one_line(exc)))
 
     def on_board_read(self, message: BoardRead) -> None:
         self._reading = False

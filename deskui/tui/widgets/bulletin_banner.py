@@ -2,7 +2,7 @@
 that mounts it (``yield BulletinBanner()``).
 
 Cheap live updates: every ``live_refresh_seconds`` a thread worker asks one
-aggregate (:func:`deskui.services.bulletins.stamp`: count and newest change);
+aggregate (:func:`deskui.reads.bulletins.stamp`: count and newest change);
 only when it moved are the bulletins re-read (active and scheduled ones). The
 banner switches bulletins on and off by the clock itself, so one expires at its
 end time without a query. Hidden when nothing is in force. Bulletin text is
@@ -23,8 +23,8 @@ from textual.worker import get_current_worker
 
 from deskui import clock
 
-if TYPE_CHECKING:  # the store module loads the models: not before the queue's first paint
-    from deskui.store.bulletin_queries import BulletinRecord
+if TYPE_CHECKING:  # the read module loads the models: not before the queue's first paint
+    from deskui.reads.bulletins import BulletinRecord
 
 ICONS = {"critical": "■", "major": "▲", "minor": "●", "info": "ℹ"}
 # At most this many lines; the rest are counted.
@@ -96,7 +96,7 @@ class BulletinBanner(Widget):
 
     @work(thread=True, exclusive=True, group="bulletin-poll", exit_on_error=False)
     def _read(self, engine, seen: tuple | None) -> None:
-        from deskui.services.bulletins import not_over, stamp
+        from deskui.reads.bulletins import not_over, stamp
 
         current = stamp(engine)
         if seen is not None and current == seen:

@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 from array import array
 from collections import OrderedDict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from threading import Lock
 from typing import Callable, Iterable, Sequence
 
 from rich.cells import cell_len, set_cell_size
@@ -32,75 +31,15 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from deskui import clock
-from deskui.domain.calendar import BusinessCalendar
-from deskui.store.queue_live import QueueLine, id_array
+from deskui.reads.failures import one_line
+from deskui.reads.queue import id_array
+from deskui.reads.queue_rows import QueueRow, sla_cell
 
 PAGE_SIZE = 100
 CACHE_ROWS = 2000
 
-# ------------------------------------------------------------------ rows
-
-
-@dataclass(frozen=True, slots=True)
-class SlaClock:
-    """What the countdown needs from the ticket's SLA policy."""
-
-    calendar: BusinessCalendar
-    response_seconds: int
-    resolution_seconds: int
-    warn_share: float
-
-
-@dataclass(frozen=True, slots=True)
-class QueueRow(QueueLine):
-    """One queue line's data (plain values only) and its SLA policy's clock."""
-
-    sla: SlaClock | None = None
-
-    @classmethod
-    def from_line(cls, line: QueueLine, sla: SlaClock | None) -> "QueueRow":
-        return cls(*(getattr(line, f.name) for f in fields(QueueLine)), sla=sla)
-
-
-class RowLoader:
-    """Loads QueueRows by id (called in a thread worker). Policies are cached."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self._policies: dict[tuple[int, str], SlaClock | None] = {}
-        self._lock = Lock()
-
-    def __call__(self, ids: Sequence[int]) -> list[QueueRow]:
-        from deskui.store.queue_live import queue_lines
-
-        lines = queue_lines(self.engine, ids)
-        return [QueueRow.from_line(line, self._clock(line.priority, line.type)) for line in lines]
-
-    def _clock(self, priority: int, ticket_type: str) -> SlaClock | None:
-        key = (priority, ticket_type)
-        with self._lock:
-            if key in self._policies:
-                return self._policies[key]
-        from deskui.store.sla_policies import policy_for
-
-        with self.engine.connect() as conn:
-            info = policy_for(conn, priority, ticket_type)
-        value = None
-        if info is not None:
-            value = SlaClock(info.calendar, info.targets.response_seconds, info.targets.resolution_seconds,
-                             info.targets.warn_share)
-        with self._lock:
-            self._policies[key] = value
-        return value
-
-    def forget_policies(self) -> None:
-        with self._lock:
-            self._policies.clear()
-
-
 # ------------------------------------------------------------------ cells
 
-_ACTIVE = ("new", "open", "pending")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
@@ -115,19 +54,6 @@ def _control_picture(match: re.Match) -> str:
     if code < 0x20:
         return chr(0x2400 + code)
     return "\u2421" if code == 0x7F else "\ufffd"
-
-
-def countdown(seconds: float) -> str:
-    """Business time left ('-' once overdue), at most 7 cells: 45m, 3h05m, 12d04h, 123d."""
-    sign = "-" if seconds < 0 else ""
-    minutes = int(abs(seconds)) // 60
-    if minutes < 60:
-        return f"{sign}{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 100:
-        return f"{sign}{hours}h{minutes:02d}m"
-    days, hours = divmod(hours, 24)
-    return f"{sign}{days}d{hours:02d}h" if days < 100 else f"{sign}{days}d"
 
 
 def age(since: datetime, now: datetime) -> str:
@@ -146,48 +72,6 @@ def age(since: datetime, now: datetime) -> str:
     if days < 730:
         return f"{days // 7}w"
     return f"{days // 365}y"
-
-
-def _business_left(clock_: SlaClock | None, now: datetime, due: datetime) -> float:
-    calendar = clock_.calendar if clock_ else None
-    if calendar is None:
-        return (due - now).total_seconds()
-    if due >= now:
-        return calendar.business_seconds(now, due)
-    return -calendar.business_seconds(due, now)
-
-
-def sla_cell(row: QueueRow, now: datetime) -> tuple[str, str]:
-    """(text, state) of the SLA column: the countdown to the next due target in
-    business time ("r" in front when that is the first response), or how the
-    SLA ended. The state is the worse of the two targets, live: ok, at_risk,
-    breached, paused, met, or none (no SLA)."""
-    states = (row.response_state, row.resolution_state)
-    if row.status in ("resolved", "closed"):
-        return ("missed", "breached") if "breached" in states else ("met", "met")
-    if row.status not in _ACTIVE:
-        return ("—", "none")
-    running = []
-    if row.first_response_at is None and row.response_due_at is not None and row.response_state != "met":
-        running.append((row.response_due_at, row.sla.response_seconds if row.sla else 0, True))
-    if row.resolution_due_at is not None and row.resolution_state != "paused":
-        running.append((row.resolution_due_at, row.sla.resolution_seconds if row.sla else 0, False))
-    breached = "breached" in states
-    if not running:
-        if row.resolution_state == "paused" or row.status == "pending":
-            return ("paused", "breached" if breached else "paused")
-        return ("—", "breached" if breached else "none")
-    due, target, is_response = min(running)
-    left = _business_left(row.sla, now, due)
-    warn = row.sla.warn_share if row.sla else 0.75
-    if left <= 0 or breached:
-        state = "breached"
-    elif target and left <= (1 - warn) * target or "at_risk" in states:
-        state = "at_risk"
-    else:
-        state = "ok"
-    # "r": the first response is the next deadline (the sort follows resolution).
-    return ("r" if is_response else "") + countdown(left), state
 
 
 _STATUS_SHORT = {"new": "new", "open": "open", "pending": "pend", "resolved": "resv", "closed": "clsd",
@@ -549,7 +433,7 @@ class QueueView(ScrollView, can_focus=True, inherit_bindings=False):
                 self.post_message(self.RowsLoaded(generation, self.loader(around), final=True))
         except Exception as exc:
             # Always answer, so a failed load does not leave the view waiting.
-            self.post_message(self.RowsLoaded(generation, [], error=f"{type(exc).__name__}: {exc}"))
+            self.post_message(self.RowsLoaded(generation, [], error=one_line(exc)))
 
     def on_queue_view_rows_loaded(self, message: "QueueView.RowsLoaded") -> None:
         message.stop()
