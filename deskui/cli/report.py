@@ -114,6 +114,7 @@ def _print_tables(result) -> None:
 
     row("Tickets opened", f"{f.opened:,}")
     row("Tickets resolved", f"{f.resolved:,}")
+    row("Tickets cancelled", f"{f.cancelled:,}  (of those opened; out of the SLA and first-response figures)")
     fr = f.first_response
     row("First response median / p90", f"{format_minutes(in_minutes(fr.median_seconds))} / "
         f"{format_minutes(in_minutes(fr.p90_seconds))}  ({fr.count:,} responses)")

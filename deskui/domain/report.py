@@ -100,8 +100,9 @@ class RecurrenceFigures:
 
 @dataclass(frozen=True)
 class Figures:
-    opened: int = 0
+    opened: int = 0  # every ticket created in the period, cancelled ones included
     resolved: int = 0
+    cancelled: int = 0  # of the opened, those now cancelled
     first_response: Distribution = Distribution()
     resolution: Distribution = Distribution()
     fcr: int = 0  # resolved tickets that were first contact resolutions
@@ -214,6 +215,7 @@ def figures_dict(f: Figures) -> dict:
     return {
         "tickets_opened": f.opened,
         "tickets_resolved": f.resolved,
+        "tickets_cancelled": f.cancelled,
         "first_response_minutes": {
             "responses": f.first_response.count,
             "median": _r(in_minutes(f.first_response.median_seconds), 3),

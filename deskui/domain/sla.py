@@ -38,7 +38,12 @@ from deskui.domain.calendar import BusinessCalendar, to_us
 from deskui.domain.enums import SlaState
 
 OPEN, PAUSE, RESUME, RESPOND, RESOLVE, REOPEN = "open", "pause", "resume", "respond", "resolve", "reopen"
-CLOCK_KINDS = frozenset({OPEN, PAUSE, RESUME, RESPOND, RESOLVE, REOPEN})
+# A cancellation stops the clock like a resolution, but what it stops was not met:
+# a target it stops before its deadline is void (TargetStatus.void), one that had
+# breached stays breached.
+CANCEL = "cancel"
+CLOCK_KINDS = frozenset({OPEN, PAUSE, RESUME, RESPOND, RESOLVE, REOPEN, CANCEL})
+CANCELLED_REASON = "cancelled"
 
 # Interval kinds (Interval.kind).
 COUNTED, OUTSIDE, PAUSED, STOPPED = "counted", "outside", "paused", "stopped"
@@ -123,6 +128,12 @@ class TargetStatus:
     def is_stopped(self) -> bool:
         return self.stopped_at is not None
 
+    @property
+    def void(self) -> bool:
+        """Stopped by a cancellation before its deadline: neither met nor breached
+        (stored as met; the metrics leave it out, see docs/metrics.md)."""
+        return self.state == SlaState.MET and self.stop_reason == CANCELLED_REASON
+
 
 @dataclass(frozen=True)
 class SlaStatus:
@@ -161,6 +172,8 @@ def _response_segments(
         if event.kind == RESOLVE:
             why = "resolved before any response" + (f": {event.note}" if event.note else "")
             return [(opened, event.at, "run", "")], "stop", event.at, why
+        if event.kind == CANCEL:
+            return [(opened, event.at, "run", "")], "stop", event.at, CANCELLED_REASON
     return [(opened, now, "run", "")], "run", None, ""
 
 
@@ -176,7 +189,7 @@ def _resolution_segments(
             new_mode = "pause"
         elif kind == RESUME and mode == "pause":
             new_mode = "run"
-        elif kind == RESOLVE and mode in ("run", "pause"):
+        elif kind in (RESOLVE, CANCEL) and mode in ("run", "pause"):
             new_mode = "stop"
         elif kind == REOPEN and mode == "stop":
             new_mode = "run"
@@ -185,7 +198,9 @@ def _resolution_segments(
         if event.at > since:
             segments.append((since, event.at, mode, note))
         mode, since, note = new_mode, event.at, event.note
-        if new_mode == "stop":
+        if new_mode == "stop" and kind == CANCEL:
+            stopped_at, stop_reason = event.at, CANCELLED_REASON
+        elif new_mode == "stop":
             stopped_at, stop_reason = event.at, "resolved" + (f": {event.note}" if event.note else "")
         else:
             stopped_at, stop_reason = None, ""
@@ -371,8 +386,9 @@ def explain(status: SlaStatus, calendar: BusinessCalendar | None = None) -> list
 def _explain_target(target: TargetStatus, calendar: BusinessCalendar | None) -> list[str]:
     used = format_business_duration(target.elapsed_seconds)
     goal = format_business_duration(target.target_seconds)
+    verdict = "not measured (the ticket was cancelled)" if target.void else _VERDICTS[target.state]
     head = (
-        f"{target.name}: {_VERDICTS[target.state]} -- {used} of {goal} business time used "
+        f"{target.name}: {verdict} -- {used} of {goal} business time used "
         f"({target.share:.0%})"
     )
     lines = [head]

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import (
-    BigInteger, Float, and_, case, cast, func, literal, select,
+    BigInteger, Float, and_, case, cast, func, literal, or_, select,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
@@ -42,7 +42,7 @@ from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlmodel import Session
 
 from deskui import clock
-from deskui.domain.enums import ACTIVE_STATUSES, SlaState, TicketType
+from deskui.domain.enums import ACTIVE_STATUSES, SlaState, Status, TicketType
 from deskui.domain.metrics import (
     AGING_BUCKETS, DAY_SECONDS, MEDIAN, P90, Period, Targets, interpolate,
     percentile_positions,
@@ -202,8 +202,21 @@ def _ranked_values(session: Session, seconds, where: list, key, needed: dict,
 
 
 def _opened(session: Session, period: Period, key) -> dict:
-    stmt = _select_grouped(key, func.count()).where(_in(Ticket.created_at, period.since, period.until))
-    return {k: _int(n) for k, n in session.execute(_group(stmt, key))}
+    """{key: (opened, of which now cancelled)}: every ticket created in the period counts as opened."""
+    stmt = _select_grouped(key, func.count(), _count_if(_cancelled())).where(
+        _in(Ticket.created_at, period.since, period.until))
+    return {k: (_int(n), _int(c)) for k, n, c in session.execute(_group(stmt, key))}
+
+
+def _cancelled():
+    return Ticket.status == Status.CANCELLED.value
+
+
+def _counted_target(state):
+    """Whether a target with a due time counts in compliance: every target, except
+    those of a cancelled ticket, which are neither met nor breached, unless one had
+    already breached before the cancellation (cancelling cannot hide a miss)."""
+    return or_(~_cancelled(), state == SlaState.BREACHED.value)
 
 
 def _fcr_condition():
@@ -239,7 +252,9 @@ def _resolution(session: Session, period: Period, key, ps: Sequence[float] = (ME
 
 
 def _first_response(session: Session, period: Period, key, ps: Sequence[float] = (MEDIAN, P90)) -> dict:
-    where = [_in(Ticket.first_response_at, period.since, period.until)]
+    # A cancelled ticket is out of the first-response figures (issue 19: most are
+    # duplicates and mistakes, answered or not, not a measure of the desk's speed).
+    where = [_in(Ticket.first_response_at, period.since, period.until), ~_cancelled()]
     return _distribution_query(session, _first_response_seconds(), where, key, ps)
 
 
@@ -260,9 +275,9 @@ def _sla(session: Session, period: Period, as_of: datetime, key) -> dict:
     if end <= period.since:
         return {}
     response = _select_grouped(key, func.count(), _count_if(Ticket.response_state == SlaState.MET.value)).where(
-        _in(Ticket.response_due_at, period.since, end))
+        _in(Ticket.response_due_at, period.since, end), _counted_target(Ticket.response_state))
     resolution = _select_grouped(key, func.count(), func.sum(_resolution_met())).where(
-        _in(Ticket.resolution_due_at, period.since, end))
+        _in(Ticket.resolution_due_at, period.since, end), _counted_target(Ticket.resolution_state))
     result: dict[Any, list[int]] = {}
     for k, due, met in session.execute(_group(response, key)):
         result.setdefault(k, [0, 0, 0, 0])[0:2] = [_int(due), _int(met)]
@@ -385,7 +400,7 @@ def _figures(session: Session, period: Period, as_of: datetime, now: datetime, k
         fcr, reopened, escalated, reassigned = counts.get(k, (0, 0, 0, 0))
         dist = resolution.get(k, Distribution())
         result[k] = Figures(
-            opened=opened.get(k, 0), resolved=dist.count, first_response=first_response.get(k, Distribution()),
+            opened=opened.get(k, (0, 0))[0], cancelled=opened.get(k, (0, 0))[1], resolved=dist.count, first_response=first_response.get(k, Distribution()),
             resolution=dist, fcr=fcr, reopened=reopened, escalated=escalated, reassigned=reassigned,
             sla=sla.get(k, SlaFigures()),
             backlog=open_now.get(k, BacklogFigures()) if backlog else None,

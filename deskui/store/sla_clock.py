@@ -53,7 +53,7 @@ def clock_events(rows) -> list[ClockEvent]:
             elif e.old == Status.PENDING and e.new in (Status.OPEN, Status.NEW):
                 result.append(ClockEvent(e.at, "resume", f"back to {e.new}"))
             elif e.new == Status.CANCELLED:
-                result.append(ClockEvent(e.at, "resolve", "cancelled"))
+                result.append(ClockEvent(e.at, "cancel", "cancelled"))
     return result
 
 

@@ -47,7 +47,7 @@ def desk(sqlite_engine):
 
 
 REPORT_KEYS = {
-    "period", "tickets_opened", "tickets_resolved", "first_response_minutes", "resolution_hours", "fcr_rate",
+    "period", "tickets_opened", "tickets_resolved", "tickets_cancelled", "first_response_minutes", "resolution_hours", "fcr_rate",
     "reopen_rate", "escalation_rate", "reassignment_rate", "sla", "backlog", "csat", "recurrence", "kpis",
 }
 

@@ -98,6 +98,24 @@ def test_response_stops_at_resolve_and_does_not_pause():
     assert status.resolution.state == SlaState.MET
 
 
+def test_a_cancellation_voids_what_it_stops_but_keeps_a_breach():
+    """Issue 19.1: a cancelled ticket's targets were not met. One the cancellation
+    stops before its deadline is void (stored as met, left out of compliance, shown
+    as not measured); one that had breached before stays breached."""
+    opened = MON.replace(hour=9)
+    events = [ev(opened, "open"), ev(MON.replace(hour=15), "cancel", "cancelled")]
+    status = evaluate(events, SlaTargets(4 * H, 40 * H), OFFICE, now=FRI)
+    assert status.response.state == SlaState.BREACHED and not status.response.void  # due 13:00, cancelled 15:00
+    assert status.resolution.state == SlaState.MET and status.resolution.void
+    lines = explain(status, OFFICE)
+    assert any(line.startswith("resolution: not measured (the ticket was cancelled)") for line in lines)
+    assert any("response: BREACHED" in line for line in lines)
+    # A resolution is met for real: not void.
+    resolved = evaluate([ev(opened, "open"), ev(MON.replace(hour=10), "resolve")], SlaTargets(4 * H, 40 * H),
+                        OFFICE, now=FRI)
+    assert resolved.resolution.state == SlaState.MET and not resolved.resolution.void
+
+
 def test_reopen_resumes_resolution_where_it_stopped():
     events = [
         ev(MON.replace(hour=8), "open"),

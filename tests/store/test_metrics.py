@@ -306,6 +306,38 @@ def test_sla_compliance_counts_targets_that_fell_due(desk):
     assert (sla.response_due, sla.response_met, sla.resolution_due, sla.resolution_met) == (1, 1, 2, 1)
 
 
+def test_a_cancelled_ticket_is_neither_met_nor_breached_unless_it_had_breached(desk):
+    """Issue 19.1: a cancelled ticket's targets are left out of compliance (the clock
+    stopped them, nobody met them) and the ticket out of the first-response figures;
+    a target that had already breached before the cancellation stays a breach."""
+    build_sla_history(desk)
+    before = report(desk).figures
+    assert (before.sla.response_due, before.sla.response_met) == (6, 5)
+    assert (before.sla.resolution_due, before.sla.resolution_met) == (6, 3)
+
+    cancel = lambda tid, at: svc.change_status(desk, A(desk), tid, "cancelled", at=at)  # noqa: E731
+    # C1: cancelled an hour after it came in, nobody answered (the old rule: response and resolution "met").
+    c1 = open_at(desk, T(3, 9))
+    cancel(c1, T(3, 10))
+    # C2: no answer by its 4 h response deadline (Wed 13:00), cancelled the next day: a breach stays a breach.
+    c2 = open_at(desk, T(4, 9))
+    cancel(c2, T(5, 9))
+    # C3: answered in 10 minutes, then cancelled: out of the first-response figures and of compliance.
+    c3 = open_at(desk, T(3, 11))
+    reply(desk, c3, T(3, 11, 10))
+    cancel(c3, T(3, 12))
+    assert record(desk, c1).response_state == "met" and record(desk, c2).response_state == "breached"
+
+    after = report(desk).figures
+    assert (after.sla.response_due, after.sla.response_met) == (7, 5)  # only C2's breach is added
+    assert (after.sla.resolution_due, after.sla.resolution_met) == (6, 3)  # unchanged
+    assert after.first_response == before.first_response  # C3's ten minutes are not counted
+    # Opened counts every ticket created in the period; cancelled ones are shown apart.
+    assert (after.opened, after.cancelled) == (before.opened + 3, before.cancelled + 3)
+    assert after.resolved == before.resolved
+    assert shown.report_dict(report(desk))["tickets_cancelled"] == 3
+
+
 def test_an_imported_outcome_wins_over_the_computed_state(desk):
     """An import carries the source system's verdict (external_made_sla); it decides the
     resolution outcome of a target that fell due. Set here as the importer would."""
