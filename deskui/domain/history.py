@@ -43,11 +43,13 @@ PUBLIC = Visibility.PUBLIC.value
 _PENDING_REASONS = frozenset(r.value for r in PendingReason)
 
 
-def counts_as_reassignment(old_assignee: int | None, new_assignee: int | None) -> bool:
-    """The reassignment rule, in one place: a hand-off from one analyst straight to
-    another counts; taking an unassigned ticket, or handing off through nobody
-    (unassign, then assign), does not."""
-    return old_assignee is not None and new_assignee is not None
+def counts_as_reassignment(last_assignee: int | None, new_assignee: int | None) -> bool:
+    """The reassignment rule, in one place: a ticket passes from one analyst to
+    another, straight (A to B) or through nobody (A, unassigned, then B). Taking a
+    ticket nobody ever had, unassigning, or giving it back to the analyst who had it
+    last (A, unassigned, A) is not a reassignment. ``last_assignee``: the analyst
+    the ticket was last assigned to, kept through an unassignment."""
+    return last_assignee is not None and new_assignee is not None and new_assignee != last_assignee
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,9 @@ class TicketState:
     assignee_id: int | None = None
     assignee: str = ""
     first_assignee_id: int | None = None
+    # The analyst the ticket was last assigned to, kept through an unassignment (not a
+    # column: the assignee while there is one, else the history's last assignment).
+    last_assignee_id: int | None = None
     impact: str = "medium"
     urgency: str = "medium"
     priority: int = 3
@@ -81,7 +86,8 @@ class TicketState:
 
 STATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(TicketState))
 # The state's fields stored as ticket columns of the same name (names are looked up).
-COLUMN_FIELDS: tuple[str, ...] = tuple(f for f in STATE_FIELDS if f not in ("ticket_id", "group", "assignee"))
+COLUMN_FIELDS: tuple[str, ...] = tuple(f for f in STATE_FIELDS
+                                       if f not in ("ticket_id", "group", "assignee", "last_assignee_id"))
 
 
 class PlannedEvent(NamedTuple):
@@ -121,6 +127,7 @@ class HistoryPlan:
         self.assignee_id = state.assignee_id
         self.assignee = state.assignee
         self.first_assignee_id = state.first_assignee_id
+        self.last_assignee_id = state.last_assignee_id if state.assignee_id is None else state.assignee_id
         self.impact = state.impact
         self.urgency = state.urgency
         self.priority = state.priority
@@ -181,9 +188,10 @@ class HistoryPlan:
         (``opens=False``: an import keeps its source's status). False: no change."""
         if analyst_id == self.assignee_id:
             return False
-        if counts_as_reassignment(self.assignee_id, analyst_id):
+        if counts_as_reassignment(self.last_assignee_id, analyst_id):
             self.reassignment_count += 1
         if analyst_id is not None:
+            self.last_assignee_id = analyst_id
             if self.first_assignee_id is None:
                 self.first_assignee_id = analyst_id
             if opens and self.status == NEW:

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterable, Iterator
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
+from deskui.domain.enums import EventKind
 from deskui.domain.history import COLUMN_FIELDS, HistoryPlan, PlannedEvent, TicketState
 from deskui.services.actors import Actor
 from deskui.store.models import Analyst, Group, GroupMember, Ticket, TicketEvent
@@ -28,7 +29,20 @@ def state_of(session: Session, ticket: Ticket, *, names: bool = True) -> TicketS
     if names:
         values["assignee"] = session.get(Analyst, ticket.assignee_id).username if ticket.assignee_id else ""
         values["group"] = session.get(Group, ticket.group_id).name if ticket.group_id else ""
+    if ticket.assignee_id is None and ticket.first_assignee_id is not None:
+        values["last_assignee_id"] = last_assignee(session, ticket.id)
     return TicketState(ticket_id=ticket.id, **values)
+
+
+def last_assignee(session: Session, ticket_id: int) -> int | None:
+    """The analyst an unassigned ticket was last assigned to (its history's last
+    assignment to somebody), for the reassignment rule."""
+    username = session.scalar(
+        select(TicketEvent.new)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == EventKind.ASSIGNED.value,
+               TicketEvent.new != "")
+        .order_by(TicketEvent.id.desc()).limit(1))
+    return session.scalar(select(Analyst.id).where(Analyst.username == username)) if username else None
 
 
 @contextmanager

@@ -30,7 +30,7 @@ def what(p: HistoryPlan) -> list[tuple]:
 def test_the_plan_copies_every_field_of_the_state_and_gives_it_back():
     values = {"ticket_id": 7, "created_at": T0, "status": "pending", "pending_reason": "awaiting_vendor",
               "group_id": 4, "group": "Network Operations", "tier": 2, "assignee_id": 9, "assignee": "bob",
-              "first_assignee_id": 8, "impact": "high", "urgency": "low", "priority": 3, "priority_reason": "why",
+              "first_assignee_id": 8, "last_assignee_id": 9, "impact": "high", "urgency": "low", "priority": 3, "priority_reason": "why",
               "resolution_code": "solved", "resolution_notes": "fixed", "first_response_at": T1,
               "resolved_at": T1, "closed_at": T1, "reopen_count": 1, "reassignment_count": 2,
               "escalation_count": 3, "sla_breach_recorded": True}
@@ -75,15 +75,27 @@ def test_an_import_assignment_keeps_its_source_status():
     assert p.status == "new"
 
 
-def test_reassignment_counts_a_hand_off_between_analysts_not_through_nobody():
+def test_reassignment_counts_a_hand_off_between_analysts_straight_or_through_nobody():
+    """Issue 19.2: A to B, and A to nobody to B, are reassignments; taking a ticket
+    nobody had, unassigning, or giving it back to whoever had it last are not."""
     assert counts_as_reassignment(1, 2) and not counts_as_reassignment(None, 2) and not counts_as_reassignment(1, None)
+    assert not counts_as_reassignment(1, 1)
     p = plan(status="open", assignee_id=9, assignee="bob", first_assignee_id=9)
     p.assign(T1, 8, "cat")
     assert p.reassignment_count == 1 and p.first_assignee_id == 9
     p.assign(T1, None, "")
-    p.assign(T1, 9, "bob")
+    assert p.reassignment_count == 1 and p.last_assignee_id == 8
+    p.assign(T1, 8, "cat")  # back to the analyst who had it last: not a hand-off
     assert p.reassignment_count == 1
-    assert [e[2:] for e in what(p)] == [("bob", "cat", ""), ("cat", "", ""), ("", "bob", "")]
+    p.assign(T1, None, "")
+    p.assign(T1, 9, "bob")  # cat, nobody, bob: a hand-off through nobody
+    assert p.reassignment_count == 2
+    assert [e[2:] for e in what(p)] == [("bob", "cat", ""), ("cat", "", ""), ("", "cat", ""), ("cat", "", ""),
+                                        ("", "bob", "")]
+    # A plan of an unassigned ticket starts from the last assignee its writer knew.
+    q = plan(status="open", first_assignee_id=9, last_assignee_id=9)
+    q.assign(T1, 8, "cat")
+    assert q.reassignment_count == 1
 
 
 def test_assigning_the_assignee_again_changes_nothing():

@@ -213,6 +213,7 @@ def test_histories_follow_the_workflow_and_counters_match(history):
         assert [e.at for e in events] == sorted(e.at for e in events), f"#{ticket_id}: events out of time order"
         assert events[-1].at <= END
         status, assignee, first_assignee, reassignments = "new", "", None, 0
+        last = ""
         first_response = resolved_at = closed_at = None
         for e in events:
             if e.kind in ("status", "resolved", "reopened", "closed"):
@@ -231,11 +232,13 @@ def test_histories_follow_the_workflow_and_counters_match(history):
                 status = e.new
             elif e.kind == "assigned":
                 assert e.old == assignee
-                if e.old and e.new:
+                # A hand-off, straight or through nobody, to another analyst than the last one.
+                if last and e.new and e.new != last:
                     reassignments += 1
                 if e.new and first_assignee is None:
                     first_assignee = usernames[e.new]
                 assignee = e.new
+                last = e.new or last
             elif e.kind == "comment":
                 comment = comments[e.comment_id]
                 assert comment.ticket_id == ticket_id and comment.visibility == e.field and comment.created_at == e.at

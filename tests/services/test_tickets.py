@@ -84,6 +84,21 @@ def test_reassignment_is_counted(desk):
     assert after.assignee == other and after.reassignment_count == 1
 
 
+def test_a_hand_off_through_nobody_is_a_reassignment(desk):
+    """Issue 19.2: demo takes it, unassigns it, another analyst takes it: one
+    reassignment, counted across the two separate use cases (the unassigned
+    ticket remembers its last assignee through its history)."""
+    t = open_vpn(desk)
+    svc.take(desk, me(desk), t.id)
+    assert svc.assign(desk, me(desk), t.id, None).reassignment_count == 0
+    other = _another_analyst(desk)
+    after = svc.assign(desk, me(desk), t.id, other)
+    assert after.assignee == other and after.reassignment_count == 1
+    # Unassigned again and back to the same analyst: no new hand-off.
+    svc.assign(desk, me(desk), t.id, None)
+    assert svc.assign(desk, me(desk), t.id, other).reassignment_count == 1
+
+
 def _another_analyst(engine):
     from deskui.store.models import Analyst
 

@@ -208,7 +208,7 @@ def test_fcr_reopen_escalation_and_reassignment_rates(desk):
     f_ = open_at(desk, day + timedelta(hours=5))  # resolved without ever being assigned
     resolve(desk, f_, day + timedelta(hours=6))
 
-    h = taken(6)  # demo -> nobody -> akhan: not reassigned by the counter, but not the first assignee
+    h = taken(6)  # demo -> nobody -> akhan: a hand-off through nobody is a reassignment (issue 19.2)
     svc.assign(desk, A(desk), h, None, at=day + timedelta(hours=6, minutes=5))
     svc.assign(desk, A(desk), h, "akhan", at=day + timedelta(hours=6, minutes=10))
     resolve(desk, h, day + timedelta(hours=7), who="akhan")
@@ -220,9 +220,10 @@ def test_fcr_reopen_escalation_and_reassignment_rates(desk):
     f = report(desk).figures
     # resolved in the period: a, b, c, d, e, f_, h = 7
     assert f.resolved == 7
-    assert (f.fcr, f.reopened, f.escalated, f.reassigned) == (1, 1, 1, 1)
+    assert (f.fcr, f.reopened, f.escalated, f.reassigned) == (1, 1, 1, 2)  # reassigned: b and h
     assert f.fcr_rate == pytest.approx(1 / 7)
-    assert f.reopen_rate == f.escalation_rate == f.reassignment_rate == pytest.approx(1 / 7)
+    assert f.reopen_rate == f.escalation_rate == pytest.approx(1 / 7)
+    assert f.reassignment_rate == pytest.approx(2 / 7)
 
 
 # ------------------------------------------------------------------ SLA compliance
