@@ -113,6 +113,9 @@ class TargetStatus:
     # ``due_at``, None while paused and not yet at risk. Stored beside the due time so
     # the live state (deskui.domain.sla_state) turns at risk without a sweep.
     warn_at: datetime | None = None
+    # Set when the target breached under an earlier policy, before a priority change
+    # replaced it: "P2 High" (a breach stays a breach; deskui.domain.sla_in_force).
+    breached_under: str = ""
 
     @property
     def share(self) -> float:
@@ -404,7 +407,10 @@ def _explain_target(target: TargetStatus, calendar: BusinessCalendar | None) -> 
     if target.stopped_at is not None:
         why = f" ({target.stop_reason})" if target.stop_reason else ""
         lines.append(f"  stopped at {_when(target.stopped_at, calendar)}{why}")
-    if target.breached_at is not None:
+    if target.breached_at is not None and target.breached_under:
+        lines.append(f"  breached at {_when(target.breached_at, calendar)} under policy {target.breached_under}, "
+                     "before the priority changed: a breach stays a breach")
+    elif target.breached_at is not None:
         lines.append(f"  breached at {_when(target.breached_at, calendar)}")
     elif target.state == SlaState.PAUSED:
         lines.append(f"  due time on hold while paused; {format_business_duration(target.remaining_seconds)} left")

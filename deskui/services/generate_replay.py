@@ -22,18 +22,19 @@ from datetime import datetime, timedelta
 from deskui.domain.enums import EventKind
 from deskui.domain.history import ACTIVE, CANCELLED, CLOSED, NEW, OPEN, PENDING, RESOLVED, HistoryPlan
 from deskui.domain.priority import matrix_reason
-from deskui.domain.sla import SlaTargets, evaluate
+from deskui.domain.sla import SlaTargets
 from deskui.services import generate_data as data
 from deskui.services.generate_org import Org, Template
 from deskui.store.bulk_generate import stored_bool, stored_time
-from deskui.store.sla_clock import clock_events
+from deskui.store.sla_clock import evaluate_history
+from deskui.store.sla_policies import PolicyInfo
 
 # Planned operations (replayed in time order), each one use case.
 OP_TAKE, OP_REASSIGN, OP_PRIORITY, OP_REPLY, OP_NOTE, OP_REQUESTER, OP_PENDING, OP_RESUME = range(8)
 OP_ESCALATE, OP_RESOLVE, OP_REOPEN, OP_CLOSE, OP_CANCEL = range(8, 13)
 # The kinds the SLA clock reads (this history has no approvals).
 CLOCK_KINDS = frozenset(k.value for k in (EventKind.CREATED, EventKind.FIRST_RESPONSE, EventKind.RESOLVED,
-                                          EventKind.REOPENED, EventKind.STATUS))
+                                          EventKind.REOPENED, EventKind.STATUS, EventKind.PRIORITY))
 AUTO_CLOSE_ACTOR = "rule:auto-close"
 REOPEN_REASON = "requester replied: still not fixed"
 SWEEP_ACTOR = "sla-sweep"
@@ -245,10 +246,13 @@ class Replayer:
         if policy is not None and t.priority != plan.priority:
             policy = self.policies.get((plan.priority, t.kind))
         worked = len(plan.events)
-        if policy is not None:
-            policy_id, policy_name, targets, calendar = policy
-            sla = evaluate(clock_events([e for e in plan.events if e[3] in CLOCK_KINDS]), targets, calendar, end,
-                           detail=False)
+        # A priority change keeps a breach of the earlier policy (deskui.domain.sla_in_force).
+        measured = None if policy is None else evaluate_history(
+            [e for e in plan.events if e[3] in CLOCK_KINDS], plan.priority,
+            lambda p: PolicyInfo(*found) if (found := self.policies.get((p, t.kind))) else None, end, detail=False)
+        if measured is not None:
+            sla, info = measured
+            policy_id, policy_name = info.policy_id, info.name
             response_due, resolution_due = sla.response.due_at, sla.resolution.due_at
             response_warn, resolution_warn = sla.response.warn_at, sla.resolution.warn_at
             response_state, resolution_state = sla.response.state.value, sla.resolution.state.value

@@ -20,7 +20,7 @@ from deskui.domain.sla import SlaStatus
 from deskui.services.ticket_history import add_events
 from deskui.store.models import Ticket, TicketEvent
 # The clock's reads live in the store, shared with the read side; named here for the writers.
-from deskui.store.sla_clock import calendar_of, clock_events, explain_ticket, status_of  # noqa: F401
+from deskui.store.sla_clock import calendar_of, clock_events, evaluate_history, explain_ticket, status_of  # noqa: F401
 from deskui.store.sla_policies import PolicyInfo, policy_for  # noqa: F401 (used by importers)
 
 

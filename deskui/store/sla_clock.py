@@ -10,6 +10,7 @@ the explanation.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -18,7 +19,8 @@ from sqlmodel import Session
 from deskui import clock
 from deskui.domain.calendar import BusinessCalendar
 from deskui.domain.enums import EventKind, Status
-from deskui.domain.sla import ClockEvent, SlaStatus, evaluate, explain
+from deskui.domain.sla import ClockEvent, SlaStatus, explain
+from deskui.domain.sla_in_force import PolicyInForce, evaluate_in_force
 from deskui.errors import NotFound
 from deskui.store.db import session_scope
 from deskui.store.models import Calendar, Ticket, TicketEvent
@@ -57,6 +59,42 @@ def clock_events(rows) -> list[ClockEvent]:
     return result
 
 
+def priorities_in_force(rows, current: int) -> list[tuple[datetime | None, int]]:
+    """(since, priority) pairs from the history's priority changes: the first from
+    the opening (None), then one per change; ``current`` when it never changed."""
+    changes = [(e.at, int(e.old.lstrip("P")), int(e.new.lstrip("P"))) for e in rows
+               if e.kind == EventKind.PRIORITY and e.field == "priority" and e.old and e.new]
+    if not changes:
+        return [(None, current)]
+    result: list[tuple[datetime | None, int]] = [(None, changes[0][1])]
+    for at, _old, new in changes:
+        if new != result[-1][1]:
+            result.append((at, new))
+    return result
+
+
+def evaluate_history(rows: Sequence, priority: int, lookup: Callable[[int], PolicyInfo | None], now: datetime, *,
+                     detail: bool = True) -> tuple[SlaStatus, PolicyInfo] | None:
+    """The SLA of a ticket from its history rows (stored events or planned ones):
+    measured by the current ``priority``'s policy (``lookup(priority)``), keeping a
+    breach that happened under an earlier priority's policy (deskui.domain.sla_in_force).
+    None: no policy, or a request whose clock has not started (awaiting approval)."""
+    info = lookup(priority)
+    if info is None:
+        return None
+    events = clock_events(rows)
+    if not any(e.kind == "open" for e in events):
+        return None
+    in_force = []
+    for since, p in priorities_in_force(rows, priority):
+        found = info if p == priority else lookup(p)
+        if found is not None:
+            in_force.append(PolicyInForce(since, found.name, found.targets, found.calendar))
+    if not in_force or in_force[-1].name != info.name:
+        in_force.append(PolicyInForce(None, info.name, info.targets, info.calendar))
+    return evaluate_in_force(events, in_force, now, detail=detail), info
+
+
 def _history(session: Session, ticket_id: int):
     return session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)).all()
 
@@ -74,11 +112,15 @@ def status_of(session: Session, ticket: Ticket, now: datetime | None = None, det
             policies[key] = info
     if info is None:
         return None
-    events = clock_events(_history(session, ticket.id))
-    if not any(e.kind == "open" for e in events):  # a request still awaiting approval: no clock yet
-        return None
-    status = evaluate(events, info.targets, info.calendar, now or clock.now(), detail=detail)
-    return status, info
+
+    def lookup(p: int) -> PolicyInfo | None:
+        if p == ticket.priority:
+            return info
+        if policies is not None and (p, ticket.type) in policies:
+            return policies[(p, ticket.type)]
+        return policy_for(session, p, ticket.type)
+
+    return evaluate_history(_history(session, ticket.id), ticket.priority, lookup, now or clock.now(), detail=detail)
 
 
 def explain_ticket(engine: Engine, ticket_id: int, now: datetime | None = None) -> tuple[SlaStatus | None, list[str]]:

@@ -48,7 +48,6 @@ from sqlmodel import Session
 from deskui.domain.enums import EventKind, SlaState
 from deskui.domain.history import CLOSED, COLUMN_FIELDS, NEW, RESOLVED, SLA_BREACH, HistoryPlan, TicketState
 from deskui.domain.history_import import follow_group, follow_priority, follow_status, keep_source_counters
-from deskui.domain.sla import evaluate
 from deskui.errors import ConflictError
 from deskui.services import sla
 from deskui.services.importers.common import BatchStats, RowError
@@ -61,7 +60,7 @@ from deskui.store.models import Requester, TicketEvent
 
 EVENTS = TicketEvent.__table__
 CLOCK_KINDS = tuple(k.value for k in (EventKind.CREATED, EventKind.FIRST_RESPONSE, EventKind.RESOLVED,
-                                      EventKind.REOPENED, EventKind.STATUS, EventKind.SLA_BREACH))
+                                      EventKind.REOPENED, EventKind.STATUS, EventKind.SLA_BREACH, EventKind.PRIORITY))
 REQUESTER_CACHE = 100_000
 RETRIES = 3
 SQLITE_CACHE_KIB = 65536
@@ -423,7 +422,11 @@ class TicketWriter:
                      resolution_warn_at=None, response_state=SlaState.OK.value, resolution_state=SlaState.OK.value)
             return
         history = [*work.old_events, *plan.events]
-        status = evaluate(sla.clock_events(history), info.targets, info.calendar, self.now, detail=False)
+        measured = sla.evaluate_history(history, plan.priority, lambda p: self._policy(session, p, s["type"]),
+                                        self.now, detail=False)
+        if measured is None:  # no clock yet (awaiting approval): as before, nothing is due
+            return
+        status = measured[0]
         s.update(sla_policy_id=info.policy_id, response_due_at=status.response.due_at,
                  resolution_due_at=status.resolution.due_at, response_warn_at=status.response.warn_at,
                  resolution_warn_at=status.resolution.warn_at, response_state=status.response.state.value,
