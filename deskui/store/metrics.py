@@ -337,7 +337,9 @@ def _next_recurrence():
     """The creation time of the next incident with the same recurrence key after this
     ticket's resolution: the CI when it has one, else requester + category."""
     other = aliased(Ticket)
-    common = [other.type == TicketType.INCIDENT.value, other.created_at > Ticket.resolved_at]
+    # A cancelled incident (a duplicate, a mistake) is no recurrence.
+    common = [other.type == TicketType.INCIDENT.value, other.created_at > Ticket.resolved_at,
+              other.status != Status.CANCELLED.value]
     by_ci = select(func.min(other.created_at)).where(other.ci == Ticket.ci, *common).scalar_subquery()
     by_requester = select(func.min(other.created_at)).where(
         other.ci == "", other.requester_id == Ticket.requester_id, other.category_id == Ticket.category_id, *common,
