@@ -146,6 +146,9 @@ def summary_lines(summary) -> list[str]:
     if summary.source_sla_made or summary.source_sla_missed:
         lines.append(f"  source SLA       {summary.source_sla_made:,} made, {summary.source_sla_missed:,} missed "
                      "(the source's verdict, kept on each ticket)")
+    if summary.resolution_unknown:
+        lines.append(f"  no resolved time {summary.resolution_unknown:,} tickets resolved without a resolution time in "
+                     "the source: counted as resolved, left out of durations (never the close time)")
     if summary.created_missing:
         lines.append("  created missing  " + ", ".join(f"{kind}: {n:,}" for kind, n in
                                                        sorted(summary.created_missing.items())))

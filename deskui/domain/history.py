@@ -82,6 +82,9 @@ class TicketState:
     reassignment_count: int = 0
     escalation_count: int = 0
     sla_breach_recorded: bool = False
+    # Resolved, but the source gives no resolution time (resolved_at is then the
+    # close time, for counting only): left out of every duration (issue 16.1).
+    resolution_time_unknown: bool = False
 
 
 STATE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(TicketState))
@@ -141,6 +144,7 @@ class HistoryPlan:
         self.reassignment_count = state.reassignment_count
         self.escalation_count = state.escalation_count
         self.sla_breach_recorded = state.sla_breach_recorded
+        self.resolution_time_unknown = state.resolution_time_unknown
         for name, value in fields.items():
             setattr(self, name, value)
         self.actor_id = actor_id
@@ -253,6 +257,7 @@ class HistoryPlan:
         self.emit(at, RESOLVED_KIND, "status", self.status, RESOLVED, f"{code}: {notes}")
         self.status, self.pending_reason, self.resolved_at = RESOLVED, "", at
         self.resolution_code, self.resolution_notes = code, notes
+        self.resolution_time_unknown = False
 
     def close(self, at: datetime) -> None:
         self.check(CLOSED)

@@ -18,10 +18,17 @@ FINAL = frozenset({RESOLVED, CLOSED, CANCELLED})
 
 
 def follow_status(plan: HistoryPlan, at: datetime, new: str, pending_reason: str, *, title: str,
-                  resolved_at: datetime | None, closed_at: datetime | None, code: str, notes: str) -> None:
+                  resolved_at: datetime | None, closed_at: datetime | None, code: str, notes: str,
+                  first_seen: bool = False) -> None:
     """The status the source gives (a ticket never goes back to new); a source that
     reopens a final ticket reopens it. ``resolved_at``/``closed_at``: the source's
-    times, else the row's; ``code``/``notes``: the resolution, defaults applied."""
+    times; ``code``/``notes``: the resolution, defaults applied; ``first_seen``: this
+    row is the first the import sees of the ticket (its time is no transition).
+
+    The resolution time comes from the data, never from the close (docs/metrics.md):
+    the source's resolved time; else the time of the row where the ticket turned
+    resolved (an audit log's transition); else it is unknown: the ticket is resolved
+    at its close (or the row's time), flagged, and left out of every duration."""
     old = plan.status
     if new == NEW and old != NEW:
         new = OPEN
@@ -41,14 +48,19 @@ def follow_status(plan: HistoryPlan, at: datetime, new: str, pending_reason: str
     if new in ACTIVE or new == CANCELLED:
         plan.to_status(at, new, reason, reason)
     elif new == RESOLVED:
-        _resolve(plan, at, resolved_at or closed_at, code, notes)
-    elif new == CLOSED:
-        _resolve(plan, at, resolved_at or closed_at, code, notes)
+        transition = None if first_seen else at
+        _resolve(plan, at, resolved_at or transition, code, notes, fallback=closed_at)
+    elif new == CLOSED:  # closed without a resolved row: only the source's resolved time says when
+        _resolve(plan, at, resolved_at, code, notes, fallback=closed_at)
         _close(plan, at, closed_at)
 
 
-def _resolve(plan: HistoryPlan, at: datetime, when: datetime | None, code: str, notes: str) -> None:
-    plan.resolve(max(when or at, plan.created_at), code, notes, checked=False)
+def _resolve(plan: HistoryPlan, at: datetime, when: datetime | None, code: str, notes: str, *,
+             fallback: datetime | None) -> None:
+    """Resolve at ``when``; without one, at ``fallback`` (the close) or the row's time,
+    with the resolution time marked unknown."""
+    plan.resolve(max(when or fallback or at, plan.created_at), code, notes, checked=False)
+    plan.resolution_time_unknown = when is None
 
 
 def _close(plan: HistoryPlan, at: datetime, when: datetime | None) -> None:

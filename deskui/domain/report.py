@@ -103,6 +103,7 @@ class Figures:
     opened: int = 0  # every ticket created in the period, cancelled ones included
     resolved: int = 0
     cancelled: int = 0  # of the opened, those now cancelled
+    resolution_unknown: int = 0  # of the resolved, those without a known resolution time (not in durations)
     first_response: Distribution = Distribution()
     resolution: Distribution = Distribution()
     fcr: int = 0  # resolved tickets that were first contact resolutions
@@ -223,6 +224,7 @@ def figures_dict(f: Figures) -> dict:
         },
         "resolution_hours": {
             "resolved": f.resolution.count,
+            "unknown": f.resolution_unknown,
             "mean": _r(in_hours(f.resolution.mean_seconds), 3),
             "median": _r(in_hours(f.resolution.median_seconds), 3),
             "p90": _r(in_hours(f.resolution.p90_seconds), 3),

@@ -228,8 +228,11 @@ def _fcr_condition():
 
 
 def _resolved_counts(session: Session, period: Period, key) -> dict:
+    """{key: (resolved, of which with an unknown resolution time, fcr, reopened, escalated, reassigned)}."""
     stmt = _select_grouped(
         key,
+        func.count(),
+        _count_if(Ticket.resolution_time_unknown),
         _count_if(_fcr_condition()),
         _count_if(Ticket.reopen_count > 0),
         _count_if(Ticket.escalation_count > 0),
@@ -247,7 +250,8 @@ def _first_response_seconds():
 
 
 def _resolution(session: Session, period: Period, key, ps: Sequence[float] = (MEDIAN, P90)) -> dict:
-    where = [_in(Ticket.resolved_at, period.since, period.until)]
+    # A ticket resolved without a known resolution time (an import) has no duration.
+    where = [_in(Ticket.resolved_at, period.since, period.until), Ticket.resolution_time_unknown.is_(False)]
     return _distribution_query(session, _resolution_seconds(), where, key, ps)
 
 
@@ -399,10 +403,11 @@ def _figures(session: Session, period: Period, as_of: datetime, now: datetime, k
             | set(recurring))
     result = {}
     for k in keys:
-        fcr, reopened, escalated, reassigned = counts.get(k, (0, 0, 0, 0))
+        resolved, unknown, fcr, reopened, escalated, reassigned = counts.get(k, (0, 0, 0, 0, 0, 0))
         dist = resolution.get(k, Distribution())
         result[k] = Figures(
-            opened=opened.get(k, (0, 0))[0], cancelled=opened.get(k, (0, 0))[1], resolved=dist.count, first_response=first_response.get(k, Distribution()),
+            opened=opened.get(k, (0, 0))[0], cancelled=opened.get(k, (0, 0))[1], resolved=resolved,
+            resolution_unknown=unknown, first_response=first_response.get(k, Distribution()),
             resolution=dist, fcr=fcr, reopened=reopened, escalated=escalated, reassigned=reassigned,
             sla=sla.get(k, SlaFigures()),
             backlog=open_now.get(k, BacklogFigures()) if backlog else None,

@@ -10,6 +10,7 @@ from pydantic import NaiveDatetime
 from typing import Optional
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 
@@ -169,6 +170,8 @@ class Ticket(SQLModel, table=True):
     response_state: str = Field(default="ok", max_length=10)
     resolution_state: str = Field(default="ok", max_length=10)
     sla_breach_recorded: bool = Field(default=False)
+    # Resolved, but the source gave no resolution time: out of every duration (docs/metrics.md).
+    resolution_time_unknown: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     # Counters kept for metrics (and carried over from imports).
     reopen_count: int = Field(default=0)
     reassignment_count: int = Field(default=0)

@@ -29,7 +29,7 @@ tickets = table(
     column("external_ref", String), column("sla_policy_id", Integer), column("response_due_at", DateTime),
     column("resolution_due_at", DateTime), column("response_warn_at", DateTime), column("resolution_warn_at", DateTime),
     column("response_state", String), column("resolution_state", String),
-    column("sla_breach_recorded", Boolean), column("reopen_count", Integer), column("reassignment_count", Integer),
+    column("sla_breach_recorded", Boolean), column("resolution_time_unknown", Boolean), column("reopen_count", Integer), column("reassignment_count", Integer),
     column("escalation_count", Integer), column("external_made_sla", Boolean), column("updated_by", String),
     column("version", Integer),
 )

@@ -67,7 +67,7 @@ def test_report_json_has_the_documented_keys_and_values(desk):
     assert (data["tickets_opened"], data["tickets_resolved"]) == (3, 2)
     assert data["first_response_minutes"] == {"responses": 1, "median": 30.0, "p90": 30.0}
     # 2 h and 6 h: mean 4, median 4, p90 = 2 + 0.9 * 4 = 5.6
-    assert data["resolution_hours"] == {"resolved": 2, "mean": 4.0, "median": 4.0, "p90": 5.6}
+    assert data["resolution_hours"] == {"resolved": 2, "unknown": 0, "mean": 4.0, "median": 4.0, "p90": 5.6}
     # #1 was resolved by its first assignee at tier 1; #2 was never assigned
     assert data["fcr_rate"] == 0.5
     assert data["csat"] == {"responses": 2, "satisfied_share": 0.5, "mean": 3.5}

@@ -33,7 +33,7 @@ def test_the_plan_copies_every_field_of_the_state_and_gives_it_back():
               "first_assignee_id": 8, "last_assignee_id": 9, "impact": "high", "urgency": "low", "priority": 3, "priority_reason": "why",
               "resolution_code": "solved", "resolution_notes": "fixed", "first_response_at": T1,
               "resolved_at": T1, "closed_at": T1, "reopen_count": 1, "reassignment_count": 2,
-              "escalation_count": 3, "sla_breach_recorded": True}
+              "escalation_count": 3, "sla_breach_recorded": True, "resolution_time_unknown": False}
     assert set(values) == set(STATE_FIELDS) == {f.name for f in fields(TicketState)}
     state = TicketState(**values)
     assert HistoryPlan(state).state() == state

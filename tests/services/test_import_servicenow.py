@@ -112,6 +112,41 @@ def test_audit_rows_become_history_and_the_last_row_is_the_state(org, frozen_now
     assert "Opened by 8" in imported[0].detail and "sys_mod_count=0" in imported[0].detail
 
 
+def test_the_resolution_time_comes_from_the_data_never_from_the_close(org, frozen_now, tmp_path):
+    """Issue 16.1. INC0000050: no resolved time anywhere, but a row turns it Resolved
+    (its time is the resolution); the real export repeats closed_at on every row.
+    INC0000051: first seen closed, no resolved time: resolved, time unknown, out of
+    the durations and counted."""
+    from deskui.domain.metrics import period_of_days
+    from deskui.store.metrics import build_report
+
+    closed = "9/3/2016 12:00"  # an auto-close, days later
+    rows = [
+        row(number="INC0000050", incident_state="New", sys_mod_count="0", sys_updated_at="29/2/2016 01:23",
+            closed_at=closed),
+        row(number="INC0000050", incident_state="Active", sys_mod_count="1", sys_updated_at="29/2/2016 01:26",
+            assigned_to="akhan", closed_at=closed),
+        row(number="INC0000050", incident_state="Resolved", sys_mod_count="2", sys_updated_at="29/2/2016 03:16",
+            assigned_to="akhan", closed_code="Solved (Permanently)", active="false", closed_at=closed),
+        row(number="INC0000050", incident_state="Closed", sys_mod_count="3", sys_updated_at=closed,
+            assigned_to="akhan", closed_code="Solved (Permanently)", active="false", closed_at=closed),
+        row(number="INC0000051", incident_state="Closed", sys_mod_count="7", sys_updated_at=closed,
+            assigned_to="akhan", closed_code="Solved (Permanently)", active="false", closed_at=closed),
+    ]
+    summary = import_servicenow(org, write_csv(tmp_path / "audit.csv", rows), OPTIONS)
+    known, _ = by_ref(org, "INC0000050")
+    assert known.resolved_at == datetime(2016, 2, 29, 3, 16) and known.closed_at == datetime(2016, 3, 9, 12)
+    with session_scope(org) as s:
+        flags = dict(s.execute(select(Ticket.external_ref, Ticket.resolution_time_unknown)).all())
+    assert flags == {"INC0000050": False, "INC0000051": True}
+    assert summary.resolution_unknown == 1 and summary.as_dict()["resolution_time_unknown"] == 1
+
+    f = build_report(org, period_of_days(datetime(2016, 2, 1).date(), datetime(2016, 4, 1).date(), "UTC"),
+                     now=datetime(2016, 4, 1)).figures
+    assert (f.resolved, f.resolution_unknown, f.resolution.count) == (2, 1, 1)
+    assert f.resolution.median_seconds == 2 * 3600  # opened 01:16, resolved 03:16: not the nine days to the close
+
+
 def test_group_move_is_an_escalation_and_counters_are_kept(org, frozen_now, tmp_path):
     import_servicenow(org, write_csv(tmp_path / "i.csv", audit_rows()), OPTIONS)
     t, history = by_ref(org, "INC0000047")

@@ -111,7 +111,7 @@ def test_first_response_and_resolution_times(desk):
 
     data = shown.report_dict(r)
     assert data["first_response_minutes"] == {"responses": 6, "median": 35.0, "p90": 105.0}
-    assert data["resolution_hours"] == {"resolved": 4, "mean": 10.0, "median": 7.0, "p90": 19.8}
+    assert data["resolution_hours"] == {"resolved": 4, "unknown": 0, "mean": 10.0, "median": 7.0, "p90": 19.8}
 
     # The target figures split P1-P2 from P3-P4 and incidents from requests: all these are P3 incidents.
     assert r.target_figures.first_response_p1_p2.count == 0
@@ -531,7 +531,7 @@ def test_empty_period_has_no_rates(desk):
     data = shown.report_dict(r)
     assert data["tickets_opened"] == data["tickets_resolved"] == 0
     assert data["first_response_minutes"] == {"responses": 0, "median": None, "p90": None}
-    assert data["resolution_hours"] == {"resolved": 0, "mean": None, "median": None, "p90": None}
+    assert data["resolution_hours"] == {"resolved": 0, "unknown": 0, "mean": None, "median": None, "p90": None}
     for key in ("fcr_rate", "reopen_rate", "escalation_rate", "reassignment_rate"):
         assert data[key] is None
     assert data["sla"]["response_compliance"] is None and data["sla"]["resolution_compliance"] is None

@@ -28,3 +28,20 @@ def test_migrated_schema_matches_models(engine):
     assert current_revision(engine) == head_revision()
     check_schema(engine)
     assert _diffs(engine) == []
+
+
+def test_the_full_text_index_follows_every_ticket_and_article_after_every_migration(engine):
+    """A migration that rebuilds the tickets table (an Alembic batch operation on
+    SQLite) drops the triggers that keep the full-text index current: new tickets
+    would silently never be found. Every trigger must survive to the head."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            names = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+            assert {"tickets_fts_ai", "tickets_fts_ad", "tickets_fts_au",
+                    "articles_fts_ai", "articles_fts_ad", "articles_fts_au"} <= names
+        else:  # PostgreSQL keeps the index in generated search_vector columns
+            tables = set(conn.execute(text(
+                "SELECT table_name FROM information_schema.columns WHERE column_name = 'search_vector'")).scalars())
+            assert {"tickets", "articles"} <= tables

@@ -74,6 +74,7 @@ class BatchStats:
     events_written: int = 0
     rejected: list[tuple[object, "RowError"]] = field(default_factory=list)
     source_sla: Counter = field(default_factory=Counter)  # True (made) / False (missed) -> tickets
+    resolution_unknown: int = 0  # tickets resolved without a resolution time in the source
 
 
 @dataclass
@@ -98,6 +99,8 @@ class ImportSummary:
     # The source's own SLA verdict (e.g. ServiceNow's made_sla) of the tickets written.
     source_sla_made: int = 0
     source_sla_missed: int = 0
+    # Tickets the source resolved without saying when (no resolved time, no resolved row).
+    resolution_unknown: int = 0
 
     @property
     def rows_skipped(self) -> int:
@@ -111,6 +114,7 @@ class ImportSummary:
         self.events_written += stats.events_written
         self.source_sla_made += stats.source_sla[True]
         self.source_sla_missed += stats.source_sla[False]
+        self.resolution_unknown += stats.resolution_unknown
         self.batches += 1
 
     def as_dict(self) -> dict:
@@ -121,6 +125,7 @@ class ImportSummary:
             "tickets_created": self.tickets_created, "tickets_updated": self.tickets_updated,
             "events_written": self.events_written, "batches": self.batches,
             "source_sla": {"made": self.source_sla_made, "missed": self.source_sla_missed},
+            "resolution_time_unknown": self.resolution_unknown,
             "created_missing": dict(sorted(self.created_missing.items())),
             "ignored_columns": list(self.ignored_columns), "rejects_file": self.rejects_file,
             "seconds": round(self.seconds, 3),

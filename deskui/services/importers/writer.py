@@ -171,6 +171,8 @@ class TicketWriter:
             verdict = work.state["external_made_sla"]
             if verdict is not None:
                 stats.source_sla[verdict] += 1
+            if work.plan.resolution_time_unknown and work.plan.status in (RESOLVED, CLOSED):
+                stats.resolution_unknown += 1
         self._write_out(session, list(touched.values()), stats)
 
     # -- names
@@ -299,7 +301,7 @@ class TicketWriter:
             "external_ref": row.external_ref, "sla_policy_id": None, "response_due_at": None,
             "resolution_due_at": None, "response_warn_at": None, "resolution_warn_at": None,
             "response_state": SlaState.OK.value, "resolution_state": SlaState.OK.value,
-            "sla_breach_recorded": False, "reopen_count": 0, "reassignment_count": 0, "escalation_count": 0,
+            "sla_breach_recorded": False, "resolution_time_unknown": False, "reopen_count": 0, "reassignment_count": 0, "escalation_count": 0,
             "external_made_sla": None, "updated_by": self.actor, "version": 1,
         }
         work = _Work(ref=row.external_ref, state=state, plan=self._plan(None, state), is_new=True)
@@ -379,6 +381,7 @@ class TicketWriter:
     def _status(self, work: _Work, row: SourceRow, at: datetime) -> None:
         follow_status(work.plan, at, row.status or self._derived_status(work, row), row.pending_reason,
                       title=self.title, resolved_at=row.resolved_at, closed_at=row.closed_at,
+                      first_seen=work.is_new and not work.rows,
                       code=row.resolution_code or self.defaults.resolution_code,
                       notes=row.resolution_notes or f"Resolved in {self.title}.")
 
