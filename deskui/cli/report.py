@@ -120,7 +120,9 @@ def _print_tables(result) -> None:
         f"{format_minutes(in_minutes(fr.p90_seconds))}  ({fr.count:,} responses)")
     rs = f.resolution
     row("Resolution mean / median / p90", f"{format_hours(in_hours(rs.mean_seconds))} / "
-        f"{format_hours(in_hours(rs.median_seconds))} / {format_hours(in_hours(rs.p90_seconds))}")
+        f"{format_hours(in_hours(rs.median_seconds))} / {format_hours(in_hours(rs.p90_seconds))}"
+        + (f"  ({f.resolution_unknown:,} resolved without a known time: not in durations)"
+           if f.resolution_unknown else ""))
     for kpi in kpis(f, result.target_figures, result.targets):
         detail = ""
         if kpi.key == "sla_response_compliance":
