@@ -13,7 +13,7 @@ import io
 import random
 import shutil
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -266,6 +266,24 @@ def test_oldest_breaches_show_whole_group_names_on_a_wide_screen():
 
 
 # ------------------------------------------------------------------ metrics screen
+
+
+def test_a_previous_period_with_too_few_tickets_is_not_compared():
+    from deskui.domain.metrics import Targets, period_of_days
+    from deskui.domain.report import Figures, Report, TargetFigures
+    from deskui.tui.widgets.metrics_panels import build_tiles, comparable
+
+    period = period_of_days(date(2026, 10, 1), date(2026, 11, 1), "UTC")
+
+    def report(opened, fcr):
+        return Report(period, NOW, NOW, Figures(opened=opened, resolved=opened, fcr=fcr), TargetFigures(), Targets())
+
+    assert comparable(100, 25) and not comparable(100, 24) and not comparable(3, 0) and comparable(0, 0)
+    thin = {t.key: t for t in build_tiles(report(2000, 600), report(18, 9))}
+    assert thin["opened"].delta is None and thin["opened"].note == "no comparison"
+    assert thin["fcr_rate"].delta is None and thin["fcr_rate"].value == 0.3
+    fair = {t.key: t for t in build_tiles(report(2000, 600), report(1800, 450))}
+    assert fair["opened"].delta == 200 and fair["opened"].note == ""
 
 
 @run_async

@@ -37,7 +37,7 @@ from deskui.domain.metrics import (
 )
 from deskui.tui.widgets.metrics_panels import (
     BREAKDOWN_COLUMNS, RECURRING_COLUMNS, TICKET_COLUMNS, ComplianceChart, Heatmap, KpiTile, VolumeChart, build_tiles,
-    flex_width,
+    comparable, flex_width,
 )
 from deskui.tui.widgets.status_line import StatusLine
 
@@ -70,6 +70,7 @@ class KpisLoaded(Message):
     previous: Period
     tiles: list
     report: Any  # deskui.domain.report.Report
+    before: Any = None  # the previous period's report, once read
 
 
 @dataclass
@@ -147,6 +148,7 @@ class MetricsScreen(Screen):
         self.period: Period | None = None
         self.previous: Period | None = None
         self.report = None
+        self.before = None
         self.recurring: list = []
         self.first_paint = asyncio.Event()  # set once the KPI tiles show (bench, tests)
         self.loaded = asyncio.Event()  # set once every phase of the current period is shown
@@ -257,7 +259,7 @@ class MetricsScreen(Screen):
             if worker.is_cancelled:
                 return
             self.post_message(KpisLoaded(generation, period, previous, build_tiles(report, before, recurrence),
-                                         report))
+                                         report, before))
             # The table shows means, not medians or p90s.
             rows = m.breakdown(engine, period, by, now=now, window_days=config.window_days, percentiles=False)
             if worker.is_cancelled:
@@ -275,6 +277,7 @@ class MetricsScreen(Screen):
         if not self._current(message):
             return
         self.period, self.previous, self.report = message.period, message.previous, message.report
+        self.before = message.before
         shown = {tile.key for tile in message.tiles}
         for key, _label in TILE_ORDER:
             if key not in shown:
@@ -411,6 +414,9 @@ class MetricsScreen(Screen):
         else:
             text.append(f"Metrics · {period.days} days {period.label()}", "bold")
             text.append(f" ({period.timezone}) · vs {self.previous.label()}")
+            if self.report is not None and self.before is not None and not comparable(
+                    self.report.figures.opened, self.before.figures.opened):
+                text.append(f" (only {self.before.figures.opened:,} tickets: too few to compare)", "bold")
             if loading:
                 text.append(" · loading…")
         text.append("   [ ] move · p length · b breakdown", "dim")

@@ -87,7 +87,8 @@ class WallboardScreen(Screen):
                 with Vertical(id="analysts"):
                     yield Static("Analyst load", classes="board-heading", markup=False)
                     yield BoardTable(id="analyst-table")
-            yield Static("Oldest breaches", classes="board-heading", markup=False)
+            # Calendar time since the deadline; the queue's SLA column counts business time.
+            yield Static("Oldest breaches (calendar time since the deadline)", classes="board-heading", markup=False)
             yield BoardTable(id="breach-table")
         yield StatusLine(id="status")
         yield Footer()

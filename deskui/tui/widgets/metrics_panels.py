@@ -35,6 +35,7 @@ class Tile:
     better: str
     unit: str
     status: str  # good | near | bad | none
+    note: str = ""  # shown instead of the change when there is none (e.g. nothing to compare with)
 
     @property
     def delta(self) -> float | None:
@@ -51,13 +52,24 @@ class Tile:
         return "improved" if (d > 0) == (self.better == HIGHER) else "worsened"
 
 
+def comparable(opened_now: int, opened_before: int) -> bool:
+    """Whether the previous period holds enough tickets for a change against it to
+    mean anything: at least a quarter as many as the current one (issue 15.18: a
+    90-day period against an almost empty one showed "+1,982")."""
+    return opened_before * 4 >= opened_now and (opened_before > 0 or opened_now == 0)
+
+
 def build_tiles(report, previous=None, recurrence=None) -> list[Tile]:
     """The tiles: counts, then every KPI with its target, each against the previous period
-    (when it is known). The backlog is "now" in both periods, so it has no change.
+    (when it is known, and holds enough tickets to compare with: else no change is shown
+    and the tiles say so). The backlog is "now" in both periods, so it has no change.
     The recurrence tile is left out until its figures are known."""
     from deskui.reads.metrics import kpis
 
     now_kpis = kpis(report.figures, report.target_figures, report.targets)
+    note = ""
+    if previous is not None and not comparable(report.figures.opened, previous.figures.opened):
+        previous, note = None, "no comparison"
     before = {}
     if previous is not None:
         before = {k.key: k.value for k in kpis(previous.figures, previous.target_figures, previous.targets)}
@@ -72,14 +84,15 @@ def build_tiles(report, previous=None, recurrence=None) -> list[Tile]:
     f = report.figures
     p = previous.figures if previous is not None else None
     tiles = [
-        Tile("opened", "Opened", f.opened, p.opened if p else None, None, HIGHER, "", "none"),
-        Tile("resolved", "Resolved", f.resolved, p.resolved if p else None, None, HIGHER, "", "none"),
+        Tile("opened", "Opened", f.opened, p.opened if p else None, None, HIGHER, "", "none", note),
+        Tile("resolved", "Resolved", f.resolved, p.resolved if p else None, None, HIGHER, "", "none", note),
     ]
-    tiles += [Tile(k.key, short[k.key], k.value, before.get(k.key), k.target, k.better, k.unit, k.status)
+    tiles += [Tile(k.key, short[k.key], k.value, before.get(k.key), k.target, k.better, k.unit, k.status,
+                   note if k.key != "backlog_past_sla_share" else "")
               for k in now_kpis]
     if recurrence is not None:
         earlier = p.recurrence.rate if p is not None and p.recurrence is not None else None
-        tiles.append(Tile("recurrence_rate", "Recurring", recurrence.rate, earlier, None, LOWER, "%", "none"))
+        tiles.append(Tile("recurrence_rate", "Recurring", recurrence.rate, earlier, None, LOWER, "%", "none", note))
     return tiles
 
 
@@ -182,6 +195,8 @@ class KpiTile(Widget):
             arrow = "▲" if tile.delta > 0 else "▼" if tile.delta < 0 else "="
             trend = {"improved": "kpi--improved", "worsened": "kpi--worsened"}.get(tile.trend, "kpi--muted")
             text.append(f"  {arrow} {delta}", style(trend))
+        elif tile.note:
+            text.append(f"  {tile.note}", style("kpi--muted"))
         target = format_target(tile.target, tile.unit, tile.better)
         text.append("\n" + (f"target {target}" if target else "vs previous period"), style("kpi--muted"))
         return text
