@@ -12,6 +12,11 @@ remove everything a terminal would act on rather than print:
   or rendering.
 
 ``\\r\\n``, ``\\r`` and the Unicode line / paragraph separators become ``\\n``.
+Bidirectional overrides, embeddings and isolates (which reorder what a reader
+sees: "Trojan Source") and the invisible zero-width space, word joiner and BOM
+are not obeyed but shown: each becomes a visible tag such as ``⟨U+202E⟩``
+(:func:`show_invisible`; the TUI applies it to older stored text too). Joiners
+that scripts and emoji need (ZWJ, ZWNJ) and the LRM/RLM marks stay.
 Everything printable stays exactly as typed: emoji, CJK, right-to-left
 scripts, and markup-looking text such as ``[bold red]x[/]`` (markup is never
 interpreted; the TUI renders untrusted text as ``rich.text.Text``).
@@ -45,6 +50,14 @@ _NEWLINES = re.compile("\r\n|[\r\u2028\u2029]")
 # C0 except \t (09) and \n (0a), DEL, C1, lone surrogates.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _LINE_SPACE = re.compile("[ \t\n]+")
+# Bidi embeddings/overrides (LRE RLE PDF LRO RLO), isolates (LRI RLI FSI PDI), and
+# zero-width space, word joiner, BOM.
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
+
+
+def show_invisible(text: str) -> str:
+    """``text`` with every bidi override and invisible character as a visible tag."""
+    return _INVISIBLE.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", text) if _INVISIBLE.search(text) else text
 
 
 def clean_text(value: str | None, *, single_line: bool = False, max_length: int | None = None) -> str:
@@ -63,6 +76,7 @@ def clean_text(value: str | None, *, single_line: bool = False, max_length: int 
     text = _SEQUENCES.sub("", text)
     text = _NEWLINES.sub("\n", text)
     text = _CONTROLS.sub("", text)
+    text = show_invisible(text)
     if single_line:
         text = _LINE_SPACE.sub(" ", text).strip(" ")
     if max_length is not None and len(text) > max_length:

@@ -169,3 +169,15 @@ def test_long_hostile_input_is_linear():
     raw = ("\x1b]" + "a" * 50) * 20_000
     out = clean_text(raw)
     assert out == "a" * 50 * 20_000
+
+
+def test_bidi_overrides_and_invisible_characters_are_shown_not_obeyed():
+    """Issue 12.6 ("Trojan Source"): an override that would make "exe.txt" read as
+    "txt.exe", a zero-width space hiding inside a word, a BOM: each is a visible tag.
+    Right-to-left text itself, and the joiners scripts and emoji need, are kept."""
+    assert clean_subject("invoice\u202etxt.exe") == "invoice⟨U+202E⟩txt.exe"
+    assert clean_text("pass\u200bword \u2066x\u2069 \ufeff") == "pass⟨U+200B⟩word ⟨U+2066⟩x⟨U+2069⟩ ⟨U+FEFF⟩"
+    kept = "שלום \u200f עולם 👩\u200d💻 می\u200cخواهم"
+    assert clean_text(kept) == kept
+    once = clean_text("a\u202eb")
+    assert clean_text(once) == once  # idempotent

@@ -202,6 +202,19 @@ def test_maildir_and_mbox(org, frozen_now, tmp_path):
     assert body == "It started after I changed my password yesterday.\nFrom what I can tell the phone works fine."
 
 
+def test_maildir_intake_does_not_follow_symbolic_links(org, frozen_now, tmp_path):
+    """Issue 12.6: a link in a shared Maildir could point anywhere the importing user can read."""
+    secret = tmp_path / "secret.eml"
+    secret.write_bytes(mail("Not for the desk", message_id="<secret@x>"))
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "new" / "1700000000.M1.host").write_bytes(mail("From maildir", message_id="<md1@x>"))
+    (maildir / "new" / "1700000002.M3.host").symlink_to(secret)
+    assert intake_email(org, maildir).tickets_created == 1
+    assert [t.subject for t in email_tickets(org)] == ["From maildir"]
+
+
 def test_sample_eml_lists_its_attachment(org, frozen_now):
     intake_email(org, SAMPLE / "vpn_request.eml")
     [t] = email_tickets(org)

@@ -99,3 +99,5 @@ def test_control_characters_become_visible():
     assert visible("[bold]x[/]") == "[bold]x[/]"
     assert visible("a\x1b[2Jb\tc\x07") == "a␛[2Jb␉c␇"
     assert "\x1b" not in visible("\x1b\x9b\x7f")
+    # Stored before the sanitiser showed them: a bidi override is shown in the queue too.
+    assert visible("invoice\u202etxt.exe") == "invoice⟨U+202E⟩txt.exe"

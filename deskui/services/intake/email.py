@@ -328,13 +328,15 @@ def email_ref(message_id: str) -> str:
 # ----------------------------------------------------------------- sources
 
 def messages(path: Path) -> Iterator[tuple[str, bytes]]:
-    """(location, raw message) for a file (.eml or mbox), a Maildir or a folder of .eml files."""
+    """(location, raw message) for a file (.eml or mbox), a Maildir or a folder of .eml files.
+    In a folder, symbolic links are not followed (a link in a shared Maildir could point
+    anywhere the importing user can read)."""
     if path.is_dir():
         if (path / "cur").is_dir() or (path / "new").is_dir():
-            files = [f for sub in ("new", "cur") if (path / sub).is_dir()
-                     for f in sorted((path / sub).iterdir()) if f.is_file() and not f.name.startswith(".")]
+            files = [f for sub in ("new", "cur") if (path / sub).is_dir() and not (path / sub).is_symlink()
+                     for f in sorted((path / sub).iterdir()) if _plain_file(f) and not f.name.startswith(".")]
         else:
-            files = sorted(f for f in path.iterdir() if f.is_file() and f.suffix.lower() == ".eml")
+            files = sorted(f for f in path.iterdir() if _plain_file(f) and f.suffix.lower() == ".eml")
         for file in files:
             yield str(file), file.read_bytes()
         return
@@ -347,6 +349,10 @@ def messages(path: Path) -> Iterator[tuple[str, bytes]]:
             yield from _mbox(stream, str(path))
         else:
             yield str(path), stream.read()
+
+
+def _plain_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
 
 
 def _mbox(stream: BinaryIO, name: str) -> Iterator[tuple[str, bytes]]:

@@ -31,6 +31,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from deskui import clock
+from deskui.domain.text import show_invisible
 from deskui.reads.failures import one_line
 from deskui.reads.queue import id_array
 from deskui.reads.queue_rows import QueueRow, sla_cell
@@ -46,6 +47,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 def visible(text: str) -> str:
     """One line of untrusted text, with every control character made visible
     (ESC becomes ␛): it was cleaned on the way in, this is defence in depth."""
+    text = show_invisible(text)  # stored before sanitising showed them; see deskui.domain.text
     return _CONTROL.sub(_control_picture, text) if _CONTROL.search(text) else text
 
 
