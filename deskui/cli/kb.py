@@ -112,6 +112,44 @@ def _marked(snippet: str):
     return text
 
 
+@app.command("evaluate")
+def evaluate(
+    file: Path = typer.Argument(..., help='JSON Lines: {"query": "...", "article": "KB0001"} per line.'),
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+    misses: bool = typer.Option(False, "--misses", help="List the queries whose article is not ranked first."),
+) -> None:
+    """How well search finds each query's article: MRR@10, P@1, nDCG@10, beside raw full-text ranking."""
+    import json
+
+    from deskui.reads.kb_evaluation import K, evaluate_file
+
+    fmt = common.check_format_in(("table", "json"), fmt)
+    result = evaluate_file(common.get_engine(), file)
+    rows = {"deskui": result.deskui, "raw_or": result.raw_or, "raw_and": result.raw_and}
+    if fmt == "json":
+        data = {"queries": result.cases, "k": K, "unknown_articles": list(result.unknown_articles),
+                **{name: {"mrr": round(s.mrr, 4), "p1": round(s.p1, 4), "ndcg": round(s.ndcg, 4)}
+                   for name, s in rows.items()}}
+        if misses:
+            data["misses"] = [{"line": m.case.line, "query": m.case.query, "article": m.case.article,
+                               "rank": m.rank, "first": list(m.first)} for m in result.misses]
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{result.cases:,} queries from {file}; the first {K} results of each")
+    typer.echo(f"{'ranking':<44}{'MRR@10':>8}{'P@1':>8}{'nDCG@10':>9}")
+    labels = {"deskui": "deskui (the knowledge search)", "raw_or": "raw full text, any word (engine ranking)",
+              "raw_and": "raw full text, every word (engine ranking)"}
+    for name, s in rows.items():
+        typer.echo(f"{labels[name]:<44}{s.mrr:>8.3f}{s.p1:>8.3f}{s.ndcg:>9.3f}")
+    if result.unknown_articles:
+        typer.echo(f"not in this desk (published): {', '.join(result.unknown_articles[:10])}"
+                   + (" …" if len(result.unknown_articles) > 10 else ""))
+    if misses:
+        for m in result.misses:
+            typer.echo(f"  line {m.case.line}: {m.case.article} at {m.rank or '-'}: {m.case.query!r} "
+                       f"-> {', '.join(m.first) or 'nothing'}")
+
+
 @app.command("reindex")
 def reindex() -> None:
     """Rebuild the article and ticket search indexes."""

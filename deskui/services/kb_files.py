@@ -35,7 +35,9 @@ from deskui.store.kb_queries import ArticleRecord, split_tags
 
 FIELDS = ("id", "title", "tags", "category", "status", "body")
 STATUSES = ("draft", "published")
-ID_PATTERN = re.compile(r"[^\W_][\w.:/-]*")
+# Real help-centre ids carry apostrophes and brackets ("can't-display-dl"); export
+# makes file names safe on its own.
+ID_PATTERN = re.compile(r"[^\W_][\w.:/()'-]*")
 MAX_ID = 120
 MAX_TITLE = 300
 MAX_TAGS = 500
@@ -102,12 +104,13 @@ def _tags_field(value: object, where: str) -> str:
     for item in items:
         if not isinstance(item, str):
             raise fail(where, "tags", f"every tag must be text, not {type(item).__name__}")
-        tag = clean(item, single_line=True).strip()
-        if "," in tag:
-            raise fail(where, "tags", f"tag {tag!r} contains a comma")
-        if tag and tag.lower() not in seen:
-            seen.add(tag.lower())
-            tags.append(tag)
+        # Tags are stored comma-separated, so a listed tag with commas in it (real
+        # help-centre exports have "Stability, startup or shutdown") is several tags.
+        for part in clean(item, single_line=True).split(","):
+            tag = part.strip()
+            if tag and tag.lower() not in seen:
+                seen.add(tag.lower())
+                tags.append(tag)
     joined = ", ".join(tags)
     if len(joined) > MAX_TAGS:
         raise fail(where, "tags", f"are {len(joined)} characters together; at most {MAX_TAGS} allowed")
@@ -139,7 +142,7 @@ def validate_article(fields: dict[str, object], where: str, *, field_where: dict
         raise fail(at("id"), "id", "is required (the article's unique external id, e.g. KB0001)")
     external_id = str(raw_id).strip()
     if len(external_id) > MAX_ID or not ID_PATTERN.fullmatch(external_id):
-        raise fail(at("id"), "id", f"{external_id[:40]!r} is not valid: letters, digits and . _ : / - "
+        raise fail(at("id"), "id", f"{external_id[:40]!r} is not valid: letters, digits and . _ : / ( ) ' - "
                     f"(starting with a letter or digit), at most {MAX_ID} characters")
     status = fields.get("status", "published")
     status = status.strip().lower() if isinstance(status, str) else status

@@ -95,3 +95,47 @@ def test_user_mistakes_are_one_line_errors(runner, db, tmp_path):
     assert "Traceback" not in result.output
     usage = run(runner, url, "search", "vpn", "--format", "xml")
     assert usage.exit_code == 2
+
+
+def test_evaluate_reports_ranking_quality_beside_raw_full_text(runner, db, tmp_path):
+    """Issue 16.4: `deskui kb evaluate FILE` (MRR@10, P@1, nDCG@10, raw full text beside)."""
+    url, source = db
+    assert run(runner, url, "import", str(source)).exit_code == 0
+    cases = tmp_path / "eval.jsonl"
+    cases.write_text("\n".join(json.dumps(c) for c in (
+        {"query": "vpn connection fails at home", "article": "KB1"},
+        {"query": "the printer says it is offline", "article": "KB2"},
+        {"query": "spooler restart", "article": "KB2"},
+        {"query": "nothing like this anywhere", "article": "KB9"},
+    )) + "\n", encoding="utf-8")
+    got = run(runner, url, "evaluate", str(cases), "--format", "json", "--misses")
+    assert got.exit_code == 0, got.output
+    data = json.loads(got.stdout)
+    assert data["queries"] == 4 and data["k"] == 10 and data["unknown_articles"] == ["KB9"]
+    # KB1, KB2, KB2 found first; the fourth has no answer in this desk: 3 of 4.
+    assert data["deskui"] == {"mrr": 0.75, "p1": 0.75, "ndcg": 0.75}
+    assert [m["line"] for m in data["misses"]] == [4]
+    assert set(data) >= {"raw_or", "raw_and"} and 0 <= data["raw_and"]["mrr"] <= data["raw_or"]["mrr"] <= 1
+    table = run(runner, url, "evaluate", str(cases)).stdout
+    assert "MRR@10" in table and "deskui (the knowledge search)" in table
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"query": "vpn", "article": "KB1"}\n{"query": "", "article": "KB2"}\n', encoding="utf-8")
+    refused = run(runner, url, "evaluate", str(bad))
+    assert refused.exit_code == 1 and f"{bad}:2: query: a non-empty string is required" in refused.stderr
+    # The public corpora's shape: any of the expected ids is right.
+    listed = tmp_path / "listed.jsonl"
+    listed.write_text(json.dumps({"query": "printer offline", "expected": ["KB9", "KB2"]}) + "\n", encoding="utf-8")
+    assert json.loads(run(runner, url, "evaluate", str(listed), "--format", "json").stdout)["deskui"]["p1"] == 1.0
+
+
+def test_ranking_scores_by_hand():
+    from deskui.domain.ranking import score_rankings
+
+    s = score_rankings([{"a"}, {"b"}, {"c"}], [["a", "x"], ["x", "b"], ["x", "y"]], k=10)
+    assert s.n == 3 and s.p1 == pytest.approx(1 / 3)
+    assert s.mrr == pytest.approx((1 + 1 / 2) / 3)
+    assert s.ndcg == pytest.approx((1 + 1 / 1.5849625007211563) / 3)
+    assert score_rankings([{"b"}], [["x", "b"]], k=1).mrr == 0  # beyond k counts as not found
+    # Two relevant items, both found at 1 and 3: DCG / ideal DCG (positions 1 and 2).
+    two = score_rankings([{"a", "b"}], [["a", "x", "b"]], k=10)
+    assert two.ndcg == pytest.approx((1 + 1 / 2) / (1 + 1 / 1.5849625007211563))
