@@ -73,40 +73,18 @@ def rank_ours(engine, query: str) -> list[str]:
 
 def rank_plain_and(engine, query: str) -> list[str]:
     """Every word required, engine default ranking: the floor to beat."""
+    from deskui.store.search_baseline import raw_article_ranking
+
     with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            rows = conn.execute(text(
-                "SELECT a.external_id FROM articles a, plainto_tsquery('english', :q) q "
-                "WHERE to_tsvector('english', a.title || ' ' || a.tags || ' ' || a.body) @@ q "
-                "AND a.status = 'published' "
-                "ORDER BY ts_rank_cd(to_tsvector('english', a.title || ' ' || a.tags || ' ' || a.body), q) DESC "
-                "LIMIT :k"), {"q": query, "k": K})
-        else:
-            match = " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
-            rows = conn.execute(text(
-                "SELECT a.external_id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-                "WHERE articles_fts MATCH :m AND a.status = 'published' ORDER BY rank LIMIT :k"),
-                {"m": match, "k": K})
-        return [r[0] for r in rows]
+        return raw_article_ranking(conn, query, mode="and", limit=K)
 
 
 def rank_plain_or(engine, query: str) -> list[str]:
     """Every word optional (escaped, no stop list, no weights): shows what the rest adds."""
+    from deskui.store.search_baseline import raw_article_ranking
+
     with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            vector = "to_tsvector('english', a.title || ' ' || a.tags || ' ' || a.body)"
-            rows = conn.execute(text(
-                f"SELECT a.external_id FROM articles a, "
-                f"CAST(replace(plainto_tsquery('english', :q)::text, '&', '|') AS tsquery) q "
-                f"WHERE {vector} @@ q AND a.status = 'published' "
-                f"ORDER BY ts_rank_cd({vector}, q) DESC LIMIT :k"), {"q": query, "k": K})
-        else:
-            match = " OR ".join('"' + word.replace('"', '""') + '"' for word in query.split())
-            rows = conn.execute(text(
-                "SELECT a.external_id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-                "WHERE articles_fts MATCH :m AND a.status = 'published' ORDER BY rank LIMIT :k"),
-                {"m": match, "k": K})
-        return [r[0] for r in rows]
+        return raw_article_ranking(conn, query, mode="or", limit=K)
 
 
 def score(cases: list[Case], rankings: list[list[str]]) -> Scores:
