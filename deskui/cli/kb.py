@@ -115,7 +115,7 @@ def _marked(snippet: str):
 @app.command("evaluate")
 def evaluate(
     file: Path = typer.Argument(..., help='JSON Lines: {"query": "...", "article": "KB0001"} per line.'),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
     misses: bool = typer.Option(False, "--misses", help="List the queries whose article is not ranked first."),
 ) -> None:
     """How well search finds each query's article: MRR@10, P@1, nDCG@10, beside raw full-text ranking."""

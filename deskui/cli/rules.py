@@ -74,6 +74,41 @@ def route_suggest(
                 ("ticket", "subject", "category", "group", "score"), title="evidence")
 
 
+def route_evaluate(
+    holdout: float = typer.Option(0.2, "--holdout", help="Share of resolved tickets held out (0-1)."),
+    seed: int = typer.Option(7, "--seed", help="Which split: the same seed, the same tickets."),
+    sample: int = typer.Option(2000, "--sample", min=1, help="Held-out tickets scored, at most."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Accuracy of the group and category suggestions on held-out resolved tickets, beside baselines."""
+    import json
+    from dataclasses import asdict
+
+    from deskui.reads.routing_evaluation import evaluate
+
+    fmt = common.check_format_in(("table", "json"), fmt)
+    got = evaluate(common.get_engine(), holdout=holdout, seed=seed, sample=sample)
+    if fmt == "json":
+        out(json.dumps(asdict(got), indent=2, ensure_ascii=False))
+        return
+
+    def pct(value) -> str:
+        return "-" if value is None else f"{value:.1%}"
+
+    out(f"{got.evaluated:,} held-out resolved tickets ({got.holdout:.0%}, seed {got.seed}); "
+        f"suggestions learn from {got.trained:,} others")
+    out(f"{'':<34}{'group top-1':>12}{'top-3':>8}{'category top-1':>16}{'top-3':>8}")
+    for label, attr in (("deskui (weighted neighbours)", "deskui"), ("most frequent label", "majority"),
+                        ("plain 5-neighbour vote (raw FTS)", "knn")):
+        g, c = getattr(got.groups, attr), getattr(got.categories, attr)
+        out(f"{label:<34}{pct(g.top1):>12}{pct(g.top3):>8}{pct(c.top1):>16}{pct(c.top3):>8}")
+    for title, rows in (("largest groups", got.largest), ("smallest groups", got.smallest)):
+        if rows:
+            out(f"\n{title}: recall of the top-1 group (held out / learnt from)")
+            for r in rows:
+                out(f"  {r.name[:40]:<42}{pct(r.recall):>7}  ({r.held_out:,} / {r.trained:,})")
+
+
 def register(app: typer.Typer, make) -> None:
     rules_app = make(help="Automation rules: seed, list, apply assignment to unassigned tickets.")
     rules_app.command("seed")(seed_rules)
@@ -83,4 +118,5 @@ def register(app: typer.Typer, make) -> None:
 
     route_app = make(help="Routing suggestions from similar resolved tickets.")
     route_app.command("suggest")(route_suggest)
+    route_app.command("evaluate")(route_evaluate)
     app.add_typer(route_app, name="route")

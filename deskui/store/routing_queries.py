@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 
 import sqlalchemy as sa
 
+from deskui.store.routing_holdout import Holdout
 from deskui.store.search_query import ParsedQuery, fts5_or, is_stop, parse_query, tsquery_or
 from deskui.store.search_rank import PG_CONFIG, PG_TICKET_WEIGHTS, TICKET_WEIGHTS, SessionOrConnection, dialect_of
 
@@ -41,7 +42,7 @@ _t = sa.table(
 
 
 def nearest_resolved(session: SessionOrConnection, text: str, *, k: int = 15, before_id: int | None = None,
-                     exclude_id: int | None = None) -> list[Neighbour]:
+                     exclude_id: int | None = None, holdout: Holdout | None = None) -> list[Neighbour]:
     """Up to ``k`` resolved or closed tickets closest to ``text``, best first."""
     parsed = parse_query(text)
     # Quoted text in a ticket is not a requirement here: everything ranks. A text of
@@ -54,6 +55,8 @@ def nearest_resolved(session: SessionOrConnection, text: str, *, k: int = 15, be
         conditions.append(_t.c.id < before_id)
     if exclude_id is not None:
         conditions.append(_t.c.id != exclude_id)
+    if holdout is not None:  # an evaluation: its held-out tickets are never neighbours
+        conditions.append(holdout.excludes(_t.c.id))
     columns = (_t.c.id, _t.c.subject, _t.c.category_id, _t.c.group_id, _t.c.resolved_at)
     if dialect_of(session) == "postgresql":
         vector = sa.literal_column("t.search_vector")
@@ -152,9 +155,9 @@ def ticket_text(subject: str, description: str) -> str:
 
 
 def suggest_in(session: SessionOrConnection, text: str, *, k: int = K, exclude_id: int | None = None,
-               before_id: int | None = None, limit: int = 3) -> RoutingSuggestion:
+               before_id: int | None = None, limit: int = 3, holdout: Holdout | None = None) -> RoutingSuggestion:
     """Categories and groups for ``text``, best first, with the neighbours that voted."""
-    neighbours = nearest_resolved(session, text, k=k, exclude_id=exclude_id, before_id=before_id)
+    neighbours = nearest_resolved(session, text, k=k, exclude_id=exclude_id, before_id=before_id, holdout=holdout)
     cats = vote(neighbours, "category_id")[:limit]
     groups = vote(neighbours, "group_id")[:limit]
     cat_names = _names(session, _categories, "path", [n.category_id for n in neighbours if n.category_id])

@@ -189,6 +189,34 @@ def test_bulletins_from_the_cli(db):
     fails(db, "bulletin", "post", "Past", "--until", "2026-11-16T08:00", needle="must be after the start")
 
 
+def test_route_evaluate_scores_suggestions_on_held_out_tickets_beside_baselines(db):
+    """Issue 16.2 (the evaluator): top-1/top-3 on held-out resolved tickets, beside the
+    most frequent label and a plain five-neighbour vote, with per-group recall."""
+    from deskui.store.routing_holdout import Holdout
+
+    split = Holdout(7, 0.5)
+    subjects = [("VPN tunnel drops at home", "Network/VPN"), ("Printer jams on tray two", "Printing/Printer Setup")]
+    ids = {}
+    for n in range(12):
+        subject, category = subjects[n % 2]
+        tid = new_ticket(db, subject=f"{subject} {n}", category=category)
+        ok(db, "ticket", "resolve", str(tid), "--code", "solved", "--notes", "done")
+        ids[tid] = category
+    held = [tid for tid in ids if split.holds(tid)]
+    assert 0 < len(held) < len(ids)  # the split holds some out, keeps the rest to learn from
+    got = js(db, "route", "evaluate", "--holdout", "0.5", "--seed", "7")
+    assert got["evaluated"] == len(held) and got["trained"] == len(ids) - len(held)
+    # Two clearly separated kinds of ticket: the suggestions and the plain vote get every one right.
+    assert got["groups"]["deskui"]["top1"] == 1.0 and got["categories"]["deskui"]["top1"] == 1.0
+    assert got["groups"]["knn"]["top1"] == 1.0 and got["groups"]["knn"]["top3"] is None
+    assert got["groups"]["majority"]["top1"] < 1.0
+    assert {r["name"] for r in got["largest"]} == {"Network Operations", "Service Desk"}
+    assert all(r["recall"] == 1.0 for r in got["largest"])
+    table = ok(db, "route", "evaluate", "--holdout", "0.5").stdout
+    assert "plain 5-neighbour vote" in table and "largest groups" in table
+    assert run(db, "route", "evaluate", "--holdout", "1.5").exit_code == 1
+
+
 def test_route_suggest(db):
     for subject in ("VPN drops at home", "GlobalProtect VPN disconnects"):
         tid = new_ticket(db, subject=subject)
