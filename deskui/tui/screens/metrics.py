@@ -26,7 +26,7 @@ from textual.containers import Grid, Vertical, VerticalScroll
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from deskui import clock
@@ -39,6 +39,7 @@ from deskui.tui.widgets.metrics_panels import (
     BREAKDOWN_COLUMNS, RECURRING_COLUMNS, TICKET_COLUMNS, ComplianceChart, Heatmap, KpiTile, VolumeChart, build_tiles,
     comparable, flex_width,
 )
+from deskui.tui.widgets.key_hints import KeyHints
 from deskui.tui.widgets.status_line import StatusLine
 
 PERIOD_LENGTHS = (7, 30, 90)
@@ -187,7 +188,7 @@ class MetricsScreen(Screen):
                     yield DataTable(id="recurring", cursor_type="row")
                     yield DataTable(id="recurring-tickets", cursor_type="row")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         settings = self.app.desk.settings

@@ -17,11 +17,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from deskui.domain.workflow import WorkflowError
 from deskui.errors import DeskError
 from deskui.reads.problems import ProblemDetail, ProblemsOverview, ProblemSummary, overview, problem_detail
+from deskui.tui.widgets.key_hints import KeyHints
 from deskui.tui.screens.ops_modals import ChoiceModal, FieldsModal, PromptModal
 from deskui.tui.widgets.bulletin_banner import BulletinBanner
 from deskui.tui.workers import db_work
@@ -85,7 +86,7 @@ class ProblemsScreen(Screen):
             yield Static("", id="problem-text")
             yield DataTable(id="problem-incidents", cursor_type="row")
             yield Static("", id="problem-timeline")
-        yield Footer()
+        yield KeyHints()
 
     @property
     def table(self) -> DataTable:

@@ -25,7 +25,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from deskui.domain.workflow import WorkflowError
@@ -35,6 +35,7 @@ from deskui.reads.ticket import TicketView, last_event_id, ticket_view
 from deskui.store.records import TicketRecord
 from deskui.tui.palette import CommandListProvider
 from deskui.tui.widgets.bulletin_banner import BulletinBanner
+from deskui.tui.widgets.key_hints import KeyHints
 from deskui.tui.widgets.status_line import StatusLine
 from deskui.tui.widgets.ticket_actions import ACTION_KEYS, DRAFT_NAMES, TicketActions
 from deskui.tui.widgets.ticket_conflict import ConflictBanner, describe_changes
@@ -165,7 +166,7 @@ class TicketScreen(Screen):
                                 yield TicketHistory(id="history")
                         yield Static("", id="drafts-line")
                         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.query_one(TicketHeader).update(Content.styled(f"Loading #{self.ticket_id}…", "italic"))

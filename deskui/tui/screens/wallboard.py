@@ -22,11 +22,12 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from deskui import clock
 from deskui.reads.failures import one_line
 from deskui.domain.metrics import zone
+from deskui.tui.widgets.key_hints import KeyHints
 from deskui.tui.widgets.status_line import StatusLine
 from deskui.tui.widgets.wallboard_panels import (
     BigCount, BoardTable, Palette, analyst_table, breach_table, group_table,
@@ -91,7 +92,7 @@ class WallboardScreen(Screen):
             yield Static("Oldest breaches (calendar time since the deadline)", classes="board-heading", markup=False)
             yield BoardTable(id="breach-table")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyHints()
 
     def on_mount(self) -> None:
         self.read(force=True)

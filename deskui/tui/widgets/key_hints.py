@@ -2,8 +2,9 @@
 
 Textual's Footer builds a widget per key and restyles them all whenever the
 bindings change; on the queue that cost more than the whole first page, so
-the queue shows its keys this way. It follows the user's keymap (it reads the
-active bindings) and a click on a key runs its action.
+every screen shows its keys this way. It follows the user's keymap (it reads the
+active bindings), keeps "? Keys" and "q Quit" at any width, and a click on a key
+runs its action.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.widget import Widget
+
+
+# Kept in the footer at any width (issue 15.16): the way to every other key, and back or out.
+ESSENTIAL_ACTIONS = frozenset({"help", "app.help", "back", "app.back", "back_or_quit", "app.back_or_quit"})
 
 
 class KeyHints(Widget):
@@ -60,11 +65,21 @@ class KeyHints(Widget):
         text = Text(no_wrap=True, overflow="crop")
         self._spans = []
         palette = f"{self._palette_key()} Commands"
+        hints = self._hints()
+        # "? Keys" and "q Quit" stay whatever the width: the screen's own keys give way first.
+        essential = [h for h in hints if h[2] in ESSENTIAL_ACTIONS]
+        shown = [h for h in hints if h[2] not in ESSENTIAL_ACTIONS]
+        reserved = sum(cell_len(d) + cell_len(t) + 3 for d, t, _a, _n in essential)
         room = self.size.width - cell_len(palette) - 2
-        for display, description, action, node in self._hints():
-            part_len = cell_len(display) + cell_len(description) + 3
-            if cell_len(text.plain) + part_len > room:
+        fitting = []
+        used = 0
+        for hint in shown:
+            part_len = cell_len(hint[0]) + cell_len(hint[1]) + 3
+            if used + part_len + reserved > room:
                 break
+            fitting.append(hint)
+            used += part_len
+        for display, description, action, node in fitting + essential:
             start = cell_len(text.plain)
             text.append(f" {display} ", key_style)
             text.append(f"{description} ", label_style)
