@@ -108,30 +108,34 @@ class MetricsScreen(Screen):
     """Metrics over a period of local days; [ ] move it, p changes its length."""
 
     BINDINGS = METRICS_BINDINGS
-    # -wider: the breakdown and the recurring keys share the width 3:2 instead of the
-    # keys getting a fixed 56 columns; -tall: the tables show more rows before scrolling.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide"), (180, "-wider")]
+    # -roomy: the breakdown and the recurring keys side by side, the keys 56 columns;
+    # -wider: side by side 3:2; narrower, one above the other, so the breakdown keeps
+    # all its columns (issue 15.16: at 120 columns it lost four); -tall: the tables
+    # show more rows before scrolling.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide"), (140, "-roomy"), (180, "-wider")]
     VERTICAL_BREAKPOINTS = [(50, "-tall")]
     DEFAULT_CSS = """
     MetricsScreen #metrics-body { height: 1fr; }
     MetricsScreen #period { height: 1; padding: 0 1; background: $panel; }
     MetricsScreen #tiles { height: auto; grid-rows: 3; grid-gutter: 1 1; padding: 0 1; }
-    MetricsScreen.-wide #tiles, MetricsScreen.-wider #tiles { grid-size: 6; }
+    MetricsScreen.-wide #tiles, MetricsScreen.-roomy #tiles, MetricsScreen.-wider #tiles { grid-size: 6; }
     MetricsScreen.-narrow #tiles { grid-size: 3; }
     MetricsScreen .section-title { height: 1; padding: 0 1; color: $text-muted; text-style: bold; margin-top: 1; }
     MetricsScreen .chart { padding: 0 1; }
     MetricsScreen #charts { height: auto; }
-    MetricsScreen.-wide #charts, MetricsScreen.-wider #charts { layout: horizontal; }
-    MetricsScreen.-wide #charts-left, MetricsScreen.-wider #charts-left { width: 1fr; height: auto; }
-    MetricsScreen.-wide #charts-right, MetricsScreen.-wider #charts-right { width: 62; height: auto; }
+    MetricsScreen.-wide #charts, MetricsScreen.-roomy #charts, MetricsScreen.-wider #charts { layout: horizontal; }
+    MetricsScreen.-wide #charts-left, MetricsScreen.-roomy #charts-left, MetricsScreen.-wider #charts-left {
+        width: 1fr; height: auto; }
+    MetricsScreen.-wide #charts-right, MetricsScreen.-roomy #charts-right, MetricsScreen.-wider #charts-right {
+        width: 62; height: auto; }
     MetricsScreen.-narrow #charts-left, MetricsScreen.-narrow #charts-right { height: auto; }
     MetricsScreen #tables { height: auto; }
-    MetricsScreen.-wide #tables, MetricsScreen.-wider #tables { layout: horizontal; }
+    MetricsScreen.-roomy #tables, MetricsScreen.-wider #tables { layout: horizontal; }
     MetricsScreen #breakdown-box { height: auto; }
-    MetricsScreen.-wide #breakdown-box { width: 1fr; }
+    MetricsScreen.-roomy #breakdown-box { width: 1fr; }
     MetricsScreen.-wider #breakdown-box { width: 3fr; }
     MetricsScreen #recurring-box { height: auto; }
-    MetricsScreen.-wide #recurring-box { width: 56; }
+    MetricsScreen.-roomy #recurring-box { width: 56; }
     MetricsScreen.-wider #recurring-box { width: 2fr; }
     MetricsScreen DataTable { height: auto; max-height: 16; margin: 0 1; }
     MetricsScreen #recurring-tickets { max-height: 8; }
@@ -420,7 +424,6 @@ class MetricsScreen(Screen):
                 text.append(f" (only {self.before.figures.opened:,} tickets: too few to compare)", "bold")
             if loading:
                 text.append(" · loading…")
-        text.append("   [ ] move · p length · b breakdown", "dim")
         self.query_one("#period", Static).update(text)
         self.query_one(StatusLine).note = (f"{period.days}-day period" if period else "")
 

@@ -127,10 +127,16 @@ class WallboardScreen(Screen):
         try:
             stale = last_full is None or now - last_full >= FULL_EVERY
             board, tz = board_if_changed(self.app.desk.engine, now=now, marker=marker, force=force or stale,
-                                         timezone=self.timezone if self.board is not None else None)
+                                         timezone=self.timezone if self.board is not None else None,
+                                         breaches=self.breach_rows())
             self.post_message(BoardRead(board, tz))
         except Exception as exc:  # a locked or unreachable database must not stop the board
             self.post_message(BoardRead(None, self.timezone, one_line(exc)))
+
+    def breach_rows(self) -> int:
+        """The oldest breaches fill the rows the counts and tables above leave (a tall
+        wall screen showed ten and a 24-row empty band: issue 15.16)."""
+        return max(10, min(100, self.size.height - 26))
 
     def on_board_read(self, message: BoardRead) -> None:
         self._reading = False

@@ -198,8 +198,19 @@ class KpiTile(Widget):
         elif tile.note:
             text.append(f"  {tile.note}", style("kpi--muted"))
         target = format_target(tile.target, tile.unit, tile.better)
-        text.append("\n" + (f"target {target}" if target else "vs previous period"), style("kpi--muted"))
+        text.append("\n" + (f"target {target}" if target else "vs previous"), style("kpi--muted"))
+        return _cut_lines(text, self.size.width)
+
+
+def _cut_lines(text: Text, width: int) -> Text:
+    """Each line at most ``width`` cells, cut with an ellipsis: a tile never wraps a
+    long change onto its target line."""
+    if width <= 0:
         return text
+    lines = text.split("\n", allow_blank=True)
+    for line in lines:
+        line.truncate(width, overflow="ellipsis")
+    return Text("\n").join(lines)
 
 
 class VolumeChart(Widget):

@@ -103,11 +103,15 @@ def analyst_table(board, width: int, colours: Palette = Palette()) -> Table:
 def breach_table(board, colours: Palette = Palette(), width: int = 80) -> Table:
     """The oldest breaches; the subject takes what the other columns leave, and a wide
     screen leaves room for whole group names."""
-    table = Table(box=None, expand=True, header_style="bold", pad_edge=False)
+    # A wide screen gets natural widths: the group and assignee next to the subject,
+    # not pushed to the far edge (issue 15.16).
+    table = Table(box=None, expand=width <= 140, header_style="bold", pad_edge=False)
     table.add_column("#", no_wrap=True, justify="right")
     table.add_column("P", no_wrap=True)
     table.add_column("breached", no_wrap=True, justify="right")
-    table.add_column("subject", ratio=1, no_wrap=True, overflow="ellipsis")
+    # Readable from across the room: the subject stops at 80 columns on a wide screen
+    # rather than pushing the group and assignee to the far edge.
+    table.add_column("subject", ratio=1, no_wrap=True, overflow="ellipsis", max_width=80)
     table.add_column("group", no_wrap=True, overflow="ellipsis", max_width=max(22, width // 6))
     table.add_column("assignee", no_wrap=True, overflow="ellipsis", max_width=12)
     for b in board.oldest_breaches:
