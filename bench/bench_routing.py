@@ -23,7 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
-from deskui.services import routing  # noqa: E402
+from deskui.reads import routing_evaluation as routing  # noqa: E402
+from deskui.store.routing_queries import K, ticket_text  # noqa: E402
 from deskui.services.seed import seed_demo_org  # noqa: E402
 from deskui.store.db import make_engine, session_scope, upgrade  # noqa: E402
 from deskui.store.models import Ticket  # noqa: E402
@@ -47,7 +48,7 @@ def labelled(engine, lo: int, hi: int, with_description: bool) -> list[routing.L
             select(Ticket.subject, Ticket.description, Ticket.category_id, Ticket.group_id)
             .where(Ticket.id >= lo, Ticket.id < hi, Ticket.status.in_(("resolved", "closed")))
             .order_by(Ticket.id)).all()
-    return [routing.LabelledCase(routing.ticket_text(subj, desc) if with_description else subj, cat, grp)
+    return [routing.LabelledCase(ticket_text(subj, desc) if with_description else subj, cat, grp)
             for subj, desc, cat, grp in rows]
 
 
@@ -66,9 +67,9 @@ def main() -> None:
     for with_description in (False, True):
         text = "subject + description" if with_description else "subject only"
         valid = labelled(engine, train_end, valid_end, with_description)
-        best_k, best = routing.K, -1.0
+        best_k, best = K, -1.0
         for k in (1, 5, 10, 15, 25, 40):
-            acc = routing.evaluate(engine, valid, before_id=train_end, k=k)
+            acc = routing.evaluate_cases(engine, valid, before_id=train_end, k=k)
             score = acc["category"].top1 + acc["group"].top1
             print(f"  [{text}] validation k={k:>2}: category top-1 {acc['category'].top1:.3f}, "
                   f"group top-1 {acc['group'].top1:.3f}")
@@ -76,7 +77,7 @@ def main() -> None:
                 best_k, best = k, score
         test = labelled(engine, valid_end, ids[-1] + 1, with_description)
         started = time.perf_counter()
-        acc = routing.evaluate(engine, test, before_id=valid_end, k=best_k)
+        acc = routing.evaluate_cases(engine, test, before_id=valid_end, k=best_k)
         per_case = (time.perf_counter() - started) / max(len(test), 1) * 1000
         print(f"[{text}] test, k={best_k} (chosen on validation), {len(test)} held-out resolved tickets, "
               f"{per_case:.1f} ms per suggestion:")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Sequence
 
 from sqlalchemy.engine import Engine
 
 from deskui.errors import ValidationError
 from deskui.store.db import session_scope
 from deskui.store.routing_holdout import Holdout, group_names, label_frequencies, labelled_tickets, raw_knn_labels
-from deskui.store.routing_queries import K, suggest_in
+from deskui.store.routing_queries import K, label_counts, suggest_in
 
 DEFAULT_SAMPLE = 2000  # held-out tickets scored, at most (the oldest first)
 
@@ -103,3 +104,52 @@ def _recall(tests, ours, trained: dict, names: dict) -> list[GroupRecall]:
     return [GroupRecall(names.get(g, f"#{g}"), n, trained.get(g, 0), right[g] / n if n else None)
             for g, n in held.items()]
 
+
+# ------------------------------------------------------------------ a time split (bench/bench_routing.py)
+
+
+@dataclass(frozen=True)
+class LabelledCase:
+    text: str
+    category_id: int | None
+    group_id: int | None
+
+
+@dataclass(frozen=True)
+class CaseAccuracy:
+    label: str  # "category" | "group"
+    cases: int
+    top1: float
+    top3: float
+    baseline_top1: float  # always answering the most frequent label of the history
+    baseline_top3: float  # the three most frequent
+
+
+def evaluate_cases(engine: Engine, cases: Sequence[LabelledCase], *, before_id: int | None = None,
+                   k: int = K) -> dict[str, CaseAccuracy]:
+    """Top-1/top-3 accuracy of the suggestions on ``cases`` (held out: only tickets with
+    id < ``before_id`` are neighbours and count for the baseline)."""
+    hits = {"category": [0, 0], "group": [0, 0]}
+    base = {"category": [0, 0], "group": [0, 0]}
+    scored = {"category": 0, "group": 0}
+    with session_scope(engine) as session:
+        majority = {
+            "category": [v for v, _ in label_counts(session, "category_id", before_id=before_id)[:3]],
+            "group": [v for v, _ in label_counts(session, "group_id", before_id=before_id)[:3]],
+        }
+        for case in cases:
+            result = suggest_in(session, case.text, k=k, before_id=before_id)
+            for label, truth, ranked in (("category", case.category_id, result.categories),
+                                         ("group", case.group_id, result.groups)):
+                if truth is None:
+                    continue
+                scored[label] += 1
+                ids = [s.id for s in ranked]
+                hits[label][0] += ids[:1] == [truth]
+                hits[label][1] += truth in ids[:3]
+                base[label][0] += majority[label][:1] == [truth]
+                base[label][1] += truth in majority[label][:3]
+    return {
+        label: CaseAccuracy(label, scored[label], *(x / max(scored[label], 1) for x in (*hits[label], *base[label])))
+        for label in ("category", "group")
+    }

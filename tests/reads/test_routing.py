@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from deskui.services import routing, tickets
+from deskui.reads import routing
+from deskui.reads import routing_evaluation as evaluation
+from deskui.services import tickets
+from deskui.store.routing_queries import ticket_text, vote
 from deskui.services.directory import category_by_path, routing_group_id
 from deskui.services.actors import actor_for
 from deskui.store.db import session_scope
@@ -84,8 +87,8 @@ def test_held_out_accuracy_beats_the_majority_baseline(history):
         ids = dict(s.execute(select(Category.path, Category.id)).all())
         for template, (subject, body) in held_out:
             group_id = routing_group_id(s, category_by_path(s, template["category"]))
-            cases.append(routing.LabelledCase(routing.ticket_text(subject, body), ids[template["category"]], group_id))
-    result = routing.evaluate(engine, cases)
+            cases.append(evaluation.LabelledCase(ticket_text(subject, body), ids[template["category"]], group_id))
+    result = evaluation.evaluate_cases(engine, cases)
     cat, grp = result["category"], result["group"]
     assert cat.cases == grp.cases == len(held_out)
     # The majority baseline, counted independently from the training set.
@@ -102,8 +105,8 @@ def test_held_out_accuracy_beats_the_majority_baseline(history):
 def test_vote_weights_close_matches_more():
     near = [Neighbour(1, "a", 10, 1, 9.0, None), Neighbour(2, "b", 20, 2, 1.0, None),
             Neighbour(3, "c", 20, 2, 1.0, None), Neighbour(4, "d", None, None, 0.5, None)]
-    ranked = routing.vote(near, "category_id")
+    ranked = vote(near, "category_id")
     assert [r[0] for r in ranked] == [10, 20]
     assert ranked[0][1] == pytest.approx(1.0 / (1.0 + 2 / 9))
     assert [r[2] for r in ranked] == [1, 2]
-    assert routing.vote([], "group_id") == []
+    assert vote([], "group_id") == []
