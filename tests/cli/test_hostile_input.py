@@ -74,17 +74,23 @@ def sparse(path: Path, size: int) -> Path:
 
 # ----------------------------------------------------------------- ticket ids out of range
 
-@pytest.mark.parametrize("argv", [
-    ("ticket", "show", "99999999999999999999999"),
-    ("ticket", "show", "3000000000"),
-    ("ticket", "comment", "99999999999999999999999", "hello"),
-    ("ticket", "take", "-99999999999999999999999"),
-    ("sla", "explain", "99999999999999999999999"),
-    ("request", "show", "99999999999999999999999"),
+BIG = "99999999999999999999999"
+
+
+@pytest.mark.parametrize("argv, number", [
+    (("ticket", "show", BIG), BIG),
+    (("ticket", "show", "3000000000"), "3000000000"),
+    (("ticket", "comment", BIG, "hello"), BIG),
+    (("ticket", "take", "0"), "0"),
+    (("sla", "explain", BIG), BIG),
+    (("request", "show", BIG), BIG),
+    (("survey", "record", f"#{BIG}", "5"), BIG),
+    (("problem", "link", "PRB-1", "3", BIG), BIG),
+    (("route", "suggest", BIG), BIG),
 ])
-def test_ticket_id_out_of_range_is_not_found(desk, argv):
+def test_ticket_id_out_of_range_is_not_found(desk, argv, number):
     before = counts(desk)
-    refused(run(*argv, db=desk), f"ticket #{argv[2]} not found")
+    refused(run(*argv, db=desk), f"ticket #{number} not found")
     assert counts(desk) == before
 
 
