@@ -260,3 +260,24 @@ def test_a_failed_alerts_run_leaves_the_database_as_it_was(desk, tmp_path):
     assert kept.exit_code == 0, kept.output
     after = counts(desk)
     assert after["tickets"] == before["tickets"] + 3
+
+
+def test_an_imported_description_over_the_limit_is_refused_with_file_line_column(desk, tmp_path):
+    before = counts(desk)
+    path = tmp_path / "export.csv"
+    path.write_text("number,opened_at,short_description,description\n"
+                    f"INC0000001,02/11/2026 08:05,Big,{'x' * (BODY_MAX_LENGTH + 1)}\n")
+    refused(run("import", "servicenow", str(path), db=desk), f"{path}:2:4:",
+            "100001 characters is over the limit of 100000")
+    assert counts(desk) == before
+
+
+def test_a_mail_body_over_the_limit_is_refused_and_named(desk, tmp_path):
+    before = counts(desk)
+    path = tmp_path / "big.eml"
+    path.write_text("From: kim@northwind.example\nTo: desk@northwind.example\nSubject: big\n"
+                    "Message-ID: <big@northwind.example>\n\n" + "word " * (BODY_MAX_LENGTH // 4) + "\n")
+    result = run("intake", "email", str(path), db=desk)
+    assert result.exit_code == 0, result.output
+    assert "over the limit of 100000" in result.stdout
+    assert counts(desk)["tickets"] == before["tickets"]

@@ -47,7 +47,7 @@ from sqlmodel import Session
 
 from deskui import clock
 from deskui.domain.enums import Status
-from deskui.domain.text import clean_subject, clean_text
+from deskui.domain.text import BODY_MAX_LENGTH, clean_subject, clean_text
 from deskui.errors import ValidationError
 from deskui.services.files import IMPORT_LIMIT, MESSAGE_LIMIT, open_stream, read_bytes, too_large
 from deskui.services.actors import system_actor
@@ -436,6 +436,8 @@ def _take(session: Session, where: str, raw: bytes, options: MailOptions, desk: 
         mail = parse_mail(raw, where, now)
     except Exception as exc:  # a message the email package cannot read at all
         return ("error", f"{where}: cannot read the message: {exc}")
+    if len(mail.body) > BODY_MAX_LENGTH:  # refused, as a service refuses it (README "Limits")
+        return ("error", f"{where}: body: {len(mail.body)} characters is over the limit of {BODY_MAX_LENGTH}")
     if not mail.sender or "@" not in mail.sender:
         return ("ignored", "no sender")
     if mail.auto_reason:
