@@ -120,17 +120,17 @@ def test_report_dates_out_of_range(desk, argv, needle):
 def test_deeply_nested_toml_seed_is_refused_with_file_and_line(desk, tmp_path):
     before = counts(desk)
     deep = tmp_path / "groups.toml"
-    deep.write_text('[[groups]]\nname = "Deep"\ntier = 1\nx = ' + "[" * 20000 + "]" * 20000 + "\n")
+    deep.write_text('[[group]]\nname = "Deep"\ntier = 1\nx = ' + "[" * 20000 + "]" * 20000 + "\n")
     refused(run("seed", "groups", str(deep), db=desk), f"{deep}:4:", "nested more than")
     tables = tmp_path / "tables.toml"
-    tables.write_text('[[groups]]\nname = "Deep"\n\ny = ' + "{a = " * 5000 + "1" + "}" * 5000 + "\n")
+    tables.write_text('[[group]]\nname = "Deep"\n\ny = ' + "{a = " * 5000 + "1" + "}" * 5000 + "\n")
     refused(run("seed", "groups", str(tables), db=desk), f"{tables}:4:", "nested more than")
     assert counts(desk) == before
 
 
 def test_nesting_inside_toml_strings_is_text(desk, tmp_path):
     fine = tmp_path / "groups.toml"
-    fine.write_text('[[groups]]\nname = "Brackets"\ntier = 1\ndescription = "' + "[{" * 300 + '"\n'
+    fine.write_text('[[group]]\nname = "Brackets"\ntier = 1\ndescription = "' + "[{" * 300 + '"\n'
                     "# " + "[" * 300 + "\n")
     result = run("seed", "groups", str(fine), db=desk)
     assert result.exit_code == 0, result.output
