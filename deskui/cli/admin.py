@@ -116,7 +116,7 @@ def seed_demo(folder: Optional[Path] = typer.Argument(None, help="Folder (defaul
         _out(f"{summary.kind}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
 
 
-def sla_explain(ticket: int = typer.Argument(..., help="Ticket number")) -> None:
+def sla_explain(ticket: int = common.ticket_argument()) -> None:
     """Explain a ticket's SLA clock step by step."""
     from deskui.services.sla import explain_ticket
 

@@ -95,7 +95,7 @@ def bulletin_end(bulletin: str = typer.Argument(...)) -> None:
     out(f"{b.ref} ended at {when(b.ends_at)} UTC")
 
 
-def bulletin_link(bulletin: str = typer.Argument(...), tickets: List[int] = typer.Argument(...)) -> None:
+def bulletin_link(bulletin: str = typer.Argument(...), tickets: List[int] = common.ticket_argument()) -> None:
     """Link tickets to a bulletin."""
     from deskui.services.bulletins import link
 
@@ -104,7 +104,7 @@ def bulletin_link(bulletin: str = typer.Argument(...), tickets: List[int] = type
     out(f"BUL-{_bref(bulletin)}: linked " + (", ".join(f"#{t}" for t in added) or "nothing new"))
 
 
-def bulletin_unlink(bulletin: str = typer.Argument(...), ticket: int = typer.Argument(...)) -> None:
+def bulletin_unlink(bulletin: str = typer.Argument(...), ticket: int = common.ticket_argument()) -> None:
     """Unlink a ticket from a bulletin."""
     from deskui.services.bulletins import unlink
 

@@ -63,6 +63,23 @@ def get_actor():
     return actor_for(get_engine(), settings().user)
 
 
+def check_ticket_id(value):
+    """The callback of every ticket-number argument: a number no database can hold
+    (0, negative, past 2**31 - 1) is a ticket that is not there, said in one line."""
+    from deskui.domain.ids import id_in_range
+    from deskui.errors import NotFound
+
+    for number in (value if isinstance(value, (list, tuple)) else [value]):
+        if number is not None and not id_in_range(number):
+            raise NotFound(f"ticket #{number} not found")
+    return value
+
+
+def ticket_argument(default=..., *, help: str = "Ticket number"):
+    """A ticket-number argument (one, a list or optional), range-checked."""
+    return typer.Argument(default, help=help, callback=check_ticket_id)
+
+
 def fail(message: str) -> NoReturn:
     raise DeskError(message)
 

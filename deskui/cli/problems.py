@@ -132,7 +132,7 @@ def _problem_done(p, fmt: str, message: str) -> None:
         common.emit([common.to_plain(p) | {"ref": p.ref}], fmt, ("ref", "status", "title", "owner", "version"))
 
 
-def problem_link(problem: str = typer.Argument(...), tickets: List[int] = typer.Argument(..., help="Incidents")) -> None:
+def problem_link(problem: str = typer.Argument(...), tickets: List[int] = common.ticket_argument(help="Incidents")) -> None:
     """Link incidents to a problem."""
     from deskui.services.problems import link
 
@@ -141,7 +141,7 @@ def problem_link(problem: str = typer.Argument(...), tickets: List[int] = typer.
     out(f"{p.ref}: linked " + ", ".join(f"#{t}" for t in tickets))
 
 
-def problem_unlink(problem: str = typer.Argument(...), tickets: List[int] = typer.Argument(...)) -> None:
+def problem_unlink(problem: str = typer.Argument(...), tickets: List[int] = common.ticket_argument()) -> None:
     """Unlink incidents from a problem."""
     from deskui.services.problems import unlink
 
@@ -232,7 +232,7 @@ def problem_candidates(
                  for c in rows], fmt, CANDIDATE_COLUMNS if fmt != "table" else ("key", "count", "growth", "tickets"))
 
 
-def problem_known_errors(ticket: int = typer.Argument(...), fmt: str = FormatOpt) -> None:
+def problem_known_errors(ticket: int = common.ticket_argument(), fmt: str = FormatOpt) -> None:
     """Known errors a ticket matches, with their workarounds."""
     from deskui.reads.problems import known_errors
 

@@ -69,7 +69,7 @@ def _request_row(t, view) -> dict:
             "priority": t.priority, "response_due_at": t.response_due_at, "resolution_due_at": t.resolution_due_at}
 
 
-def request_show(ticket: int = typer.Argument(...), fmt: str = FormatOpt) -> None:
+def request_show(ticket: int = common.ticket_argument(), fmt: str = FormatOpt) -> None:
     """Show a request's answers, approvals and checklist."""
     from deskui.reads.requests import request_detail
 
@@ -96,7 +96,7 @@ def request_show(ticket: int = typer.Argument(...), fmt: str = FormatOpt) -> Non
     print_lines(lines)
 
 
-def request_approve(ticket: int = typer.Argument(...), comment: str = typer.Option("", "--comment", "-m")) -> None:
+def request_approve(ticket: int = common.ticket_argument(), comment: str = typer.Option("", "--comment", "-m")) -> None:
     """Approve a request (as one of its approvers)."""
     from deskui.services.requests import approve, request_view
 
@@ -110,7 +110,7 @@ def request_approve(ticket: int = typer.Argument(...), comment: str = typer.Opti
         out(f"{t.number}: your approval is recorded; still waiting for {', '.join(waiting)}")
 
 
-def request_reject(ticket: int = typer.Argument(...), comment: str = typer.Option(..., "--comment", "-m")) -> None:
+def request_reject(ticket: int = common.ticket_argument(), comment: str = typer.Option(..., "--comment", "-m")) -> None:
     """Reject a request with a comment (it is cancelled and the requester told why)."""
     from deskui.services.requests import reject
 
@@ -132,7 +132,7 @@ def request_pending(mine: bool = typer.Option(False, "--mine", help="Only those 
                 fmt, ("number", "item", "subject", "requester", "waiting_for", "created_at"))
 
 
-def request_tick(ticket: int = typer.Argument(...), step: int = typer.Argument(..., help="Step number"),
+def request_tick(ticket: int = common.ticket_argument(), step: int = typer.Argument(..., help="Step number"),
                  undo: bool = typer.Option(False, "--undo", help="Untick the step")) -> None:
     """Tick (or untick) a fulfilment step."""
     from deskui.services.requests import request_view, tick
@@ -142,7 +142,7 @@ def request_tick(ticket: int = typer.Argument(...), step: int = typer.Argument(.
     out(f"#{ticket} checklist {request_view(engine, ticket).progress}")
 
 
-def request_fulfil(ticket: int = typer.Argument(...), notes: str = typer.Option("", "--notes")) -> None:
+def request_fulfil(ticket: int = common.ticket_argument(), notes: str = typer.Option("", "--notes")) -> None:
     """Resolve an approved request whose checklist is complete."""
     from deskui.services.requests import fulfil
 

@@ -31,7 +31,7 @@ def rules_list(fmt: str = FormatOpt) -> None:
                 fmt, ("name", "kind", "enabled", "config"))
 
 
-def rules_apply(tickets: Optional[List[int]] = typer.Argument(None, help="Tickets (default: every unassigned one)"),
+def rules_apply(tickets: Optional[List[int]] = common.ticket_argument(None, help="Tickets (default: every unassigned one)"),
                 limit: int = typer.Option(500, "--limit", "-n")) -> None:
     """Apply the assign rules to unassigned active tickets (e.g. after an import)."""
     from deskui.services.automation import apply_assignment
@@ -45,7 +45,7 @@ def rules_apply(tickets: Optional[List[int]] = typer.Argument(None, help="Ticket
 
 
 def route_suggest(
-    ticket: Optional[int] = typer.Argument(None, help="Ticket to route"),
+    ticket: Optional[int] = common.ticket_argument(None, help="Ticket to route"),
     text: Optional[str] = typer.Option(None, "--text", "-t", help="Free text instead of a ticket"),
     k: int = typer.Option(15, "--k", help="Neighbours consulted"),
     fmt: str = FormatOpt,

@@ -94,7 +94,7 @@ def list_(
     common.emit([row_of(r) for r in records], fmt, LIST_COLUMNS)
 
 
-def show(ticket: int = typer.Argument(...), fmt: str = FormatOpt) -> None:
+def show(ticket: int = common.ticket_argument(), fmt: str = FormatOpt) -> None:
     """Show a ticket with its conversation and history."""
     from deskui.reads.ticket import ticket_view
 
@@ -132,7 +132,7 @@ def show(ticket: int = typer.Argument(...), fmt: str = FormatOpt) -> None:
 
 
 def assign(
-    ticket: int = typer.Argument(...),
+    ticket: int = common.ticket_argument(),
     analyst: Optional[str] = typer.Argument(None, help="Username; omit with --none to unassign"),
     group: Optional[str] = typer.Option(None, "--group"),
     none: bool = typer.Option(False, "--none", help="Unassign"),
@@ -147,7 +147,7 @@ def assign(
     _print_ticket(record, fmt)
 
 
-def take(ticket: int = typer.Argument(...), fmt: str = FormatOpt) -> None:
+def take(ticket: int = common.ticket_argument(), fmt: str = FormatOpt) -> None:
     """Assign a ticket to yourself."""
     from deskui.services.tickets import take as take_ticket
 
@@ -155,7 +155,7 @@ def take(ticket: int = typer.Argument(...), fmt: str = FormatOpt) -> None:
 
 
 def comment(
-    ticket: int = typer.Argument(...),
+    ticket: int = common.ticket_argument(),
     body: str = typer.Argument(..., help="Text; '-' reads standard input"),
     internal: bool = typer.Option(False, "--internal", help="Internal note (analysts only)"),
 ) -> None:
@@ -170,7 +170,7 @@ def comment(
 
 
 def status(
-    ticket: int = typer.Argument(...),
+    ticket: int = common.ticket_argument(),
     new_status: str = typer.Argument(..., metavar="STATUS"),
     reason: Optional[str] = typer.Option(None, "--reason", help="Pending reason: awaiting_requester, awaiting_vendor, awaiting_change"),
     fmt: str = FormatOpt,
@@ -182,7 +182,7 @@ def status(
 
 
 def escalate(
-    ticket: int = typer.Argument(...),
+    ticket: int = common.ticket_argument(),
     reason: str = typer.Option(..., "--reason"),
     tier: Optional[int] = typer.Option(None, "--tier"),
     group: Optional[str] = typer.Option(None, "--group"),
@@ -195,7 +195,7 @@ def escalate(
 
 
 def resolve(
-    ticket: int = typer.Argument(...),
+    ticket: int = common.ticket_argument(),
     code: str = typer.Option(..., "--code", help="solved, workaround, not_reproducible, duplicate, user_error, no_response, fulfilled"),
     notes: str = typer.Option(..., "--notes"),
     fmt: str = FormatOpt,
@@ -206,14 +206,14 @@ def resolve(
     _print_ticket(resolve_ticket(common.get_engine(), common.get_actor(), ticket, code=code, notes=notes), fmt)
 
 
-def reopen(ticket: int = typer.Argument(...), reason: str = typer.Option(..., "--reason"), fmt: str = FormatOpt) -> None:
+def reopen(ticket: int = common.ticket_argument(), reason: str = typer.Option(..., "--reason"), fmt: str = FormatOpt) -> None:
     """Reopen a resolved ticket (its resolution clock resumes where it stopped)."""
     from deskui.services.tickets import reopen as reopen_ticket
 
     _print_ticket(reopen_ticket(common.get_engine(), common.get_actor(), ticket, reason=reason), fmt)
 
 
-def close(ticket: int = typer.Argument(...), fmt: str = FormatOpt) -> None:
+def close(ticket: int = common.ticket_argument(), fmt: str = FormatOpt) -> None:
     """Close a resolved ticket (final)."""
     from deskui.services.tickets import close as close_ticket
 
@@ -221,7 +221,7 @@ def close(ticket: int = typer.Argument(...), fmt: str = FormatOpt) -> None:
 
 
 def priority(
-    ticket: int = typer.Argument(...),
+    ticket: int = common.ticket_argument(),
     impact: Optional[str] = typer.Option(None, "--impact"),
     urgency: Optional[str] = typer.Option(None, "--urgency"),
     set_priority: Optional[int] = typer.Option(None, "--priority", help="Override 1-4 (needs --reason)"),

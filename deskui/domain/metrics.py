@@ -195,11 +195,21 @@ def last_days(now: datetime, tz: str, days: int = 30) -> Period:
     return period_of_days(end_day - timedelta(days=days), end_day, tz)
 
 
+# Report days a period may start or end on: the previous period (as long again,
+# before it) and the local-time arithmetic stay inside what a date can hold.
+FIRST_REPORT_DAY = date(1900, 1, 1)
+LAST_REPORT_DAY = date(2999, 12, 31)
+
+
 def parse_day(text: str, option: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_REPORT_DAY <= day <= LAST_REPORT_DAY:
+        raise ValueError(f"{option}: {day.isoformat()} is out of range; give a day from "
+                         f"{FIRST_REPORT_DAY.isoformat()} to {LAST_REPORT_DAY.isoformat()}")
+    return day
 
 
 def choose_period(since: str | None, until: str | None, now: datetime, tz: str, default_days: int = 30) -> Period:

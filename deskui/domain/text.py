@@ -31,6 +31,9 @@ from __future__ import annotations
 import re
 
 SUBJECT_MAX_LENGTH = 300
+# A ticket description or a comment body, in characters (README "Limits"): longer
+# text is refused by the services, so every screen and `ticket show` stay fast.
+BODY_MAX_LENGTH = 100_000
 
 # Terminated strings. Payloads stop at ESC, BEL and C1 so a missing
 # terminator cannot make the match run across later sequences (and the scan
@@ -90,3 +93,12 @@ def clean_subject(value: str | None) -> str:
     """A ticket subject: one line, at most 300 characters."""
     return clean_text(value, single_line=True, max_length=SUBJECT_MAX_LENGTH)
 
+
+
+def check_body(value: str, field: str) -> str:
+    """``value`` when it is within :data:`BODY_MAX_LENGTH` characters; else ValueError
+    saying how long it is and the limit (the services turn it into a user error)."""
+    if len(value) > BODY_MAX_LENGTH:
+        raise ValueError(f"{field}: {len(value)} characters is over the limit of {BODY_MAX_LENGTH}; "
+                         "attach long logs elsewhere and link them")
+    return value

@@ -57,7 +57,10 @@ def ticket_exists(engine: Engine, ticket_id: int) -> bool:
     """Whether ticket ``ticket_id`` exists (the `:N` jump asks before it opens)."""
     from sqlalchemy import select
 
+    from deskui.domain.ids import id_in_range
     from deskui.store.tables import tickets
 
+    if not id_in_range(ticket_id):
+        return False
     with engine.connect() as conn:
         return conn.execute(select(tickets.c.id).where(tickets.c.id == ticket_id)).first() is not None

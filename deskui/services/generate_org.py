@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -133,15 +132,13 @@ def default_templates_path() -> Path | None:
 
 def _load_templates(path: Path | None, cats: list[tuple], seed: int) -> tuple[Template, ...]:
     """Templates for the categories that exist; generic ones where a category or type has none."""
-    from deskui.errors import ValidationError
 
     path = path or default_templates_path()
     entries: list[dict] = []
     if path is not None:
-        try:
-            entries = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("template", [])
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"{path}: cannot read ticket templates: {exc}") from None
+        from deskui.services.files import load_toml
+
+        entries = load_toml(Path(path), "a ticket templates file")[1].get("template", [])
     by_path = {c[1].lower(): c for c in cats}
     leaves = [c for c in cats if not c[4]]  # categories that are not parents of others
     zipf = _zipf_weights([c[1] for c in leaves], seed)

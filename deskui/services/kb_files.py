@@ -31,6 +31,9 @@ from typing import Iterator
 
 from deskui.domain.text import clean_text
 from deskui.errors import ValidationError
+from deskui.services.files import (
+    ARTICLE_LIMIT, IMPORT_LIMIT, MAX_NESTING, check_file, open_stream, read_bytes, too_deep,
+)
 from deskui.store.kb_queries import ArticleRecord, split_tags
 
 FIELDS = ("id", "title", "tags", "category", "status", "body")
@@ -280,13 +283,12 @@ def parse_markdown(text: str, source: str = "<text>", *, default_id: str | None 
 
 
 def _read_text(path: Path) -> str:
+    raw = read_bytes(path, ARTICLE_LIMIT, "a knowledge article")
     try:
-        return path.read_bytes().decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        line = raw[: exc.start].count(b"\n") + 1
         raise fail(f"{path}:{line}", "encoding", "the file is not valid UTF-8") from None
-    except OSError as exc:
-        raise ValidationError(f"{path}: cannot read: {exc.strerror}") from None
 
 
 def read_markdown_file(path: Path) -> ArticleInput:
@@ -300,11 +302,9 @@ def iter_markdown_dir(directory: Path) -> Iterator[ArticleInput]:
 
 def iter_jsonl(path: Path) -> Iterator[ArticleInput]:
     """Stream a JSON Lines file; blank lines are skipped."""
+    handle, _name, _size = open_stream(path, limit=IMPORT_LIMIT, what="a knowledge JSON Lines file",
+                                       line_limit=ARTICLE_LIMIT)
     try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise ValidationError(f"{path}: cannot read: {exc.strerror}") from None
-    with handle:
         for line_no, raw in enumerate(handle, start=1):
             here = f"{path}:{line_no}"
             try:
@@ -313,6 +313,9 @@ def iter_jsonl(path: Path) -> Iterator[ArticleInput]:
                 raise fail(here, "encoding", "the line is not valid UTF-8") from None
             if not line.strip():
                 continue
+            deep = too_deep(line)
+            if deep is not None:
+                raise fail(f"{here}:{deep[1]}", "json", f"arrays or objects nested more than {MAX_NESTING} deep")
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
@@ -320,6 +323,8 @@ def iter_jsonl(path: Path) -> Iterator[ArticleInput]:
             if not isinstance(obj, dict):
                 raise fail(here, "json", f"each line must be an object, not {type(obj).__name__}")
             yield validate_article(obj, here)
+    finally:
+        handle.close()
 
 
 def read_path(path: Path) -> Iterator[ArticleInput]:
@@ -329,6 +334,8 @@ def read_path(path: Path) -> Iterator[ArticleInput]:
     if not path.exists():
         raise ValidationError(f"{path}: no such file or folder")
     suffix = path.suffix.lower()
+    check_file(path, IMPORT_LIMIT if suffix in (".jsonl", ".ndjson") else ARTICLE_LIMIT,
+               "a knowledge JSON Lines file" if suffix in (".jsonl", ".ndjson") else "a knowledge article")
     if suffix in (".jsonl", ".ndjson"):
         return iter_jsonl(path)
     if suffix in (".md", ".markdown"):

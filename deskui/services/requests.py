@@ -268,7 +268,7 @@ def _detail(session: Session, ticket_id: int) -> RequestDetail:
 
 def _decide(engine: Engine, actor: Actor, ticket_id: int, approve: bool, comment: str, version: int | None,
             at: datetime | None) -> TicketRecord:
-    comment = clean_text(comment or "").strip()
+    comment = ticket_service.checked_body(clean_text(comment or "").strip(), "comment")
     verb = "approve" if approve else "reject"
     if not approve and not comment:
         raise ValidationError("comment: say why the request is rejected")

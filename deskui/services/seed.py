@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -22,6 +21,7 @@ from deskui.domain.enums import Role, TicketType, allowed
 from deskui.domain.priority import PriorityMatrix
 from deskui.domain.text import clean_text
 from deskui.errors import ValidationError
+from deskui.services.files import CONFIG_LIMIT, load_toml, read_bytes
 from deskui.store.db import write_session
 from deskui.store.models import (
     Analyst, Calendar, CannedResponse, Category, Group, GroupMember, Setting, SlaPolicy,
@@ -44,19 +44,7 @@ class SeedSource:
 
     def __init__(self, path: Path):
         self.path = path
-        try:
-            self.text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise ValidationError(f"{path}: file not found") from None
-        except UnicodeDecodeError as exc:
-            raise ValidationError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-        try:
-            self.data = tomllib.loads(self.text)
-        except tomllib.TOMLDecodeError as exc:
-            match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-            where = f":{match.group(1)}:{match.group(2)}" if match else ""
-            reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-            raise ValidationError(f"{path}{where}: invalid TOML: {reason}") from None
+        self.text, self.data = load_toml(path, "a seed file")
         self.lines = self.text.splitlines()
 
     def entries(self, table: str) -> list[dict]:
@@ -103,10 +91,7 @@ class _CsvSource(SeedSource):
         import csv
 
         self.path = path
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise ValidationError(f"{path}: file not found") from None
+        raw = read_bytes(path, CONFIG_LIMIT, "a seed file")
         try:
             self.text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:

@@ -22,7 +22,7 @@ from deskui import clock
 from deskui.domain.enums import (
     Channel, EventKind, Level, PendingReason, ResolutionCode, Status, TicketType, Visibility, parse_enum,
 )
-from deskui.domain.text import clean_subject, clean_text
+from deskui.domain.text import check_body, clean_subject, clean_text
 from deskui.domain.workflow import WorkflowError
 from deskui.errors import ConflictError, NotFound, ValidationError
 from deskui.services import sla
@@ -70,6 +70,7 @@ def open_ticket(
     subject = clean_subject(subject)
     if not subject:
         raise ValidationError("subject: must not be empty")
+    description = checked_body(clean_text(description), "description")
     ticket_type = _enum(TicketType, type, "type")
     channel_value = _enum(Channel, channel, "channel")
     impact_value = _enum(Level, impact, "impact")
@@ -86,7 +87,7 @@ def open_ticket(
             group_id = routing_group_id(session, category_row)
         tier = session.get(Group, group_id).tier if group_id else 1
         ticket = Ticket(
-            type=ticket_type.value, subject=subject, description=clean_text(description),
+            type=ticket_type.value, subject=subject, description=description,
             requester_id=person.id, channel=channel_value.value,
             category_id=category_row.id if category_row else None,
             impact=impact_value.value, urgency=urgency_value.value,
@@ -191,7 +192,7 @@ def add_comment(engine: Engine, actor: Actor, ticket_id: int, body: str, *, inte
                 author_name: str = "", message_id: str | None = None, at: datetime | None = None) -> CommentRecord:
     """A public reply or an internal note. Comments are inserts and never conflict;
     the first public reply by an analyst stops the response clock."""
-    body = clean_text(body).strip()
+    body = checked_body(clean_text(body).strip(), "comment")
     if not body:
         raise ValidationError("body: must not be empty")
     now = at or clock.now()
@@ -336,3 +337,11 @@ def bulk(engine: Engine, ticket_ids: list[int], action: Callable[[int], object])
         except (ConflictError, WorkflowError, ValidationError, NotFound) as exc:
             failed.append((ticket_id, str(exc)))
     return BulkResult(done, failed)
+
+
+def checked_body(text: str, field: str) -> str:
+    """A description or comment within BODY_MAX_LENGTH characters (README "Limits")."""
+    try:
+        return check_body(text, field)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None

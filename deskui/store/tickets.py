@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from deskui.domain.priority import PriorityMatrix
+from deskui.domain.ids import id_in_range
 from deskui.errors import NotFound
 from deskui.store.models import Analyst, Category, Comment, Group, Requester, Setting, Ticket, TicketEvent
 from deskui.store.records import CommentRecord, EventRecord, TicketRecord
@@ -56,6 +57,8 @@ def _to_record(row) -> TicketRecord:
 
 
 def ticket_record(session: Session, ticket_id: int) -> TicketRecord:
+    if not id_in_range(ticket_id):  # a number the database cannot compare names no ticket
+        raise NotFound(f"ticket #{ticket_id} not found")
     row = session.execute(_record_select().where(Ticket.id == ticket_id)).first()
     if row is None:
         raise NotFound(f"ticket #{ticket_id} not found")

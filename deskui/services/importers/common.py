@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
 
 from deskui.domain.text import clean_text
+from deskui.services.files import CSV_LINE_LIMIT, IMPORT_LIMIT, open_stream
 from deskui.errors import ValidationError
 
 # A cell may hold a long description; the csv module's default limit is 128 KiB.
@@ -168,11 +168,18 @@ def abort(summary: ImportSummary, source: str, line: int, error: RowError) -> Im
 
 # ----------------------------------------------------------------- reading
 
+TEXT_ENCODINGS_HINT = "a text encoding such as utf-8, cp1252, latin-1"
+
+
 def check_encoding(name: str) -> str:
+    """The codec's name, for text encodings only: rot13, base64, zlib, hex and the other
+    codecs that transform bytes or text into themselves are refused."""
     try:
         info = codecs.lookup(name)
     except LookupError:
-        raise ValidationError(f"--encoding: {name!r} is not a known encoding (e.g. utf-8, cp1252, latin-1)") from None
+        raise ValidationError(f"--encoding: {name!r} is not a known encoding; give {TEXT_ENCODINGS_HINT}") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise ValidationError(f"--encoding: {name!r} is not a text encoding; give {TEXT_ENCODINGS_HINT}")
     if info.name.startswith(("utf-16", "utf-32")):
         raise ValidationError(f"--encoding: {name} is not supported; save the file as UTF-8 and import it again")
     return info.name
@@ -236,20 +243,11 @@ class TextLines:
         return found
 
 
-def open_source(path: Path | str) -> tuple[BinaryIO, str, int | None]:
-    """(binary stream, display name, size in bytes or None). ``-`` is standard input."""
-    if str(path) == "-":
-        return sys.stdin.buffer, "<stdin>", None
-    path = Path(path)
-    try:
-        stream = path.open("rb")
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ValidationError(f"{path}: is a folder, not a file") from None
-    except PermissionError:
-        raise ValidationError(f"{path}: permission denied") from None
-    return stream, str(path), path.stat().st_size
+def open_source(path: Path | str, *, limit: int = IMPORT_LIMIT, what: str = "a ticket import",
+                line_limit: int = CSV_LINE_LIMIT, stdin_limit: int | None = -1) -> tuple[BinaryIO, str, int | None]:
+    """(binary stream, display name, size in bytes or None). ``-`` is standard input.
+    The stream stops at ``limit`` bytes and ``line_limit`` bytes a line (deskui.services.files)."""
+    return open_stream(path, limit=limit, what=what, line_limit=line_limit, stdin_limit=stdin_limit)
 
 
 def csv_records(lines: TextLines, *, delimiter: str = ",") -> Iterator[tuple[int, int, list[str]]]:

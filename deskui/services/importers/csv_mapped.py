@@ -55,6 +55,7 @@ from sqlalchemy.engine import Engine
 
 from deskui import clock
 from deskui.domain.enums import Channel, PendingReason, ResolutionCode, Status, TicketType, allowed
+from deskui.domain.text import BODY_MAX_LENGTH
 from deskui.errors import ValidationError
 from deskui.services.importers.common import (
     ImportOptions, ImportProgress, ImportSummary, ProgressCallback, Rejects, RowError, TextLines, abort,
@@ -179,6 +180,8 @@ class RowParser:
         if kind == "ci":
             return text[:200]
         if kind == "body":
+            if len(text) > BODY_MAX_LENGTH:
+                raise ValueError(f"{len(text)} characters is over the limit of {BODY_MAX_LENGTH}")
             return text
         if kind == "level":
             return parse_level(text)

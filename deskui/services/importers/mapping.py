@@ -5,13 +5,13 @@ how source values map to deskui values, and how to read the source (see
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from deskui.domain.enums import Channel, ResolutionCode, TicketType, allowed
 from deskui.errors import ValidationError
+from deskui.services.files import load_toml
 from deskui.services.importers.common import check_encoding
 from deskui.services.importers.rows import RowDefaults
 from deskui.services.importers.values import DEFAULT_MISSING, parse_level, zone_for
@@ -74,19 +74,9 @@ def load_mapping(path: Path | str, *, partial: bool = False) -> Mapping:
     """Read and check a mapping file; errors name the file and the key. ``partial``
     mappings (added on top of a built-in one) need not name the required columns."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ValidationError(f"--map: {path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        where = f":{match.group(1)}:{match.group(2)}" if match else ""
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ValidationError(f"{path}{where}: invalid TOML: {reason}") from None
+    if not path.exists():
+        raise ValidationError(f"--map: {path}: file not found")
+    text, data = load_toml(path, "a mapping file")
     return mapping_from_dict(data, str(path), lines=text.splitlines(), partial=partial)
 
 
@@ -203,5 +193,8 @@ def _source_value(key: str, value, fail):
     if key == "timezone":
         zone_for(value)
     if key == "encoding":
-        check_encoding(value)
+        try:
+            check_encoding(value)
+        except ValidationError as exc:
+            raise fail(str(exc).removeprefix("--encoding: ")) from None
     return value

@@ -25,9 +25,11 @@ transaction:
 
 Every state change is recorded on the incident as a ``field`` event
 (``alert_state``, old -> new): that history is what flapping is counted from.
-Bad lines stop the intake with ``file:line:column``, or with ``skip_bad`` are
-counted and written to the rejects file (one JSON object a line: ``_line``,
-``_error``, ``_raw``).
+A file is read and checked whole before any alert is taken (at most 64 MiB, a
+line at most 1 MiB): a bad line stops the intake with ``file:line:column`` and
+nothing taken, or with ``skip_bad`` is counted and written to the rejects file
+(one JSON object a line: ``_line``, ``_error``, ``_raw``) and the good lines are
+taken. Standard input (a pipe from a monitor) is taken as it arrives.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -50,6 +52,7 @@ from deskui.domain.enums import ACTIVE_STATUSES, Status
 from deskui.domain.text import clean_text
 from deskui.errors import ValidationError
 from deskui.services.actors import system_actor
+from deskui.services.files import ALERTS_LIMIT, LINE_LIMIT, MAX_NESTING, too_deep
 from deskui.services.importers.common import TextLines, open_source
 from deskui.services.importers.values import slug
 from deskui.services.intake import ops
@@ -145,8 +148,13 @@ class BadAlert(Exception):
 # ----------------------------------------------------------------- reading
 
 def parse_alert(text: str, line: int, now: datetime) -> Alert:
+    deep = too_deep(text)
+    if deep is not None:
+        raise BadAlert(deep[1], f"not valid JSON: arrays or objects nested more than {MAX_NESTING} deep", "bad JSON")
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise BadAlert(1, f"not valid JSON: nested more than {MAX_NESTING} deep", "bad JSON") from None
     except json.JSONDecodeError as exc:
         raise BadAlert(exc.colno, f"not valid JSON: {exc.msg}", "bad JSON") from None
     if not isinstance(data, dict):
@@ -218,7 +226,8 @@ def intake_alerts(engine: Engine, path: Path | str, options: AlertOptions = Aler
     with session_scope(engine) as session:
         if options.group:
             group_by_name(session, options.group)
-    stream, name, _size = open_source(path)
+    stream, name, _size = open_source(path, limit=ALERTS_LIMIT, what="an alerts file", line_limit=LINE_LIMIT,
+                                      stdin_limit=None)
     summary = AlertSummary(source=name, dry_run=options.dry_run)
     timer = time.perf_counter()
     rejects = None
@@ -233,7 +242,10 @@ def intake_alerts(engine: Engine, path: Path | str, options: AlertOptions = Aler
             if progress:
                 progress(summary)
 
-        take_each(engine, _alerts(lines, name, summary, rejects), lambda session, alert: _take(session, alert, options),
+        alerts: Iterable[Alert] = _alerts(lines, name, summary, rejects, whole=name != "<stdin>")
+        if name != "<stdin>":
+            alerts = list(alerts)  # a file is checked whole before anything is taken: a bad line changes nothing
+        take_each(engine, alerts, lambda session, alert: _take(session, alert, options),
                   done, dry_run=options.dry_run)
     finally:
         if name != "<stdin>":
@@ -266,7 +278,8 @@ class _Rejects:
             self._file.close()
 
 
-def _alerts(lines: TextLines, name: str, summary: AlertSummary, rejects: _Rejects | None) -> Iterator[Alert]:
+def _alerts(lines: TextLines, name: str, summary: AlertSummary, rejects: _Rejects | None, *,
+            whole: bool) -> Iterator[Alert]:
     for text in lines:
         line = lines.line
         if not text.strip():
@@ -280,8 +293,11 @@ def _alerts(lines: TextLines, name: str, summary: AlertSummary, rejects: _Reject
         except BadAlert as error:
             where = f"{name}:{line}:{error.column}: {error.message}"
             if rejects is None:
-                raise ValidationError(where + (" (alerts before it are taken; or pass --skip-bad)"
-                                               if summary.alerts_read > 1 else "")) from None
+                if whole:
+                    tail = " (nothing taken; fix the line, or pass --skip-bad to take the good lines)"
+                else:
+                    tail = " (alerts before it are taken; or pass --skip-bad)" if summary.alerts_read > 1 else ""
+                raise ValidationError(where + tail) from None
             summary.skipped[error.reason] += 1
             rejects.write(line, text, where)
 

@@ -47,8 +47,9 @@ from sqlmodel import Session
 
 from deskui import clock
 from deskui.domain.enums import Status
-from deskui.domain.text import clean_subject, clean_text
+from deskui.domain.text import BODY_MAX_LENGTH, clean_subject, clean_text
 from deskui.errors import ValidationError
+from deskui.services.files import IMPORT_LIMIT, MESSAGE_LIMIT, open_stream, read_bytes, too_large
 from deskui.services.actors import system_actor
 from deskui.services.intake import ops
 from deskui.services.intake.runner import take_each
@@ -338,17 +339,22 @@ def messages(path: Path) -> Iterator[tuple[str, bytes]]:
         else:
             files = sorted(f for f in path.iterdir() if _plain_file(f) and f.suffix.lower() == ".eml")
         for file in files:
-            yield str(file), file.read_bytes()
+            yield str(file), read_bytes(file, MESSAGE_LIMIT, "an e-mail message")
         return
     if not path.exists():
         raise ValidationError(f"{path}: no such file or folder")
-    with path.open("rb") as stream:
-        head = stream.read(5)
-        stream.seek(0)
+    stream, name, _size = open_stream(path, limit=IMPORT_LIMIT, what="a mail file", line_limit=MESSAGE_LIMIT)
+    try:
+        head = stream.stream.peek(5)[:5] if hasattr(stream.stream, "peek") else b""
         if head == b"From ":
-            yield from _mbox(stream, str(path))
+            yield from _mbox(stream, name)
         else:
-            yield str(path), stream.read()
+            message = stream.read(MESSAGE_LIMIT + 1)
+            if len(message) > MESSAGE_LIMIT:
+                raise too_large(name, MESSAGE_LIMIT, "an e-mail message")
+            yield name, message
+    finally:
+        stream.close()
 
 
 def _plain_file(path: Path) -> bool:
@@ -361,15 +367,19 @@ def _mbox(stream: BinaryIO, name: str) -> Iterator[tuple[str, bytes]]:
     lines: list[bytes] = []
     start = 0
     previous_blank = True
+    size = 0
     for number, line in enumerate(stream, start=1):
         if line.startswith(b"From ") and previous_blank:
             if lines:
                 yield f"{name}:{start}", b"".join(lines)
-            lines, start = [], number
+            lines, start, size = [], number, 0
             previous_blank = False
             continue
         if re.match(rb"^>+From ", line):
             line = line[1:]
+        size += len(line)
+        if size > MESSAGE_LIMIT:
+            raise too_large(f"{name}:{start}", MESSAGE_LIMIT, "an e-mail message")
         lines.append(line)
         previous_blank = line in (b"\n", b"\r\n")
     if lines:
@@ -432,6 +442,8 @@ def _take(session: Session, where: str, raw: bytes, options: MailOptions, desk: 
         mail = parse_mail(raw, where, now)
     except Exception as exc:  # a message the email package cannot read at all
         return ("error", f"{where}: cannot read the message: {exc}")
+    if len(mail.body) > BODY_MAX_LENGTH:  # refused, as a service refuses it (README "Limits")
+        return ("error", f"{where}: body: {len(mail.body)} characters is over the limit of {BODY_MAX_LENGTH}")
     if not mail.sender or "@" not in mail.sender:
         return ("ignored", "no sender")
     if mail.auto_reason:

@@ -27,6 +27,7 @@ from deskui.services.actors import Actor
 from deskui.services.directory import group_by_name, requester_for
 # The use cases' own planner and flush: one definition of what they record.
 from deskui.services.ticket_history import noting, planning
+from deskui.services.tickets import checked_body
 from deskui.store.tickets import priority_matrix
 from deskui.store.models import Comment, Ticket
 
@@ -37,11 +38,12 @@ def open_ticket(session: Session, actor: Actor, *, subject: str, requester: str,
                 group: str | None = None, external_ref: str | None = None, at: datetime) -> Ticket:
     """As ``tickets.open_ticket``: priority from the matrix, SLA due times, a ``created`` event."""
     subject = clean_subject(subject) or "(no subject)"
+    description = checked_body(clean_text(description), "description")
     matrix = priority_matrix(session)
     person = requester_for(session, requester, requester_name)
     group_row = group_by_name(session, group) if group else None
     ticket = Ticket(
-        type=TicketType(type).value, subject=subject, description=clean_text(description),
+        type=TicketType(type).value, subject=subject, description=description,
         requester_id=person.id, channel=Channel(channel).value, category_id=None,
         impact=Level(impact).value, urgency=Level(urgency).value, priority=matrix.priority(impact, urgency),
         priority_reason=matrix.reason(impact, urgency), status=Status.NEW.value,
@@ -62,7 +64,7 @@ def add_comment(session: Session, actor: Actor, ticket: Ticket, body: str, *, in
                 author_name: str = "", message_id: str | None = None, at: datetime) -> Comment:
     """As ``tickets.add_comment`` for a non-analyst author (a requester's mail, a monitor):
     an insert and a ``comment`` event; it never stops the response clock."""
-    body = clean_text(body).strip()
+    body = checked_body(clean_text(body).strip(), "comment")
     if not body:
         raise ValidationError("body: must not be empty")
     visibility = Visibility.INTERNAL if internal else Visibility.PUBLIC
@@ -120,3 +122,4 @@ def noting_on(session: Session, actor: Actor, ticket: Ticket) -> Iterator[Histor
     """Extra events on a ticket (a link, an alert state), planned as the use cases plan theirs."""
     with noting(session, ticket.id, actor) as plan:
         yield plan
+
