@@ -125,8 +125,11 @@ def worker(url: str, me: str, others: list[str], ticket_ids: list[int], writes: 
 # ------------------------------------------------------------------ the storm
 
 
-def storm(url: str, *, procs: int = 20, writes: int = 200, tickets: int = 30, seed: int = 12) -> dict:
-    """Run the storm against a fresh, migrated database at ``url``; return its figures."""
+def storm(url: str, *, procs: int = 20, writes: int = 200, tickets: int = 30, seed: int = 12,
+          before_start=None) -> dict:
+    """Run the storm against a fresh, migrated database at ``url``; return its figures.
+    ``before_start()`` runs once every process is ready, just before they start
+    (a test holds the write lock there, as a long import would)."""
     names, ids = prepare(url, procs, tickets)
     versions_before = _versions(url, ids)
     ctx = mp.get_context("spawn")  # nothing of the parent's connections crosses into a child
@@ -138,6 +141,8 @@ def storm(url: str, *, procs: int = 20, writes: int = 200, tickets: int = 30, se
         child.start()
     for _ in children:
         results.get(timeout=120)
+    if before_start is not None:
+        before_start()
     began = time.perf_counter()
     start.set()
     collected = dict(results.get(timeout=900) for _ in children)
@@ -272,7 +277,7 @@ def main() -> int:
     parser.add_argument("--pg", default="", help="a PostgreSQL URL: also storm a fresh database on that server")
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
-    sizes = dict(procs=args.procs, writes=args.writes, tickets=args.tickets, seed=args.seed)
+    sizes = {"procs": args.procs, "writes": args.writes, "tickets": args.tickets, "seed": args.seed}
     print(f"storm: {args.procs} processes x {args.writes} writes on {args.tickets} tickets")
     bad = 0
     if not args.no_sqlite:
