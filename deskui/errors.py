@@ -23,6 +23,11 @@ class SchemaError(DeskError):
     pass
 
 
+class DatabaseBusy(DeskError):
+    """Another process held the database's write lock for longer than deskui waits.
+    Nothing was written; the same request may work a moment later."""
+
+
 class ConflictError(DeskError):
     """Someone else changed the ticket first. Carries the fresh ticket."""
 

@@ -32,7 +32,7 @@ from deskui.services.directory import (
     analyst_by_username, category_by_path, group_by_name, requester_for, routing_group_id,
 )
 from deskui.services.ticket_history import is_member, planning
-from deskui.store.db import session_scope, write_session
+from deskui.store.db import Retry, run_write, session_scope
 from deskui.store.models import Comment, Group, Ticket, TicketEvent
 from deskui.store.records import CommentRecord, TicketRecord
 from deskui.store.tickets import priority_matrix, ticket_record
@@ -76,7 +76,8 @@ def open_ticket(
     impact_value = _enum(Level, impact, "impact")
     urgency_value = _enum(Level, urgency, "urgency")
     now = at or clock.now()
-    with write_session(engine) as session:
+
+    def work(session: Session) -> TicketRecord:
         matrix = priority_matrix(session)
         person = requester_for(session, requester, requester_name)
         category_row = category_by_path(session, category) if category else None
@@ -109,14 +110,21 @@ def open_ticket(
         session.flush()
         return ticket_record(session, ticket.id)
 
+    return run_write(engine, work)
+
 
 # ------------------------------------------------------------------ mutation core
 
 def mutate(engine: Engine, actor: Actor, ticket_id: int, version: int | None,
            change: Callable[[Session, Ticket, datetime], None], *, at: datetime | None = None) -> TicketRecord:
-    """One use case on one ticket: claim its version, apply ``change``, refresh its SLA."""
+    """One use case on one ticket: claim its version, apply ``change``, refresh its SLA.
+
+    Without ``version`` the caller asked for the change on the ticket as it is: a
+    claim lost to a concurrent writer (PostgreSQL) re-runs the whole transaction
+    on the fresh ticket. With ``version`` it is a conflict, as it always was."""
     now = at or clock.now()
-    with write_session(engine) as session:
+
+    def work(session: Session) -> TicketRecord:
         ticket = session.get(Ticket, ticket_id, populate_existing=True)
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} not found")
@@ -128,6 +136,8 @@ def mutate(engine: Engine, actor: Actor, ticket_id: int, version: int | None,
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount != 1:
+            if version is None:
+                raise Retry(lambda: _conflict_fresh(engine, ticket_id))
             session.rollback()
             raise _conflict_fresh(engine, ticket_id)
         ticket.version = seen + 1
@@ -137,6 +147,8 @@ def mutate(engine: Engine, actor: Actor, ticket_id: int, version: int | None,
         sla.refresh(session, ticket, actor.username, now)
         session.flush()
         return ticket_record(session, ticket_id)
+
+    return run_write(engine, work)
 
 
 def _conflict(session: Session, ticket_id: int) -> ConflictError:
@@ -197,7 +209,8 @@ def add_comment(engine: Engine, actor: Actor, ticket_id: int, body: str, *, inte
         raise ValidationError("body: must not be empty")
     now = at or clock.now()
     visibility = Visibility.INTERNAL if internal else Visibility.PUBLIC
-    with write_session(engine) as session:
+
+    def work(session: Session) -> CommentRecord:
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} not found")
@@ -221,6 +234,8 @@ def add_comment(engine: Engine, actor: Actor, ticket_id: int, body: str, *, inte
             sla.refresh(session, ticket, actor.username, now)
         return CommentRecord(id=comment.id, ticket_id=ticket_id, author=actor.username if actor.is_analyst else comment.author_name,
                              visibility=comment.visibility, body=body, created_at=now)
+
+    return run_write(engine, work)
 
 
 def change_status(engine: Engine, actor: Actor, ticket_id: int, status: str, *, pending_reason: str | None = None,
