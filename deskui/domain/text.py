@@ -76,3 +76,13 @@ def clean_subject(value: str | None) -> str:
     """A ticket subject: one line, at most 300 characters."""
     return clean_text(value, single_line=True, max_length=SUBJECT_MAX_LENGTH)
 
+
+
+# name@domain: no spaces, one @, a domain of dot-separated labels (at least two),
+# each starting and ending with a letter or digit.
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W_](?:[\w-]*[^\W_])?")
+
+
+def is_email(value: str) -> bool:
+    """True when ``value`` looks like an e-mail address (``name@domain.tld``)."""
+    return bool(_EMAIL.fullmatch(value))

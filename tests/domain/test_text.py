@@ -169,3 +169,14 @@ def test_long_hostile_input_is_linear():
     raw = ("\x1b]" + "a" * 50) * 20_000
     out = clean_text(raw)
     assert out == "a" * 50 * 20_000
+
+
+def test_is_email_accepts_addresses_and_refuses_typos():
+    from deskui.domain.text import is_email
+
+    for good in ("ana.ruiz@northwind.example", "it+desk@sub.northwind.co.uk", "zoë@exämple.de", "a@b.io"):
+        assert is_email(good), good
+    for bad in ("", "ana", "ana@", "@northwind.example", "ana@northwind", "ana@@northwind.example",
+                "ana ruiz@northwind.example", "ana@northwind..example", "ana@-northwind.example",
+                "<ana@northwind.example>", "ana@northwind.example "):
+        assert not is_email(bad), bad
