@@ -62,7 +62,7 @@ from datetime import date, timedelta
 from enum import Enum, StrEnum
 from typing import Union
 
-from deskui.domain.enums import Channel, SlaState, Status, TicketType, allowed
+from deskui.domain.enums import ACTIVE_STATUSES, Channel, SlaState, Status, TicketType, allowed
 
 # ------------------------------------------------------------------ values
 
@@ -153,6 +153,28 @@ class Query:
         parts += list(self.words)
         parts += [_quote(phrase) for phrase in self.phrases]
         return " ".join(parts)
+
+
+def replaces_active_default(query: Query) -> bool:
+    """Whether the query is about finished tickets too, so the queue's active-only
+    default (new, open, pending) gives way: a positive ``status:``, ``resolved:``
+    or ``sla:met`` term. A negated term only narrows: ``-status:pending`` keeps
+    the default and drops pending from it."""
+    return any(
+        not term.negate and (term.key in ("status", "resolved") or (term.key == "sla" and SlaState.MET in term.values))
+        for term in query.terms
+    )
+
+
+def shown_statuses(query: Query, *, include_inactive: bool = False) -> frozenset[Status]:
+    """The statuses a ticket the query matches may have: the default (active, or every
+    status when the query replaces it), kept to each positive status term and without
+    each negated one."""
+    statuses = set(Status) if include_inactive or replaces_active_default(query) else set(ACTIVE_STATUSES)
+    for term in query.terms_for("status"):
+        values = set(term.values)
+        statuses = statuses - values if term.negate else statuses & values
+    return frozenset(statuses)
 
 
 class QueryError(ValueError):

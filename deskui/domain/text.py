@@ -94,7 +94,6 @@ def clean_subject(value: str | None) -> str:
     return clean_text(value, single_line=True, max_length=SUBJECT_MAX_LENGTH)
 
 
-
 def check_body(value: str, field: str) -> str:
     """``value`` when it is within :data:`BODY_MAX_LENGTH` characters; else ValueError
     saying how long it is and the limit (the services turn it into a user error)."""
@@ -102,3 +101,13 @@ def check_body(value: str, field: str) -> str:
         raise ValueError(f"{field}: {len(value)} characters is over the limit of {BODY_MAX_LENGTH}; "
                          "attach long logs elsewhere and link them")
     return value
+
+
+# name@domain: no spaces, one @, a domain of dot-separated labels (at least two),
+# each starting and ending with a letter or digit.
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W_](?:[\w-]*[^\W_])?")
+
+
+def is_email(value: str) -> bool:
+    """True when ``value`` looks like an e-mail address (``name@domain.tld``)."""
+    return bool(_EMAIL.fullmatch(value))

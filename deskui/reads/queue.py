@@ -16,12 +16,13 @@ from typing import Iterator, Sequence
 
 from deskui import clock
 from deskui.domain.calendar import BusinessCalendar
-from deskui.domain.query import QueryError, parse_query
+from deskui.domain.enums import Status
+from deskui.domain.query import QueryError, parse_query, shown_statuses
 from deskui.reads.queue_rows import QueueRow
 from deskui.store.queue import SORTS, conditions, list_queue
 from deskui.store.queue_live import changed_ticket_ids, count_where, id_array, iter_ids, latest_event_id, queue_lines
 
-__all__ = ["SORTS", "QueryError", "QueueQuery", "QueueSource", "first_page", "id_array"]
+__all__ = ["SORTS", "QueryError", "QueueQuery", "QueueSource", "first_page", "id_array", "shown_label"]
 
 # The live SLA counts the status bar shows after the views' own counts.
 SLA_COUNT_QUERIES = ("sla:at_risk", "sla:breached")
@@ -120,3 +121,21 @@ def first_page(engine, query_text: str = "", *, sort: str = "sla", limit: int = 
     """The queue's first ``limit`` tickets as records (`deskui ticket list`): the
     same query language, default and order as the queue screen."""
     return list_queue(engine, query_text, sort=sort, limit=limit, include_inactive=include_inactive, me_id=me_id)
+
+
+def shown_label(view_name: str, view_query: str, filter_text: str) -> str:
+    """What the queue shows, for the status line: the view's name; "<view>, filtered"
+    when the filter keeps to the view's statuses; else "Filtered: " and the statuses
+    shown ("Filtered: resolved"), so a filter never shows closed tickets under "All open"."""
+    if not filter_text.strip():
+        return view_name
+    try:
+        before = shown_statuses(parse_query(view_query))
+        after = shown_statuses(parse_query(f"{view_query} {filter_text}"))
+    except QueryError:
+        return view_name  # not applied: the list is still the view's
+    if after == before:
+        return f"{view_name}, filtered"
+    if after == frozenset(Status):
+        return "Filtered: any status"
+    return "Filtered: " + (", ".join(s.value for s in Status if s in after) or "no status")

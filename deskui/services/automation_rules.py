@@ -21,7 +21,7 @@ from sqlmodel import Session
 from deskui import clock
 from deskui.domain.enums import Role, TicketType
 from deskui.errors import ValidationError
-from deskui.services.seed import SeedSource, SeedSummary
+from deskui.services.seed import SeedSource, SeedSummary, unknown_key
 from deskui.store.db import session_scope, write_session
 from deskui.store.models import Calendar, Group, Ticket
 from deskui.store.models_ops import AutomationRule, RuleCursor
@@ -171,10 +171,9 @@ def _rule_config(session: Session, src: SeedSource, i: int, e: dict) -> tuple[st
     kind = e.get("kind")
     if kind not in KINDS:
         raise err("kind" if "kind" in e else None, f"kind {kind!r} is not one of {', '.join(KINDS)}")
-    unknown = sorted(set(e) - _KEYS[kind])
+    unknown = [key for key in e if key not in _KEYS[kind]]
     if unknown:
-        raise err(unknown[0], f"unknown option {unknown[0]!r} for a {kind} rule; options: "
-                              f"{', '.join(sorted(_KEYS[kind]))}")
+        raise err(unknown[0], unknown_key(unknown[0], _KEYS[kind]))
     enabled = e.get("enabled", True)
     if not isinstance(enabled, bool):
         raise err("enabled", "must be true or false")

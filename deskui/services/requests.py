@@ -33,7 +33,7 @@ from deskui.store.tickets import priority_matrix
 from deskui.services.actors import Actor
 from deskui.services.assignment import on_open
 from deskui.services.directory import category_by_path, requester_for, routing_group_id
-from deskui.services.seed import SeedSource, SeedSummary
+from deskui.services.seed import SeedSource, SeedSummary, unknown_key
 from deskui.services.ticket_history import is_member, noting, planning
 from deskui.store import request_queries as q
 from deskui.store.db import session_scope, write_session
@@ -101,9 +101,7 @@ def _item_values(session: Session, src: SeedSource, i: int, e: dict) -> dict:
             raise err(key, f"must be a string, got {type(value).__name__}")
         return clean_text(value).strip()
 
-    unknown = sorted(set(e) - _ITEM_KEYS)
-    if unknown:
-        raise err(unknown[0], f"unknown option {unknown[0]!r}; options: {', '.join(sorted(_ITEM_KEYS))}")
+    src.check_keys("item", i, e, _ITEM_KEYS)
     key = text("key")
     if not _KEY.fullmatch(key):
         raise err("key", f"{key!r} must be lowercase letters, digits, '.', '_' or '-'")
@@ -146,9 +144,9 @@ def _item_values(session: Session, src: SeedSource, i: int, e: dict) -> dict:
         raise err("field", "fields are [[item.field]] tables")
     specs = []
     for f in fields:
-        bad = sorted(set(f) - _FIELD_KEYS)
+        bad = [key for key in f if key not in _FIELD_KEYS]
         if bad:
-            raise err("field", f"unknown field option {bad[0]!r}; options: {', '.join(sorted(_FIELD_KEYS))}")
+            raise err("field", f"[[item.field]]: {unknown_key(bad[0], _FIELD_KEYS)}")
         name = f.get("name")
         if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
             raise err("field", f"field name {name!r} must be lowercase letters, digits and _")

@@ -6,6 +6,7 @@ transaction; a bad file changes nothing and the error names file, line and field
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from sqlmodel import Session
 from deskui.domain.calendar import BusinessCalendar
 from deskui.domain.enums import Role, TicketType, allowed
 from deskui.domain.priority import PriorityMatrix
-from deskui.domain.text import clean_text
+from deskui.domain.text import clean_text, is_email
 from deskui.errors import ValidationError
 from deskui.services.files import CONFIG_LIMIT, load_toml, read_bytes
 from deskui.store.db import write_session
@@ -28,6 +29,22 @@ from deskui.store.models import (
 )
 
 KINDS = ("groups", "categories", "analysts", "calendar", "sla", "canned")
+
+# The keys each kind of entry accepts; anything else is refused (a typo must not pass silently).
+GROUP_KEYS = frozenset({"name", "tier", "description", "email"})
+CATEGORY_KEYS = frozenset({"path", "group"})
+ANALYST_KEYS = frozenset({"username", "name", "email", "role", "tier", "away", "groups"})
+CALENDAR_KEYS = frozenset({"name", "timezone", "hours", "holidays", "holiday_country"})
+POLICY_KEYS = frozenset({"name", "type", "calendar", "warn_share", "response_minutes", "resolution_minutes",
+                         "priority"})
+RESPONSE_KEYS = frozenset({"name", "body"})
+
+
+def unknown_key(key: str, accepted) -> str:
+    """``unknown key 'group' (did you mean 'groups'?); accepted keys: ...``"""
+    close = difflib.get_close_matches(key, sorted(accepted), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown key {key!r}{hint}; accepted keys: {', '.join(sorted(accepted))}"
 
 
 @dataclass
@@ -47,7 +64,12 @@ class SeedSource:
         self.text, self.data = load_toml(path, "a seed file")
         self.lines = self.text.splitlines()
 
-    def entries(self, table: str) -> list[dict]:
+    def entries(self, table: str, *also: str) -> list[dict]:
+        """The ``[[table]]`` entries; any other top-level key (but ``also``) is refused."""
+        accepted = (table, *also)
+        for key in self.data:
+            if key not in accepted:
+                raise ValidationError(f"{self.path}:{self.line_of_top(key)}: {unknown_key(key, accepted)}")
         value = self.data.get(table)
         if value is None:
             raise ValidationError(f"{self.path}: no [[{table}]] entries found")
@@ -73,9 +95,21 @@ class SeedSource:
                     return number
         return 1
 
+    def line_of_top(self, key: str) -> int:
+        """The line of a top-level key or table."""
+        name = re.escape(key)
+        pattern = re.compile(rf"""^\s*(?:\[\[?\s*["']?{name}["']?\s*[\].]|["']?{name}["']?\s*=)""")
+        return next((number for number, line in enumerate(self.lines, start=1) if pattern.match(line)), 1)
+
     def error(self, table: str, index: int, key: str | None, message: str) -> ValidationError:
         where = f"{self.path}:{self.line_of(table, index, key)}"
         return ValidationError(f"{where}: {table}[{index + 1}]" + (f".{key}" if key else "") + f": {message}")
+
+    def check_keys(self, table: str, index: int, entry: dict, accepted) -> None:
+        """Refuse the entry's first key that is not ``accepted``, naming the accepted ones."""
+        for key in entry:
+            if key not in accepted:
+                raise self.error(table, index, key, unknown_key(key, accepted))
 
 
 class _CsvSource(SeedSource):
@@ -122,13 +156,19 @@ class _CsvSource(SeedSource):
             return int(value)
         return value
 
-    def entries(self, table: str) -> list[dict]:
+    def entries(self, table: str, *also: str) -> list[dict]:
         if not self.rows:
             raise ValidationError(f"{self.path}: no rows found (expected a header and one row per {table})")
         return self.rows
 
     def line_of(self, table: str, index: int, key: str | None = None) -> int:
         return self.row_lines[index] if index < len(self.row_lines) else 1
+
+    def check_keys(self, table: str, index: int, entry: dict, accepted) -> None:
+        # A column is a key: an unknown one is refused at the header, whatever the rows hold.
+        for column, key in enumerate(self.header, start=1):
+            if key not in accepted:
+                raise ValidationError(f"{self.path}:1:{column}: {key}: {unknown_key(key, accepted)}")
 
     def error(self, table: str, index: int, key: str | None, message: str) -> ValidationError:
         where = f"{self.path}:{self.line_of(table, index, key)}"
@@ -148,6 +188,13 @@ def _req_str(src: SeedSource, table: str, i: int, entry: dict, key: str, *, defa
     if not isinstance(value, str):
         raise src.error(table, i, key, f"must be a string, got {type(value).__name__}")
     return clean_text(value).strip()
+
+
+def _email(src: SeedSource, table: str, i: int, entry: dict, key: str = "email") -> str:
+    value = _req_str(src, table, i, entry, key, default="")
+    if value and not is_email(value):
+        raise src.error(table, i, key, f"{value!r} is not an e-mail address (name@domain)")
+    return value
 
 
 def _req_int(src: SeedSource, table: str, i: int, entry: dict, key: str, choices: range | None = None,
@@ -184,11 +231,12 @@ def _upsert(session: Session, model, key: dict, values: dict, summary: SeedSumma
 
 def seed_groups(session: Session, src: SeedSource, summary: SeedSummary) -> None:
     for i, e in enumerate(src.entries("group")):
+        src.check_keys("group", i, e, GROUP_KEYS)
         name = _req_str(src, "group", i, e, "name")
         values = dict(
             tier=_req_int(src, "group", i, e, "tier", range(1, 4), default=1),
             description=_req_str(src, "group", i, e, "description", default=""),
-            email=_req_str(src, "group", i, e, "email", default=""),
+            email=_email(src, "group", i, e),
         )
         _upsert(session, Group, {"name": name}, values, summary)
         summary.names.append(name)
@@ -204,6 +252,7 @@ def _group_id(session: Session, src: SeedSource, table: str, i: int, name: str) 
 
 def seed_categories(session: Session, src: SeedSource, summary: SeedSummary) -> None:
     for i, e in enumerate(src.entries("category")):
+        src.check_keys("category", i, e, CATEGORY_KEYS)
         path = _req_str(src, "category", i, e, "path")
         parts = [p.strip() for p in path.split("/")]
         if len(parts) > 2 or not all(parts):
@@ -223,6 +272,7 @@ def seed_categories(session: Session, src: SeedSource, summary: SeedSummary) -> 
 
 def seed_analysts(session: Session, src: SeedSource, summary: SeedSummary) -> None:
     for i, e in enumerate(src.entries("analyst")):
+        src.check_keys("analyst", i, e, ANALYST_KEYS)
         username = _req_str(src, "analyst", i, e, "username")
         if not re.fullmatch(r"[a-z0-9._-]{1,64}", username):
             raise src.error("analyst", i, "username", f"{username!r} must be lowercase letters, digits, . _ -")
@@ -238,7 +288,7 @@ def seed_analysts(session: Session, src: SeedSource, summary: SeedSummary) -> No
         group_ids = [_group_id(session, src, "analyst", i, g) for g in groups]
         analyst = _upsert(session, Analyst, {"username": username}, dict(
             name=_req_str(src, "analyst", i, e, "name"),
-            email=_req_str(src, "analyst", i, e, "email", default=""),
+            email=_email(src, "analyst", i, e),
             role=role, tier=_req_int(src, "analyst", i, e, "tier", range(1, 4), default=1), away=away,
         ), summary)
         current = set(session.scalars(select(GroupMember.group_id).where(GroupMember.analyst_id == analyst.id)).all())
@@ -252,6 +302,7 @@ def seed_analysts(session: Session, src: SeedSource, summary: SeedSummary) -> No
 
 def seed_calendars(session: Session, src: SeedSource, summary: SeedSummary) -> None:
     for i, e in enumerate(src.entries("calendar")):
+        src.check_keys("calendar", i, e, CALENDAR_KEYS)
         name = _req_str(src, "calendar", i, e, "name")
         hours = e.get("hours", {})
         holidays = e.get("holidays", [])
@@ -281,7 +332,8 @@ def seed_sla(session: Session, src: SeedSource, summary: SeedSummary) -> None:
         _upsert(session, Setting, {"key": "priority_matrix"}, {"value": json.dumps(src.data["matrix"], sort_keys=True)},
                 SeedSummary("matrix"))
     types = ("", *[t.value for t in TicketType])
-    for i, e in enumerate(src.entries("policy")):
+    for i, e in enumerate(src.entries("policy", "matrix")):
+        src.check_keys("policy", i, e, POLICY_KEYS)
         name = _req_str(src, "policy", i, e, "name")
         ticket_type = _req_str(src, "policy", i, e, "type", default="")
         if ticket_type not in types:
@@ -313,6 +365,7 @@ def seed_sla(session: Session, src: SeedSource, summary: SeedSummary) -> None:
 
 def seed_canned(session: Session, src: SeedSource, summary: SeedSummary) -> None:
     for i, e in enumerate(src.entries("response")):
+        src.check_keys("response", i, e, RESPONSE_KEYS)
         name = _req_str(src, "response", i, e, "name")
         body = _req_str(src, "response", i, e, "body")
         _upsert(session, CannedResponse, {"name": name}, {"body": body}, summary)

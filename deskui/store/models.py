@@ -251,6 +251,18 @@ class CannedResponse(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
 
 
+class Draft(SQLModel, table=True):
+    """An analyst's unsent work on a ticket (a reply, a resolution, ...), one per kind,
+    kept until sent or discarded; ``body`` holds the dialog's fields as JSON."""
+
+    __tablename__ = "drafts"
+    analyst_id: int = Field(foreign_key="analysts.id", primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", primary_key=True)
+    kind: str = Field(primary_key=True, max_length=16)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: NaiveDatetime
+
+
 class Setting(SQLModel, table=True):
     """Desk-wide settings kept in the database (e.g. the priority matrix as JSON)."""
 

@@ -38,20 +38,16 @@ def order_by(sort: str):
 
 def conditions(query_text: str, *, me_id: int | None, now: datetime | None = None, dialect_name: str = "sqlite",
                include_inactive: bool = False) -> list:
-    """WHERE conditions for a query. Without an explicit status term only active
-    tickets are shown, unless include_inactive."""
-    from deskui.domain.query import parse_query
+    """WHERE conditions for a query. Without a positive status term only active
+    tickets are shown, unless include_inactive (deskui.domain.query.replaces_active_default)."""
+    from deskui.domain.query import parse_query, replaces_active_default
     from deskui.store.queue_filter import compile_query
 
     query = parse_query(query_text or "")
     result = compile_query(query, me_id=me_id, now=now or clock.now(), dialect_name=dialect_name)
-    # A query that names a status, a resolution time or a met SLA is about
-    # finished tickets too; otherwise the queue shows active tickets only.
-    about_finished = any(
-        term.key in ("status", "resolved") or (term.key == "sla" and "met" in {str(v) for v in term.values})
-        for term in query.terms
-    )
-    if not about_finished and not include_inactive:
+    # A query that asks for a status, a resolution time or a met SLA is about
+    # finished tickets too; otherwise (negated terms included) active tickets only.
+    if not replaces_active_default(query) and not include_inactive:
         result.append(tickets.c.status.in_([s.value for s in ACTIVE_STATUSES]))
     return result
 

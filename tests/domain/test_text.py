@@ -181,3 +181,14 @@ def test_bidi_overrides_and_invisible_characters_are_shown_not_obeyed():
     assert clean_text(kept) == kept
     once = clean_text("a\u202eb")
     assert clean_text(once) == once  # idempotent
+
+
+def test_is_email_accepts_addresses_and_refuses_typos():
+    from deskui.domain.text import is_email
+
+    for good in ("ana.ruiz@northwind.example", "it+desk@sub.northwind.co.uk", "zoë@exämple.de", "a@b.io"):
+        assert is_email(good), good
+    for bad in ("", "ana", "ana@", "@northwind.example", "ana@northwind", "ana@@northwind.example",
+                "ana ruiz@northwind.example", "ana@northwind..example", "ana@-northwind.example",
+                "<ana@northwind.example>", "ana@northwind.example "):
+        assert not is_email(bad), bad

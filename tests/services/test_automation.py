@@ -89,7 +89,7 @@ def test_seed_sample_rules_is_idempotent_and_replaces(desk, tmp_path):
     ('[[rule]]\nname = "x"\nkind = "nope"\n', r"rules.toml:3: rule\[1\].kind: kind 'nope' is not one of assign"),
     ('[[rule]]\nname = "x"\nkind = "assign"\ngroups = ["Nowhere"]\n', r":4: rule\[1\].groups: unknown group 'Nowhere'"),
     ('[[rule]]\nname = "x"\nkind = "assign"\nmethod = "random"\n', r":4: .*'random' is not one of round_robin"),
-    ('[[rule]]\nname = "x"\nkind = "assign"\ncolour = 1\n', r":4: .*unknown option 'colour'"),
+    ('[[rule]]\nname = "x"\nkind = "assign"\ncolour = 1\n', r":4: rule\[1\].colour: unknown key 'colour'; accepted keys: "),
     ('[[rule]]\nname = "Bad Name"\nkind = "assign"\n', r":2: .*name 'Bad Name' must be"),
     ('[[rule]]\nname = "x"\nkind = "sla_escalation"\n', r"needs an action"),
     ('[[rule]]\nname = "x"\nkind = "auto_close"\nafter_business_days = 0\n', r":4: .*from 1 to 365"),

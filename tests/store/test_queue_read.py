@@ -38,3 +38,38 @@ def test_sorts_and_streamed_ids_agree(org, frozen_now):
         assert streamed == listed and sorted(streamed) == sorted(t.id for t in made)
     by_priority = [r.priority for r in list_queue(org, sort="priority", limit=100)]
     assert by_priority == sorted(by_priority)
+
+
+def test_a_negated_status_term_keeps_the_active_only_default(org, frozen_now):
+    """Issue 15.4: `-status:pending` narrows the active tickets; it does not bring back closed ones."""
+    demo = actor_for(org, "demo")
+    fresh = _open(org, "account locked fresh")
+    waiting = _open(org, "account locked waiting")
+    svc.change_status(org, demo, waiting.id, "pending", pending_reason="awaiting_requester")
+    done = _open(org, "account locked long ago")
+    svc.resolve(org, demo, done.id, code="solved", notes="ok")
+    svc.close(org, demo, done.id)
+    assert [r.id for r in list_queue(org, '"account locked" -status:pending')] == [fresh.id]
+    assert [r.id for r in list_queue(org, "-status:pending")] == [fresh.id]
+    assert {r.id for r in list_queue(org, "-sla:met")} == {fresh.id, waiting.id}
+    assert {r.id for r in list_queue(org, "-resolved:<7d")} == {fresh.id, waiting.id}
+    # A positive term still replaces the default.
+    assert [r.id for r in list_queue(org, "status:closed")] == [done.id]
+    assert {r.id for r in list_queue(org, "status:open,closed -status:open")} == {done.id}
+
+
+def test_the_label_says_which_statuses_are_shown():
+    from deskui.reads.queue import shown_label
+
+    assert shown_label("All open", "", "") == "All open"
+    assert shown_label("All open", "", "vpn priority:1") == "All open, filtered"
+    assert shown_label("All open", "", "-status:pending") == "Filtered: new, open"
+    assert shown_label("All open", "", "status:resolved") == "Filtered: resolved"
+    assert shown_label("All open", "", "status:resolved,closed -status:closed") == "Filtered: resolved"
+    assert shown_label("All open", "", "resolved:<7d") == "Filtered: any status"
+    assert shown_label("Pending", "status:pending", "vpn") == "Pending, filtered"
+    assert shown_label("Pending", "status:pending", "-status:pending") == "Filtered: no status"
+    assert shown_label("Recently resolved", "status:resolved,closed resolved:<7d", "-status:closed") == (
+        "Filtered: resolved")
+    # A filter that does not parse changes nothing yet.
+    assert shown_label("All open", "", "status:opne") == "All open"

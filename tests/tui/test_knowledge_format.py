@@ -78,3 +78,20 @@ def test_no_steps_gives_an_excerpt_as_plain_text():
 
 def test_plain_inline_keeps_words_with_underscores():
     assert plain_inline("run my_script_name and _this_ and \\*star\\*") == "run my_script_name and this and *star*"
+
+
+def test_escapes_are_resolved_once_and_never_inside_code():
+    # Issue 15.2: KB0010 says `\\nw-print01`; inside a code span a backslash is literal.
+    assert plain_inline("type `\\\\nw-print01` and press Enter") == "type \\\\nw-print01 and press Enter"
+    assert plain_inline("share \\\\\\\\srv\\\\docs, a \\*star\\*, ``a \\` b``") == "share \\\\srv\\docs, a *star*, a \\` b"
+    # A backslash before a letter is not an escape; an entity is its character (as the view shows them).
+    assert plain_inline("C:\\temp &amp; D:\\data &lt;x&gt;") == "C:\\temp & D:\\data <x>"
+    assert plain_inline("[`\\\\srv`](https://intranet/srv) <https://a.example/x_y>") == (
+        "\\\\srv (https://intranet/srv) https://a.example/x_y")
+
+
+def test_kb0010_steps_keep_the_unc_path():
+    from ticket_support import SAMPLE
+
+    body = (SAMPLE / "kb" / "KB0010-printer-add.md").read_text().split("---", 2)[2]
+    assert "type \\\\nw-print01 and press Enter" in article_steps(body)

@@ -471,3 +471,25 @@ async def test_sort_key_cycles_the_orders(desk):
         assert screen.sort == "updated"
         assert list(view.ids) == [r.id for r in sorted(rows, key=lambda r: (r.updated_at, r.id), reverse=True)]
         assert "Upd▼" in line_text(view, 0)
+
+
+@run_async
+async def test_the_status_line_says_what_a_status_filter_shows(desk):
+    """Issue 15.4: "All open 35" was shown for resolved tickets; `-status:pending` keeps the active default."""
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        view = screen.query_one(QueueView)
+        status = screen.query_one("StatusLine")
+        assert status.note.startswith(f"All open {len(view.ids)}")
+        await pilot.press("slash")
+        await type_text(pilot, "status:resolved\n")
+        await settle(pilot)
+        assert view.ids and all(record(desk, i).status == "resolved" for i in view.ids)
+        assert status.note.startswith(f"Filtered: resolved {len(view.ids)}") and "All open" not in status.note
+        await pilot.press("slash", *["backspace"] * len("status:resolved"))
+        await type_text(pilot, "-status:pending\n")
+        await settle(pilot)
+        assert view.ids and {record(desk, i).status for i in view.ids} <= {"new", "open"}
+        assert status.note.startswith(f"Filtered: new, open {len(view.ids)}")

@@ -258,3 +258,33 @@ async def test_narrow_ticket_screen_still_reaches_the_suggestions(desk):
         await pilot.press("L")
         await settle(pilot)
         assert links(desk, ticket.id) == [widget.data.linked[0].article_id]
+
+
+@run_async
+async def test_inserted_steps_are_the_text_the_article_shows(desk):
+    """Issue 15.2: KB0010 shows `\\\\nw-print01`; the reply sent says the same, every step as shown."""
+    kb0010 = article(desk, "KB0010")
+    ticket = open_ticket(desk, subject="Cannot add the Follow-Me printer", category="Printing/Printer Setup",
+                         description="The NW-FollowMe printer queue is missing on my laptop.")
+    app = make_app(desk, ticket.id)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await start(pilot)
+        choose(suggestions(app), f"a{kb0010.id}")
+        await pilot.press("i")
+        await settle(pilot)
+        inserted = app.screen.query_one(TextArea).text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        from deskui.tui.screens.knowledge import show_article_in_knowledge
+
+        await show_article_in_knowledge(app, kb0010.id)
+        await settle(pilot)
+        shown = [" ".join(p.render().plain.split()) for p in knowledge_screen(app).query("MarkdownParagraph")]
+    with session_scope(desk) as s:
+        from deskui.store.tickets import comments
+
+        sent = comments(s, ticket.id)[-1].body
+    assert sent == inserted
+    assert "type \\\\nw-print01 and press Enter" in sent
+    steps = [line.split(". ", 1)[1] for line in inserted.split("\n") if line[:1].isdigit()]
+    assert steps and all(step in shown for step in steps), [s for s in steps if s not in shown]

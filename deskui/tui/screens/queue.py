@@ -23,7 +23,7 @@ from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from deskui.tui.keymap import QUEUE_BINDINGS
-from deskui.reads.queue import SORTS, QueryError, QueueQuery, QueueSource, id_array
+from deskui.reads.queue import SORTS, QueryError, QueueQuery, QueueSource, id_array, shown_label
 from deskui.reads.failures import one_line
 from deskui.tui.screens.queue_bulk import BulkActions
 from deskui.tui.screens.queue_messages import BulkDone, CountsRead, IdsRead, Refreshed, MessageSink
@@ -498,9 +498,7 @@ class QueueScreen(QueueOpsActions, Screen):
         if view is None:
             return
         total = "…" if self._total is None else f"{self._total:,}"
-        parts = [f"{view.name} {total}", f"sort {SORT_LABELS[self.sort]}"]
-        if self.filter_text:
-            parts.append("filtered")
+        parts = [f"{shown_label(view.name, view.query, self.filter_text)} {total}", f"sort {SORT_LABELS[self.sort]}"]
         marks = len(self.view.marks) if self.is_mounted else 0
         if marks:
             parts.append(f"{marks} marked")

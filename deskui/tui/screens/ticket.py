@@ -15,6 +15,7 @@ is one line and the screen keeps running (deskui.tui.workers).
 
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 from textual import on
@@ -30,14 +31,18 @@ from textual.worker import get_current_worker
 
 from deskui.domain.workflow import WorkflowError
 from deskui.errors import ConflictError, DeskError
+from deskui.reads.drafts import ticket_drafts
 from deskui.reads.failures import one_line
 from deskui.reads.ticket import TicketView, last_event_id, ticket_view
+from deskui.services import drafts as drafts_svc
 from deskui.store.records import TicketRecord
 from deskui.tui.palette import CommandListProvider
 from deskui.tui.widgets.bulletin_banner import BulletinBanner
 from deskui.tui.widgets.key_hints import KeyHints
 from deskui.tui.widgets.status_line import StatusLine
-from deskui.tui.widgets.ticket_actions import ACTION_KEYS, DRAFT_NAMES, TicketActions
+from deskui.tui.widgets.ticket_actions import (
+    ACTION_KEYS, DRAFT_NAMES, DRAFT_TYPES, TicketActions, draft_fields, draft_from_fields,
+)
 from deskui.tui.widgets.ticket_conflict import ConflictBanner, describe_changes
 from deskui.tui.widgets.ticket_conversation import Conversation
 from deskui.tui.widgets.ticket_feature import DraftKept, PaletteCommand, ReloadTicket, TicketChange, TicketFeature
@@ -50,6 +55,9 @@ from deskui.tui.widgets.ticket_sla import SlaBars, SlaTimeline
 from deskui.tui.widgets.ticket_suggestions import TicketSuggestions
 from deskui.tui.widgets.ticket_survey import TicketSurveyKeys
 from deskui.tui.workers import db_work, run_db
+
+# Draft writes run one at a time, in the order they were asked for (see _store_draft).
+_DRAFT_WRITES = threading.Lock()
 
 # Below this width the two columns stack into one scroll.
 NARROW_WIDTH = 120
@@ -121,6 +129,13 @@ class TicketScreen(Screen):
             self.error = error
             self.seen = seen
 
+    class DraftsRead(Message):
+        """The analyst's drafts on this ticket as stored (key -> dialog value)."""
+
+        def __init__(self, drafts: dict) -> None:
+            super().__init__()
+            self.drafts = drafts
+
     class LiveCheck(Message):
         """What the live check found: ``changed``, or the line it failed with."""
 
@@ -137,6 +152,8 @@ class TicketScreen(Screen):
         # A conflict waiting for the reload that shows what the others did.
         self._conflict: tuple[str, list[str], str, int] | None = None
         self._live_check_failing = False
+        # Draft key -> how many writes of it were asked for; only the newest one runs.
+        self._draft_writes: dict[str, int] = {}
 
     # ------------------------------------------------------------ layout
 
@@ -172,6 +189,7 @@ class TicketScreen(Screen):
         self.query_one(TicketHeader).update(Content.styled(f"Loading #{self.ticket_id}…", "italic"))
         self._apply_width(self.app.size.width)
         self.reload()
+        self._read_drafts(self.app.desk.engine, self.app.desk.actor.id, self.ticket_id)
         seconds = getattr(self.app.desk, "live_refresh_seconds", 0) or 0
         if seconds > 0:
             self.set_interval(seconds, self._poll_changes, name="ticket-live")
@@ -276,7 +294,7 @@ class TicketScreen(Screen):
         the action (``seen``), so a change made meanwhile is a conflict, not overwritten."""
         message.stop()
         if message.draft is not None:
-            self.drafts = {**self.drafts, message.key: message.draft}
+            self._keep_draft(message.key, message.draft)
         if self.saving:
             self.notify("Still saving the previous change; try again in a moment.", severity="warning")
             return
@@ -341,17 +359,59 @@ class TicketScreen(Screen):
 
     # ------------------------------------------------------------ drafts
 
+    # Drafts are kept in the database too (deskui.services.drafts), per analyst, ticket
+    # and kind: they outlive this screen and the app until sent or discarded.
+
+    @db_work(group="ticket-drafts-read", what="Reading your drafts")
+    def _read_drafts(self, engine, analyst_id: int | None, ticket_id: int) -> None:
+        stored = ticket_drafts(engine, analyst_id, ticket_id)
+        found = {key: draft_from_fields(key, fields) for key, fields in stored.items()}
+        self.post_message(self.DraftsRead({key: value for key, value in found.items() if value is not None}))
+
+    @on(DraftsRead)
+    def _drafts_read(self, message: DraftsRead) -> None:
+        # What was kept on this screen meanwhile is newer than what was stored.
+        stored = {k: v for k, v in message.drafts.items() if k not in self.drafts and k not in self._draft_writes}
+        if stored:
+            self.drafts = {**self.drafts, **stored}
+
     @on(DraftKept)
     def _draft_kept(self, message: DraftKept) -> None:
         message.stop()
         if message.value is None:
             self._forget_draft(message.key)
         else:
-            self.drafts = {**self.drafts, message.key: message.value}
+            self._keep_draft(message.key, message.value)
+
+    def _keep_draft(self, key: str, value: object) -> None:
+        self.drafts = {**self.drafts, key: value}
+        self._store_draft(key, value)
 
     def _forget_draft(self, key: str) -> None:
         if key in self.drafts:
             self.drafts = {k: v for k, v in self.drafts.items() if k != key}
+        self._store_draft(key, None)
+
+    def _store_draft(self, key: str, value: object | None) -> None:
+        """Save (or, for None, delete) the stored draft in a worker. Writes run one at a
+        time; one that a newer write of the same draft overtook does nothing."""
+        engine, actor, ticket_id = self.app.desk.engine, self.app.desk.actor, self.ticket_id
+        if key not in DRAFT_TYPES or actor.id is None:
+            return
+        turn = self._draft_writes[key] = self._draft_writes.get(key, 0) + 1
+        fields = draft_fields(value) if value is not None else None
+
+        def write() -> None:
+            with _DRAFT_WRITES:
+                if self._draft_writes.get(key) != turn:
+                    return
+                if fields is None:
+                    drafts_svc.discard_draft(engine, actor, ticket_id, key)
+                else:
+                    drafts_svc.save_draft(engine, actor, ticket_id, key, fields)
+
+        # The app's worker: leaving the ticket must not cancel the write.
+        run_db(self.app, write, group="ticket-drafts", what=f"Your {DRAFT_NAMES[key][0]} draft was not stored")
 
     def watch_drafts(self, drafts: dict) -> None:
         line = self.query_one("#drafts-line", Static)

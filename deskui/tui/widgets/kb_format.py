@@ -9,6 +9,7 @@ become styled spans.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from textual.content import Content, Span
@@ -101,40 +102,50 @@ def ticket_hit_content(hit: TicketHit, *, width: int = 0, notes_lines: int = 2) 
 
 # ------------------------------------------------------------------ article -> reply text
 
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)[^)]*\)")
-_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
-_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*]+?)(?<=\S)\*(?!\*)|(?<!\w)_(?=\S)([^_]+?)(?<=\S)_(?!\w)")
-_CODE = re.compile(r"`+([^`]*)`+")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _STEP = re.compile(r"^\s{0,3}(\d{1,3})[.)]\s+(.*)$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(?:\[[ xX]\]\s+)?(.*)$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?")
-_SET_ASIDE = re.compile("\ue000(\\d+)\ue001")
 
 #: Most characters of body text inserted when an article has no numbered steps.
 EXCERPT_CHARS = 700
 
 
+@lru_cache(maxsize=1)
+def _inline_parser():
+    # The parser the article view draws with (Textual's Markdown widget), so the
+    # text inserted is the text shown.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("gfm-like")
+
+
 def plain_inline(text: str) -> str:
-    """One line of Markdown as plain text: emphasis and code marks dropped, links as ``text (url)``."""
-    # Escaped characters (\\*) are set aside first, so they are never read as marks.
-    escaped: list[str] = []
-
-    def set_aside(match: re.Match) -> str:
-        escaped.append(match.group(1))
-        return f"\ue000{len(escaped) - 1}\ue001"
-
-    text = _ESCAPE.sub(set_aside, text)
-    text = _IMAGE.sub(lambda m: m.group(1), text)
-    text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} ({m.group(2)})", text)
-    text = _AUTOLINK.sub(lambda m: m.group(1), text)
-    text = _CODE.sub(lambda m: m.group(1), text)
-    text = _STRONG.sub(lambda m: m.group(2), text)
-    text = _EMPHASIS.sub(lambda m: m.group(1) or m.group(2) or "", text)
-    return _SET_ASIDE.sub(lambda m: escaped[int(m.group(1))], text)
+    """One line of Markdown as plain text, as the article view shows it: emphasis and
+    code marks dropped, escapes and entities resolved once (never inside code), links
+    as ``text (url)``, images as their alt text, inline HTML left out."""
+    out: list[str] = []
+    links: list[tuple[str, int]] = []  # (href, where its text starts)
+    for token in _inline_parser().parseInline(text)[0].children or []:
+        kind = token.type
+        if kind in ("text", "code_inline"):
+            out.append(token.content)
+        elif kind == "softbreak":
+            out.append(" ")
+        elif kind == "hardbreak":
+            out.append("\n")
+        elif kind == "image":
+            out.append(token.content)
+        elif kind == "link_open":
+            # A bare or <autolinked> address is its own text.
+            bare = token.markup in ("linkify", "autolink")
+            links.append(("" if bare else str(token.attrs.get("href", "")), len(out)))
+        elif kind == "link_close" and links:
+            href, start = links.pop()
+            label = "".join(out[start:])
+            if href and label != href and label != href.removeprefix("mailto:"):
+                out.append(f" ({href})")
+    return "".join(out)
 
 
 def article_steps(body: str) -> str:

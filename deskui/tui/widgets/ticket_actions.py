@@ -9,6 +9,8 @@ with the version the analyst saw when the dialog opened.
 
 from __future__ import annotations
 
+import dataclasses
+
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.reactive import var
@@ -33,6 +35,32 @@ DRAFT_NAMES = {
     "escalate": ("escalation", "e"),
     "priority": ("priority change", "p"),
 }
+#: Draft key -> the dialog's value it holds (stored as its fields: deskui.services.drafts).
+DRAFT_TYPES = {
+    "compose": ComposeDraft,
+    "resolve": ResolveDraft,
+    "reopen": ReopenDraft,
+    "escalate": EscalateDraft,
+    "priority": PriorityDraft,
+}
+
+
+def draft_fields(value: object) -> dict:
+    """A dialog's draft as the fields the database keeps."""
+    return dataclasses.asdict(value)
+
+
+def draft_from_fields(key: str, fields: dict) -> object | None:
+    """The dialog's draft from its stored fields; None when they no longer fit it."""
+    kind = DRAFT_TYPES.get(key)
+    if kind is None:
+        return None
+    try:
+        return kind(**{f.name: fields[f.name] for f in dataclasses.fields(kind) if f.name in fields})
+    except TypeError:
+        return None
+
+
 #: Actions without a draft -> the key that tries again after a conflict.
 ACTION_KEYS = {"assign": "a", "take": "t", "status": "s"}
 
