@@ -120,12 +120,14 @@ def mutate(engine: Engine, actor: Actor, ticket_id: int, version: int | None,
     """One use case on one ticket: claim its version, apply ``change``, refresh its SLA.
 
     Without ``version`` the caller asked for the change on the ticket as it is: a
-    claim lost to a concurrent writer (PostgreSQL) re-runs the whole transaction
-    on the fresh ticket. With ``version`` it is a conflict, as it always was."""
+    claim lost to a concurrent writer anyway re-runs the whole transaction on the
+    fresh ticket. With ``version`` it is a conflict, as it always was."""
     now = at or clock.now()
 
     def work(session: Session) -> TicketRecord:
-        ticket = session.get(Ticket, ticket_id, populate_existing=True)
+        # FOR UPDATE (PostgreSQL; SQLite holds the file's write lock already): concurrent
+        # writers of one ticket queue on its row instead of losing the claim below.
+        ticket = session.get(Ticket, ticket_id, populate_existing=True, with_for_update=True)
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} not found")
         seen = ticket.version

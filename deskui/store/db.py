@@ -98,15 +98,15 @@ def _sqlite_begin(conn) -> None:
 def _begin_immediate(conn, seconds: float) -> None:
     """Take the write lock, waiting up to ``seconds``. SQLite's own busy handler
     sleeps ever longer (up to 100 ms) while newcomers poll at 1 ms, so under a storm
-    an early waiter can starve past any timeout; here every waiter polls with the
-    same short, jittered sleeps. Nothing has been read or written yet, so a retry
-    here is always safe."""
+    an early waiter can starve past any timeout; here every waiter, old or new,
+    polls with the same short, jittered sleep, so each has the same chance at
+    every release. Nothing has been read or written yet, so a retry here is
+    always safe."""
     import sqlite3
 
     raw = conn.connection.dbapi_connection
     cursor = raw.cursor()
     deadline = time.monotonic() + seconds
-    attempt = 0
     cursor.execute("PRAGMA busy_timeout = 0")
     try:
         while time.monotonic() < deadline:
@@ -116,8 +116,7 @@ def _begin_immediate(conn, seconds: float) -> None:
             except sqlite3.OperationalError as exc:
                 if not _sqlite_busy_text(str(exc)):
                     raise
-            time.sleep(_backoff(attempt, cap=0.02))
-            attempt += 1
+            time.sleep(random.uniform(0.0005, 0.002))
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # the last try: raises a wrapped OperationalError
     finally:
         cursor.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")

@@ -47,3 +47,35 @@ def test_small_storm_on_sqlite_no_errors_none_lost_none_duplicated(sqlite_templa
     assert figures["error_lines"] == {}, figures["error_lines"]
     assert (figures["errors"], figures["lost"], figures["duplicated"]) == (0, 0, 0)
     assert figures["ok"] + figures["refused"] == 120 and figures["ok"] >= 60
+
+
+def test_changes_without_a_version_all_land_when_writers_race(org):
+    """Six analysts change one ticket at once without a version (as the CLI does):
+    on PostgreSQL a claim lost to a concurrent writer is re-run, not a conflict;
+    every change lands once and the version moves once per change."""
+    from deskui.services import tickets as svc
+    from deskui.services.actors import SYSTEM, actor_for
+    from deskui.store.db import session_scope
+    from deskui.store.models import Ticket
+
+    demo = actor_for(org, "demo")
+    ticket = svc.open_ticket(org, SYSTEM, subject="VPN down", requester="ann@example.com")
+    barrier = threading.Barrier(6)
+    failures: list[BaseException] = []
+
+    def work(n: int) -> None:
+        barrier.wait()
+        for i in range(4):
+            try:
+                svc.change_priority(org, demo, ticket.id, impact=("high", "low")[(n + i) % 2], urgency="medium")
+            except BaseException as exc:  # noqa: BLE001 - the test reports any
+                failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    with session_scope(org) as session:
+        assert session.get(Ticket, ticket.id).version == ticket.version + 24
