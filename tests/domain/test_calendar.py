@@ -347,6 +347,20 @@ def calendars(draw):
 instants = st.datetimes(datetime(2024, 1, 1), datetime(2024, 12, 31)).map(lambda d: d.replace(microsecond=0))
 
 
+def _wall_to_utc(local: datetime) -> datetime:
+    """A local wall time as naive UTC; a time the clock skips (spring forward) is the
+    instant the wall clock passes it: the change itself (issue 19.4), found plainly
+    by walking the skipped hour minute by minute."""
+    utc = local.astimezone(timezone.utc)
+    if utc.astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return utc.replace(tzinfo=None)
+    earliest = local.replace(fold=1).astimezone(timezone.utc)  # the offset after the change: earlier in UTC
+    probe = earliest
+    while probe.astimezone(local.tzinfo).replace(tzinfo=None) < local.replace(tzinfo=None):
+        probe += timedelta(minutes=1)
+    return probe.replace(tzinfo=None)
+
+
 def reference_seconds(cal: BusinessCalendar, lo: datetime, hi: datetime) -> float:
     """Slow and plain: convert every local interval of every nearby day with zoneinfo."""
     tz = ZoneInfo(cal.timezone)
@@ -358,7 +372,7 @@ def reference_seconds(cal: BusinessCalendar, lo: datetime, hi: datetime) -> floa
                 a = datetime.combine(day, start, tzinfo=tz)
                 b = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz) if end == time(0) \
                     else datetime.combine(day, end, tzinfo=tz)
-                a, b = (x.astimezone(timezone.utc).replace(tzinfo=None) for x in (a, b))
+                a, b = (_wall_to_utc(x) for x in (a, b))
                 if b > a:
                     spans.append((max(a, lo), min(b, hi)))
         day += timedelta(days=1)

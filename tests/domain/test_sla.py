@@ -314,8 +314,10 @@ def test_a_pause_moves_the_due_time_by_the_business_time_it_covered(cal, opened,
     ).resolution
     covered = cal.business_seconds(pause_at, resume_at)
     plain_due = cal.add_business_seconds(opened, targets.resolution_seconds)
-    if plain_due <= pause_at:  # due before the pause began: the pause changes nothing
-        assert paused.breached_at == plain.breached_at == plain_due
+    if plain_due <= pause_at:  # due no later than the pause began: the pause changes nothing
+        # A deadline at this very instant has not passed (now == due: no breach yet).
+        expected = plain_due if now > plain_due else None
+        assert paused.breached_at == plain.breached_at == expected
         return
     assert paused.elapsed_seconds == plain.elapsed_seconds - covered
     assert paused.due_at is not None
