@@ -12,6 +12,7 @@ file, a PostgreSQL deadlock or serialization failure), within the same bound.
 from __future__ import annotations
 
 import ast
+import errno
 import os
 import random
 import re
@@ -154,6 +155,8 @@ def _make_private_dirs(folder: Path) -> None:
     while not folder.exists() and folder != folder.parent:
         missing.append(folder)
         folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
     for created in reversed(missing):
         try:
             created.mkdir(mode=0o700)
