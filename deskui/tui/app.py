@@ -219,7 +219,7 @@ class DeskApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's, less what deskui does its own way: the theme picker saves the
         choice, ? is the desk's key help, q asks before quitting."""
-        yield SystemCommand("Theme…", "Choose a theme (saved in config.toml)", self.action_change_theme)
+        yield SystemCommand("Theme picker", "Choose a theme (saved in config.toml)", self.action_change_theme)
         for command in super().get_system_commands(screen):
             if command.title not in ("Theme", "Keys", "Quit"):
                 yield command
@@ -230,12 +230,29 @@ class DeskApp(App):
         self.push_screen(CommandPalette(providers=[ThemeCommands], placeholder="Search for themes…"))
 
     def choose_theme(self, name: str) -> None:
-        """A theme chosen by the user (the palette, :theme NAME)."""
+        """A theme chosen by the user (the palette, :theme NAME): used now and saved
+        in config.toml for the next start."""
         if name not in self.available_themes:
             self.notify(f"no theme {name!r}; themes: {', '.join(sorted(self.available_themes))}",
                         severity="warning", markup=False)
             return
         self.theme = name
+        settings = self.desk.settings
+        if hasattr(settings, "theme"):
+            settings.theme = name
+
+        def save() -> None:
+            from deskui.config import save_theme
+            from deskui.errors import DeskError
+
+            try:
+                path = save_theme(name)
+            except DeskError as exc:
+                self.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+                return
+            self.call_from_thread(self.notify, f"theme {name} saved in {path}", timeout=3, markup=False)
+
+        self.run_worker(save, thread=True, group="save-theme", name="save theme", exit_on_error=False)
 
     def open_ticket(self, ticket_id: int) -> None:
         try:

@@ -116,7 +116,7 @@ class NavigationCommands(CommandListProvider):
 
 
 class ThemeCommands(CommandListProvider):
-    """The theme picker (the palette's "Theme…" command): themes only."""
+    """The theme picker (the palette's "Theme picker" command): themes only."""
 
     def _commands(self) -> list[Command]:
         return [(name.removeprefix("Theme: "), help_text, callback)

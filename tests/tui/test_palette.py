@@ -24,8 +24,9 @@ async def palette_hits(pilot, query: str) -> list[str]:
     """Open the palette, type ``query``; the names of the hits, best first (the palette stays open)."""
     from textual.command import CommandList, CommandPalette
 
-    await pilot.press("ctrl+p")
-    await settle(pilot)
+    if not isinstance(pilot.app.screen, CommandPalette):  # (the theme picker is open already)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
     assert isinstance(pilot.app.screen, CommandPalette)
     await type_text(pilot, query)
     await settle(pilot)
@@ -41,12 +42,13 @@ async def run_best(pilot, query: str) -> str:
     assert names, f"the palette found nothing for {query!r}"
     palette = pilot.app.screen
     # Enter highlights the best hit when none is, then runs the highlighted one.
+    assert isinstance(palette, CommandPalette)
     for _ in range(2):
-        if isinstance(pilot.app.screen, CommandPalette):
+        if pilot.app.screen is palette:
             assert palette.query_one(CommandList).highlighted in (None, 0)
             await pilot.press("enter")
             await settle(pilot)
-    assert not isinstance(pilot.app.screen, CommandPalette)
+    assert pilot.app.screen is not palette
     return names[0]
 
 
@@ -106,3 +108,55 @@ async def test_a_saved_view_and_a_theme_from_another_screen(desk):
         assert queue.views[queue.view_index].name == "Unassigned"
         assert await run_best(pilot, "theme deskui-light") == "Theme: deskui-light"
         assert app.theme == "deskui-light"
+
+
+# ------------------------------------------------------------------ the theme is saved (item 10)
+
+CONFIG = """\
+# my desk
+db = "sqlite:////srv/desk.db"
+theme = "deskui-dark"  # the default
+
+[keymap]
+"app.help" = "f1"
+
+[[views]]
+name = "VPN"
+query = "category:network/vpn"
+"""
+
+
+@run_async
+async def test_the_theme_chosen_in_the_palette_is_saved_and_used_at_the_next_start(desk, tmp_path, monkeypatch):
+    import tomllib
+
+    from deskui.config import load_settings
+    from deskui.tui.app import DeskApp
+    from deskui.tui.context import DeskContext
+
+    monkeypatch.setenv("DESKUI_CONFIG_DIR", str(tmp_path))
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    app = make_app(desk, **vars(load_settings(db=str(desk.url))))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # Through the picker, as the palette offers it.
+        assert await run_best(pilot, "picker") == "Theme picker"
+        assert await run_best(pilot, "high-contrast") == "deskui-high-contrast"
+        assert app.theme == "deskui-high-contrast"
+    # One line changed; the comments, the other keys and the tables are as they were.
+    assert path.read_text(encoding="utf-8") == CONFIG.replace('theme = "deskui-dark"',
+                                                              'theme = "deskui-high-contrast"')
+    assert tomllib.loads(path.read_text(encoding="utf-8"))["keymap"] == {"app.help": "f1"}
+
+    settings = load_settings(db=str(desk.url))
+    assert settings.theme == "deskui-high-contrast"
+    again = DeskApp(DeskContext(engine=desk, actor=app.desk.actor, settings=settings,
+                                live_refresh_seconds=0, sweep_seconds=0))
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert again.theme == "deskui-high-contrast"
+        # A theme from the palette's own list is saved too, in a file that had no theme line.
+        path.write_text("[keymap]\n", encoding="utf-8")
+        assert await run_best(pilot, "theme: deskui-light") == "Theme: deskui-light"
+    assert path.read_text(encoding="utf-8") == 'theme = "deskui-light"\n[keymap]\n'
