@@ -2,13 +2,21 @@
 
 Resolution order for each: command-line flag, environment variable, user config
 file (``config.toml`` in the user config directory), default. Nothing is read at
-import time.
+import time. Every key of config.toml is documented, with an example, in the
+README ("The config file").
+
+deskui writes one key itself: ``theme``, when the user chooses a theme in the
+app (:func:`save_theme`). That edits the one line and leaves the rest of the
+file (comments, order, tables) as it was.
 """
 
 from __future__ import annotations
 
 import getpass
+import json
 import os
+import re
+import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +65,7 @@ class Settings:
 
 
 def load_user_config() -> dict:
-    path = config_dir() / "config.toml"
+    path = config_path()
     if not path.exists():
         return {}
     try:
@@ -67,6 +75,70 @@ def load_user_config() -> dict:
         from deskui.errors import ValidationError
 
         raise ValidationError(f"{path}: {exc}") from None
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+_TABLE_HEADER = re.compile(r"\s*\[")
+_STRING = r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\''
+
+
+def with_top_level_string(text: str, key: str, value: str) -> str:
+    """``text`` (a TOML document) with the top-level ``key = "value"`` set: its own
+    line replaced (a comment after it kept), or a new line before the first table.
+    ValueError when ``text`` is not TOML or the change cannot be made by one line."""
+    before = tomllib.loads(text)  # TOMLDecodeError is a ValueError
+    line = f"{key} = {json.dumps(value)}"
+    assignment = re.compile(rf"(\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=\s*)(?:{_STRING})(.*)")
+    lines = text.splitlines(keepends=True)
+    first_table = next((n for n, text_line in enumerate(lines) if _TABLE_HEADER.match(text_line)), len(lines))
+    for n, text_line in enumerate(lines[:first_table]):
+        if match := assignment.fullmatch(text_line.rstrip("\r\n")):
+            ending = text_line[len(text_line.rstrip("\r\n")):]
+            lines[n] = f"{line}{match.group(2)}{ending or chr(10)}"
+            break
+    else:
+        # After the last top-level key: blank lines and the comments above a table stay with it.
+        at = first_table
+        while at > 0 and (not lines[at - 1].strip() or lines[at - 1].lstrip().startswith("#")):
+            at -= 1
+        if at and not lines[at - 1].endswith("\n"):
+            lines[at - 1] += "\n"
+        lines.insert(at, line + "\n")
+    after = "".join(lines)
+    try:
+        changed = tomllib.loads(after)
+    except tomllib.TOMLDecodeError:
+        changed = None
+    if changed != {**before, key: value}:
+        raise ValueError(f"cannot set {key} by editing one line; set {line} at the top of the file yourself")
+    return after
+
+
+def save_theme(name: str) -> Path:
+    """Remember ``name`` as the theme for the next start: ``theme = "name"`` in
+    config.toml, the rest of the file untouched. Raises ValidationError (one line)."""
+    from deskui.errors import ValidationError
+
+    path = config_path()
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        updated = with_top_level_string(text, "theme", name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(updated)
+            os.chmod(temporary, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValidationError(f"{path}: theme not saved: {exc}") from None
+    return path
 
 
 def load_settings(db: str | None = None, user: str | None = None) -> Settings:

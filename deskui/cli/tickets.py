@@ -8,8 +8,7 @@ import typer
 
 from deskui.cli import common
 
-LIST_COLUMNS = ("number", "priority", "status", "sla", "type", "subject", "requester", "group", "assignee",
-                "category", "resolution_due_at", "updated_at")
+from deskui.cli.ticket_table import FULL_COLUMNS as LIST_COLUMNS
 
 
 def register(app: typer.Typer, make: Callable[..., typer.Typer]) -> None:
@@ -82,7 +81,11 @@ def list_(
     all_: bool = typer.Option(False, "--all", help="Include resolved, closed and cancelled tickets"),
     fmt: str = FormatOpt,
 ) -> None:
-    """List tickets: the queue, sorted by SLA due time by default."""
+    """List tickets: the queue, sorted by SLA due time by default.
+
+    On a terminal one line per ticket, fitted to its width; into a pipe or a file
+    every column in full, tab-separated (--format csv or json for a header or keys).
+    """
     from deskui.reads.queue import SORTS, first_page
 
     if sort not in SORTS:
@@ -91,6 +94,13 @@ def list_(
     if "assignee:me" in query:
         me = common.get_actor().id
     records = first_page(common.get_engine(), query, sort=sort, limit=limit, include_inactive=all_, me_id=me)
+    if fmt == "table":
+        from deskui import clock
+        from deskui.cli.ticket_table import print_rows
+
+        # Fitted to the terminal, like `gh issue list`; in full (tab-separated) into a pipe or file.
+        print_rows([row_of(r) for r in records], clock.now())
+        return
     common.emit([row_of(r) for r in records], fmt, LIST_COLUMNS)
 
 

@@ -37,6 +37,24 @@ class QueueRow(QueueLine):
                                (self.resolution_state, self.resolution_warn_at, self.resolution_due_at), now)
 
 
+def age(since: datetime, now: datetime) -> str:
+    """Wall-clock age, short: now, 12m, 5h, 3d, 12w, 3y."""
+    seconds = (now - since).total_seconds()
+    if seconds < 60:
+        return "now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 48 * 60:
+        return f"{minutes // 60}h"
+    days = minutes // 1440
+    if days < 14:
+        return f"{days}d"
+    if days < 730:
+        return f"{days // 7}w"
+    return f"{days // 365}y"
+
+
 def countdown(seconds: float) -> str:
     """Business time left ('-' once overdue), at most 7 cells: 45m, 3h05m, 12d04h, 123d."""
     sign = "-" if seconds < 0 else ""

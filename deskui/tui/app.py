@@ -7,18 +7,18 @@ database through ``self.app.desk`` (a DeskContext).
 
 from __future__ import annotations
 
-from functools import partial
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 
 from deskui.reads.failures import one_line
 from deskui.tui.context import DeskContext
 from deskui.tui.keymap import APP_BINDINGS, check_keymap
-from deskui.tui.palette import CommandListProvider
+from deskui.tui.navigation import NavigationCommands, ScreenActions, ThemeCommands
 from deskui.tui.themes import DEFAULT_THEME, SEMANTIC_DEFAULTS, load_themes
 
 
@@ -65,43 +65,6 @@ def return_large_blocks_to_the_os() -> None:
 MODE_NAMES = {"queue": "Queue", "knowledge": "Knowledge", "metrics": "Metrics", "wallboard": "Wallboard"}
 
 
-class ScreenActions(CommandListProvider):
-    """Every key of the current screen (and the app) as a palette command,
-    plus a screen's extra ``palette_commands()`` (name, help, callback)."""
-
-    def _commands(self) -> list[tuple[str, str, object]]:
-        screen = self.screen
-        app = self.app
-        # A screen with its own provider lists its own actions; add only the app's.
-        own_provider = bool(getattr(type(screen), "COMMANDS", None))
-        seen: set[tuple[int, str]] = set()
-        keys: dict[tuple[int, str], list[str]] = {}
-        entries: dict[tuple[int, str], tuple] = {}
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            # Textual's own keys (no id: focus, copy, scrolling) are not desk actions.
-            if binding.system or binding.id is None or binding.action in ("command_palette", "back"):
-                continue
-            if own_provider and active.node is not app:
-                continue
-            group = (id(active.node), binding.id or binding.action)
-            keys.setdefault(group, [])
-            display = app.get_key_display(binding)
-            if display not in keys[group]:
-                keys[group].append(display)
-            if group in seen:
-                continue
-            seen.add(group)
-            entries[group] = (binding.description, binding.id, partial(app.run_action, binding.action, active.node))
-        commands = []
-        for group, (description, binding_id, callback) in entries.items():
-            help_text = " ".join(keys[group]) + (f" · {binding_id}" if binding_id else "")
-            commands.append((description, help_text, callback))
-        if not own_provider and hasattr(screen, "palette_commands"):
-            commands.extend(screen.palette_commands())
-        return commands
-
-
 class DeskApp(App):
     """The analyst's terminal service desk."""
 
@@ -113,7 +76,7 @@ class DeskApp(App):
              "wallboard": _wallboard_screen}
     # Start in the queue directly (no blank default screen to build, style and leave).
     DEFAULT_MODE = "queue"
-    COMMANDS = App.COMMANDS | {ScreenActions}
+    COMMANDS = App.COMMANDS | {ScreenActions, NavigationCommands}
 
     # (at risk, breached), set by the queue's counts; the status line shows them.
     live_counts: reactive[tuple | None] = reactive(None)
@@ -125,6 +88,8 @@ class DeskApp(App):
         self._startup_messages: list[tuple[str, str]] = []
         self._sweeping = False
         self._early_queue: Screen | None = None
+        # The screen under the command palette while it lists that screen's keys.
+        self._listing_for: Screen | None = None
         self._modes["queue"] = self._queue_mode_screen
         self._load_themes()
         keymap, warnings = check_keymap(getattr(desk.settings, "keymap", None) or {})
@@ -234,11 +199,60 @@ class DeskApp(App):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.TYPING_ACTIONS:
-            if self.is_typing():
+            listing = self._listing_for
+            if listing is None and self.is_typing():
                 return False  # the key goes on to the input
-            if action != "help" and isinstance(self.screen, ModalScreen):
+            if action != "help" and isinstance(listing or self.screen, ModalScreen):
                 return False  # finish the dialog first
         return super().check_action(action, parameters)
+
+    @contextmanager
+    def listing_commands_of(self, screen: Screen) -> Iterator[None]:
+        """While the palette lists ``screen``'s keys: the app's keys count as they
+        would on that screen, not as on the palette (whose input has the focus)."""
+        self._listing_for = screen
+        try:
+            yield
+        finally:
+            self._listing_for = None
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's, less what deskui does its own way: the theme picker saves the
+        choice, ? is the desk's key help, q asks before quitting."""
+        yield SystemCommand("Theme picker", "Choose a theme (saved in config.toml)", self.action_change_theme)
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Theme", "Keys", "Quit"):
+                yield command
+
+    def action_change_theme(self) -> None:
+        from textual.command import CommandPalette
+
+        self.push_screen(CommandPalette(providers=[ThemeCommands], placeholder="Search for themes…"))
+
+    def choose_theme(self, name: str) -> None:
+        """A theme chosen by the user (the palette, :theme NAME): used now and saved
+        in config.toml for the next start."""
+        if name not in self.available_themes:
+            self.notify(f"no theme {name!r}; themes: {', '.join(sorted(self.available_themes))}",
+                        severity="warning", markup=False)
+            return
+        self.theme = name
+        settings = self.desk.settings
+        if hasattr(settings, "theme"):
+            settings.theme = name
+
+        def save() -> None:
+            from deskui.config import save_theme
+            from deskui.errors import DeskError
+
+            try:
+                path = save_theme(name)
+            except DeskError as exc:
+                self.call_from_thread(self.notify, str(exc), severity="warning", markup=False)
+                return
+            self.call_from_thread(self.notify, f"theme {name} saved in {path}", timeout=3, markup=False)
+
+        self.run_worker(save, thread=True, group="save-theme", name="save theme", exit_on_error=False)
 
     def open_ticket(self, ticket_id: int) -> None:
         try:
@@ -278,11 +292,7 @@ class DeskApp(App):
         elif jump.kind == "mode":
             self.go_to_mode(jump.value)
         elif jump.kind == "theme":
-            if jump.value in self.available_themes:
-                self.theme = jump.value
-            else:
-                self.notify(f"no theme {jump.value!r}; themes: {', '.join(sorted(self.available_themes))}",
-                            severity="warning", markup=False)
+            self.choose_theme(str(jump.value))
         elif jump.kind == "quit":
             self.exit()
 
@@ -307,6 +317,27 @@ class DeskApp(App):
 
     async def action_switch_mode(self, mode: str) -> None:
         self.go_to_mode(mode)
+
+    def go_to_screen(self, target: str) -> None:
+        """A mode, or the problems screen (over the current one, as P does in the queue)."""
+        if target != "problems":
+            self.go_to_mode(target)
+            return
+        from deskui.tui.screens.problems import ProblemsScreen
+
+        if not isinstance(self.screen, ProblemsScreen):
+            self.push_screen(ProblemsScreen())
+
+    async def show_saved_view(self, index: int) -> None:
+        """The queue, showing saved view ``index`` (from any screen)."""
+        from deskui.tui.screens.queue import QueueScreen
+
+        if self.current_mode != "queue":
+            await self.switch_mode("queue")
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, QueueScreen):
+            await self.pop_screen()
+        if isinstance(self.screen, QueueScreen):
+            self.screen.select_view(index)
 
     def action_back(self) -> None:
         """esc: close the top screen; on a mode's first screen go back to the queue."""

@@ -355,7 +355,8 @@ async def test_bindings_have_ids_and_letters_are_not_priority(desk):
     ids = {b.id for b in KnowledgeScreen.BINDINGS}
     for name in ("search", "open", "helpful", "not_helpful", "edit", "drafts", "publish", "back"):
         assert f"kb.{name}" in ids
-    assert all(not b.priority for b in KnowledgeScreen.BINDINGS)
+    # Letters (and + -) type in the search box; only "/" is taken before it (it never types there).
+    assert [b.key for b in KnowledgeScreen.BINDINGS if b.priority] == ["slash"]
 
 
 @run_async
@@ -384,3 +385,47 @@ async def test_no_database_call_runs_on_the_ui_thread(desk, monkeypatch):
             event.remove(desk, "before_cursor_execute", record)
     assert len(calls) > 10
     assert not any(calls)
+
+
+@run_async
+async def test_slash_focuses_the_search_box_and_never_types_there(desk):
+    """Issue 15 item 11: "/" in the focused box typed a literal "/"."""
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        box = screen.query_one("#kb-search", Input)
+        assert app.focused is box
+        await pilot.press("slash")
+        await type_text(pilot, "vpn")
+        await pilot.press("slash")
+        await settle(pilot)
+        assert box.value == "vpn"
+        await pilot.press("down")  # into the results
+        assert app.focused is screen.results
+        await pilot.press("slash")
+        await settle(pilot)
+        assert app.focused is box and box.value == "vpn"
+
+
+@run_async
+async def test_the_list_before_a_search_says_how_it_is_ordered(desk):
+    """Issue 15 item 11: headed "Most viewed articles", it was by title with 0 views everywhere."""
+    app = make_app(desk)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_knowledge(pilot)
+        heading = str(screen.query_one("#kb-results-title", Static).render())
+        assert heading == "All articles by title, none viewed yet (46)"
+        titles = [hit.title for hit in screen.results.hits]
+        assert titles == sorted(titles)
+        for external_id, views in (("KB0030", 2), ("KB0012", 3), ("KB0005", 2)):
+            for _ in range(views):
+                kb.record_view(desk, article(desk, external_id).id)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        heading = str(screen.query_one("#kb-results-title", Static).render())
+        assert heading == "Most viewed first, then by title (46)"
+        hits = screen.results.hits
+        # By views, then by title.
+        assert [hit.external_id for hit in hits[:3]] == ["KB0012"] + sorted(
+            ["KB0030", "KB0005"], key=lambda e: article(desk, e).title)
+        assert [hit.title for hit in hits[3:]] == sorted(hit.title for hit in hits[3:])

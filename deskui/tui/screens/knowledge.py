@@ -3,8 +3,8 @@
 Search as you type: every change of the search box starts a thread worker
 (exclusive, so the previous one is cancelled) tagged with a generation number;
 an answer whose generation is not the latest is dropped, so a slow earlier
-query never overwrites a newer one's results. An empty box lists the most
-viewed articles.
+query never overwrites a newer one's results. An empty box lists every
+article, the most viewed first, then by title (the heading says which it is).
 
 Enter opens an article (its view is counted) as Markdown beside the results,
 or in place of them on a narrow terminal. ``+`` / ``-`` vote, ``e`` edits it
@@ -89,12 +89,14 @@ def figures_content(f: KbFigures, *, compact: bool = False) -> Content:
 
 
 def bind(keys: str, action: str, description: str, binding_id: str, *, show: bool = False,
-         key_display: str | None = None) -> Binding:
-    return Binding(keys, action, description, show=show, key_display=key_display, id=binding_id)
+         key_display: str | None = None, priority: bool = False) -> Binding:
+    return Binding(keys, action, description, show=show, key_display=key_display, id=binding_id, priority=priority)
 
 
 KNOWLEDGE_BINDINGS = [
-    bind("slash", "focus_search", "Search", "kb.search", show=True, key_display="/"),
+    # Before the search box sees it: "/" goes to the box, it never types there (the search
+    # reads "tcp/ip" as "tcp ip" anyway, so nothing is lost).
+    bind("slash", "focus_search", "Search", "kb.search", show=True, key_display="/", priority=True),
     bind("enter", "open_highlighted", "Open", "kb.open", show=True),
     bind("down", "focus_results", "Results", "kb.to_results"),
     bind("plus", "vote(True)", "Helpful", "kb.helpful", show=True, key_display="+"),
@@ -309,7 +311,10 @@ class KnowledgeScreen(Screen):
         count = len(message.hits)
         drafts = "" if self.include_drafts else ", drafts hidden"
         if not message.query.strip():
-            return Content(f"Most viewed articles ({count}{drafts})")
+            # The list is by views, then title: say which of the two it shows.
+            if any(hit.score > 0 for hit in message.hits):
+                return Content(f"Most viewed first, then by title ({count}{drafts})")
+            return Content(f"All articles by title, none viewed yet ({count}{drafts})")
         if reads.query_is_empty(message.query):
             return Content("Type a word to search")
         if not count:
@@ -382,8 +387,10 @@ class KnowledgeScreen(Screen):
         self.open_article(hit.id)
 
     def action_focus_search(self) -> None:
-        self._set_reading(False)
         search = self.query_one("#kb-search", Input)
+        if search.has_focus:
+            return  # already there: "/" is not typed
+        self._set_reading(False)
         search.focus()
 
     def action_focus_results(self) -> None:

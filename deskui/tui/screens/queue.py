@@ -531,12 +531,10 @@ class QueueScreen(QueueOpsActions, Screen):
     # ------------------------------------------------------------ palette, workers
 
     def palette_commands(self):
-        """Extra command-palette entries (the bindings are listed too)."""
+        """Extra command-palette entries (the bindings are listed too; the saved
+        views are, from every screen, by deskui.tui.navigation)."""
         for sort in SORTS:
             yield f"Sort by {SORT_LABELS[sort]}", "Order the queue", partial(self.set_sort, sort)
-        for index, view in enumerate(self.views):
-            yield f"View: {view.name}", f"Show the saved view ({view.query or 'every open ticket'})", \
-                partial(self.select_view, index)
         yield "Clear marks", "Unmark every ticket", self._clear_marks
 
     def _clear_marks(self) -> None:

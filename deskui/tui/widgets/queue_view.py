@@ -34,7 +34,7 @@ from deskui import clock
 from deskui.domain.text import show_invisible
 from deskui.reads.failures import one_line
 from deskui.reads.queue import id_array
-from deskui.reads.queue_rows import QueueRow, sla_cell
+from deskui.reads.queue_rows import QueueRow, age, sla_cell
 
 PAGE_SIZE = 100
 CACHE_ROWS = 2000
@@ -56,24 +56,6 @@ def _control_picture(match: re.Match) -> str:
     if code < 0x20:
         return chr(0x2400 + code)
     return "\u2421" if code == 0x7F else "\ufffd"
-
-
-def age(since: datetime, now: datetime) -> str:
-    """Wall-clock age, short: now, 12m, 5h, 3d, 12w, 3y."""
-    seconds = (now - since).total_seconds()
-    if seconds < 60:
-        return "now"
-    minutes = int(seconds // 60)
-    if minutes < 60:
-        return f"{minutes}m"
-    if minutes < 48 * 60:
-        return f"{minutes // 60}h"
-    days = minutes // 1440
-    if days < 14:
-        return f"{days}d"
-    if days < 730:
-        return f"{days // 7}w"
-    return f"{days // 365}y"
 
 
 _STATUS_SHORT = {"new": "new", "open": "open", "pending": "pend", "resolved": "resv", "closed": "clsd",
