@@ -93,7 +93,8 @@ def list_(
     me = None
     if "assignee:me" in query:
         me = common.get_actor().id
-    records = first_page(common.get_engine(), query, sort=sort, limit=limit, include_inactive=all_, me_id=me)
+    records = first_page(common.get_engine(), query, sort=sort, limit=limit, include_inactive=all_, me_id=me,
+                         check=True)
     if fmt == "table":
         from deskui import clock
         from deskui.cli.ticket_table import print_rows

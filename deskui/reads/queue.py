@@ -17,13 +17,16 @@ from typing import Iterator, Sequence
 from deskui import clock
 from deskui.domain.calendar import BusinessCalendar
 from deskui.domain.enums import Status
-from deskui.domain.query import QueryError, parse_query, shown_statuses
+from deskui.domain.query import QueryError, Term, parse_query, shown_statuses
 from deskui.reads.queue_rows import QueueRow
 from deskui.store.queue import SORTS, conditions, list_queue
 from deskui.store.queue_live import changed_ticket_ids, count_where, id_array, iter_ids, latest_event_id, queue_lines
 
-__all__ = ["SORTS", "QueryError", "QueueQuery", "QueueSource", "first_page", "id_array", "shown_label"]
+__all__ = ["SORTS", "QueryError", "QueueQuery", "QueueSource", "check_names", "first_page", "id_array",
+           "shown_label"]
 
+# The query keys whose values are names looked up in the database.
+NAMED_KEYS = ("assignee", "group", "category", "requester")
 # The live SLA counts the status bar shows after the views' own counts.
 SLA_COUNT_QUERIES = ("sla:at_risk", "sla:breached")
 
@@ -61,6 +64,10 @@ class QueueSource:
         return QueueQuery(text, tuple(where))
 
     # ------------------------------------------------------------ ids
+
+    def check_names(self, query: QueueQuery) -> str:
+        """The names of ``query`` that match nothing, with the closest (:func:`check_names`)."""
+        return check_names(self._engine, query.text)
 
     def mark(self) -> int:
         """The change marker: the newest ticket event's id (0 on an empty desk)."""
@@ -116,10 +123,35 @@ class QueueSource:
         return calendar
 
 
+def check_names(engine, query_text: str) -> str:
+    """One line naming each analyst, group, category or requester of the query that
+    matches nothing, with the closest names; empty when every name means something."""
+    query = parse_query(query_text or "")
+    if not any(term.key in NAMED_KEYS for term in query.terms):
+        return ""  # nothing to look up (and nothing more to import on the app's start)
+    from deskui.store.query_names import unknown_names
+
+    parts = []
+    for unknown in unknown_names(engine, query):
+        term = Term(unknown.key, (unknown.name,)).to_text()
+        line = f"{term} matches no {unknown.kind}"
+        if unknown.closest:
+            quoted = unknown.kind in ("group", "category")
+            names = [Term(unknown.key, (c,)).to_text().split(":", 1)[1] if quoted else c for c in unknown.closest]
+            line += f"; closest: {', '.join(names)}"
+        else:
+            line += "; none is close"
+        parts.append(line)
+    return "; ".join(parts)
+
+
 def first_page(engine, query_text: str = "", *, sort: str = "sla", limit: int = 50, include_inactive: bool = False,
-               me_id: int | None = None) -> list:
+               me_id: int | None = None, check: bool = False) -> list:
     """The queue's first ``limit`` tickets as records (`deskui ticket list`): the
-    same query language, default and order as the queue screen."""
+    same query language, default and order as the queue screen. With ``check``, a
+    name that matches nothing is a QueryError naming the closest ones."""
+    if check and (problem := check_names(engine, query_text)):
+        raise QueryError(problem)
     return list_queue(engine, query_text, sort=sort, limit=limit, include_inactive=include_inactive, me_id=me_id)
 
 

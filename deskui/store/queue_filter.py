@@ -5,7 +5,8 @@ them (``select(tickets.c.id).where(*conditions)``). Names (analysts, groups,
 categories, requesters) are resolved inside the SQL with ``IN (SELECT id ...)``
 subqueries, case-insensitively (``lower()`` on both sides, so SQLite and
 PostgreSQL fold the same way for ASCII). A name that matches nothing
-selects nothing; it is not an error.
+selects nothing here; deskui.store.query_names finds such names beforehand, so
+the queue and `ticket list` can say so with the closest names.
 
 Each positive condition is two-valued (never SQL NULL), so a negated term
 (``-assignee:bob``) is its exact complement: unassigned tickets are "not
@@ -122,11 +123,15 @@ def _assignee(term: Term, me_id: int | None) -> ColumnElement[bool]:
             raise QueryError("assignee:me needs to know who you are: start deskui --as USER", term.position)
         matches.append(column == me_id)
     if names:
-        a = analysts.c
-        named = select(a.id).where(or_(func.lower(a.username).in_(_lowered(names)),
-                                       func.lower(a.name).in_(_lowered(names))))
-        matches.append(column.in_(named))
+        matches.append(column.in_(_analyst_ids(names)))
     return _nullable(column, NONE in term.values, or_(*matches) if matches else None)
+
+
+def _analyst_ids(names: Sequence[str]):
+    """By username or full name."""
+    a = analysts.c
+    return select(a.id).where(or_(func.lower(a.username).in_(_lowered(names)), func.lower(a.name).in_(_lowered(names))))
+
 
 
 def _group_ids(names: Sequence[str]):
@@ -153,6 +158,15 @@ def _requester_ids(names: Sequence[str]):
         if "@" not in name:
             parts.append(func.lower(func.substr(requesters.c.email, 1, len(name) + 1)) == func.lower(name + "@"))
     return select(requesters.c.id).where(or_(*parts))
+
+
+#: The keys whose values are names: what each names, and how the filter finds the ids it means.
+NAME_LOOKUPS = {
+    "assignee": ("analyst", _analyst_ids),
+    "group": ("group", _group_ids),
+    "category": ("category", _category_ids),
+    "requester": ("requester", _requester_ids),
+}
 
 
 # ------------------------------------------------------------------ time

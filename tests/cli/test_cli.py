@@ -266,3 +266,12 @@ def test_seed_analysts_from_csv_and_csv_errors(tmp_path):
     latin.write_bytes("username,name\nab,Jos\xe9\n".encode("latin-1"))
     r = run("seed", "analysts", str(latin), db=path)
     assert r.exit_code == 1 and f"{latin}:2: not UTF-8" in r.stderr
+
+
+def test_ticket_list_names_an_unknown_analyst_with_the_closest(demo_db):
+    """Issue 15.5: `assignee:nobodyhere` is an error naming the closest analysts, not an empty list."""
+    r = run("ticket", "list", "-q", "assignee:akahn", db=demo_db)
+    assert r.exit_code == 1
+    assert r.stderr.strip().splitlines() == [
+        "deskui: error: assignee:akahn matches no analyst; closest: akhan (Amira Khan)"]
+    assert run("ticket", "list", "-q", "assignee:akhan", db=demo_db).exit_code == 0

@@ -488,8 +488,87 @@ async def test_the_status_line_says_what_a_status_filter_shows(desk):
         await settle(pilot)
         assert view.ids and all(record(desk, i).status == "resolved" for i in view.ids)
         assert status.note.startswith(f"Filtered: resolved {len(view.ids)}") and "All open" not in status.note
-        await pilot.press("slash", *["backspace"] * len("status:resolved"))
+        await pilot.press("slash")  # the field's text is selected: typing replaces it
         await type_text(pilot, "-status:pending\n")
         await settle(pilot)
         assert view.ids and {record(desk, i).status for i in view.ids} <= {"new", "open"}
         assert status.note.startswith(f"Filtered: new, open {len(view.ids)}")
+
+
+@run_async
+async def test_an_unknown_name_in_the_filter_is_said_inline_with_the_closest(desk):
+    """Issue 15.5: `assignee:nobodyhere` used to match nothing without a word."""
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        view = screen.query_one(QueueView)
+        await pilot.press("slash")
+        await type_text(pilot, "assignee:akahn\n")
+        await settle(pilot)
+        error = screen.query_one("#filter-error")
+        assert not error.has_class("-hidden")
+        assert "assignee:akahn matches no analyst; closest: akhan (Amira Khan)" in str(error.render())
+        assert list(view.ids) == []
+        # Fixed, the message goes and the list shows akhan's tickets.
+        await pilot.press("slash")  # the field's text is selected: typing replaces it
+        await type_text(pilot, "assignee:akhan\n")
+        await settle(pilot)
+        assert error.has_class("-hidden")
+        assert screen.filter_text == "assignee:akhan", screen.filter_text
+        assert view.ids and all(record(desk, i).assignee == "akhan" for i in view.ids)
+
+
+@run_async
+async def test_taking_another_analysts_ticket_asks_and_says_whose_it_was(desk):
+    """Issue 15.6: `t` on akhan's ticket used to reassign it without a word."""
+    from deskui.tui.screens.bulk import ConfirmModal
+
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        view = screen.query_one(QueueView)
+        theirs = next(i for i in view.ids if record(desk, i).assignee == "akhan")
+        view.move_cursor(list(view.ids).index(theirs))
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.question == f"#{theirs} is assigned to akhan. Take it from them?"
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen and record(desk, theirs).assignee == "akhan"
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert record(desk, theirs).assignee == "demo"
+        assert any("took from akhan: 1 ticket" in n.message for n in app._notifications)
+        # Marked with an unassigned one: one question names the other analyst's tickets only.
+        free = next(i for i in view.ids if not record(desk, i).assignee)
+        other = next(i for i in view.ids if record(desk, i).assignee == "akhan")
+        view.marks.update({free, other})
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.question == f"1 of the 2 tickets is assigned to someone else (#{other} akhan). Take all 2?"
+        await pilot.press("y")
+        await settle(pilot)
+        assert record(desk, free).assignee == "demo" and record(desk, other).assignee == "demo"
+
+
+@run_async
+async def test_taking_unassigned_or_own_tickets_asks_nothing(desk):
+    from deskui.tui.screens.bulk import ConfirmModal
+
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        view = screen.query_one(QueueView)
+        free = next(i for i in view.ids if not record(desk, i).assignee)
+        view.move_cursor(list(view.ids).index(free))
+        await pilot.press("t")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+        assert record(desk, free).assignee == "demo"

@@ -222,6 +222,32 @@ async def test_take_assigns_to_me(desk_db):
 
 
 @run_async
+async def test_taking_another_analysts_ticket_asks_and_says_whose_it_was(desk_db):
+    """Issue 15.6: t on akhan's ticket asks first, naming akhan; n leaves it with them."""
+    from deskui.tui.screens.bulk import ConfirmModal
+
+    t = open_ticket(desk_db)
+    svc.take(desk_db, actor(desk_db, "akhan"), t.id)
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        screen = screen_of(app)
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.question == f"#{t.id} is assigned to Amira Khan (akhan). Take it from them?"
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen and fresh(desk_db, t.id).assignee == "akhan"
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert fresh(desk_db, t.id).assignee == "demo"
+        assert any(f"You took #{t.id} from akhan" in n.message for n in app._notifications)
+
+
+@run_async
 async def test_assign_picker_lists_group_members_with_load(desk_db):
     t = open_ticket(desk_db, group="Service Desk")
     other = open_ticket(desk_db, group="Service Desk", subject="Other")

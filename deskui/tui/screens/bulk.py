@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskui.tui.keymap import bind
@@ -129,7 +129,7 @@ class BulkStatusModal(ModalScreen[tuple[str, str | None] | None]):
 
 
 class ConfirmModal(ModalScreen[bool]):
-    """A yes/no question (quitting)."""
+    """A yes/no question (quitting, taking another analyst's ticket)."""
 
     BINDINGS = [
         bind("y,enter", "answer(True)", "Yes", "bulk.confirm_yes", show=True),
@@ -141,8 +141,10 @@ class ConfirmModal(ModalScreen[bool]):
         self.question = question
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog dialog-small"):
-            yield Label(Text(self.question), classes="dialog-title")
+        # A short question in a small box; a longer one (whose ticket it is) wraps in a wider one.
+        size = "dialog-small" if len(self.question) <= 32 else ""
+        with Vertical(classes=f"dialog {size}".strip()):
+            yield Static(Text(self.question), classes="dialog-title")
             yield Label(Text("y yes · n no"), classes="dialog-help")
 
     def action_answer(self, answer: bool) -> None:

@@ -62,6 +62,7 @@ class QueueScreen(QueueOpsActions, Screen):
         self._done_reading = False
         self._total: int | None = None
         self._first_painted = False
+        self._names_shown = False
         self.source: QueueSource | None = None
         self.views = []
         self._warnings: list[str] = []
@@ -168,7 +169,7 @@ class QueueScreen(QueueOpsActions, Screen):
                         return
                     ids.extend(chunk)
                 post(IdsRead(generation, ids, replace=True, done=True, keep_cursor=True,
-                                          event_id=event_id))
+                             event_id=event_id, names=self._unknown_names(where)))
                 return
             first = True
             pending = id_array()
@@ -186,9 +187,17 @@ class QueueScreen(QueueOpsActions, Screen):
                     # The list grows on screen as it is read (a few messages, not one per batch).
                     post(IdsRead(generation, pending, replace=False, done=False))
                     pending = id_array()
-            post(IdsRead(generation, pending, replace=first, done=True, event_id=event_id))
+            post(IdsRead(generation, pending, replace=first, done=True, event_id=event_id,
+                         names=self._unknown_names(where)))
         except Exception as exc:
             post(IdsRead(generation, id_array(), replace=False, done=True, error=one_line(exc)))
+
+    def _unknown_names(self, where: QueueQuery) -> str:
+        """(Worker) The query's names that match nothing; a failure to ask is not the read's."""
+        try:
+            return self.source.check_names(where)
+        except Exception:  # noqa: BLE001 - the list is read; only the hint is missing
+            return ""
 
     def on_ids_read(self, message: IdsRead) -> None:
         if message.generation != self._generation:
@@ -207,6 +216,7 @@ class QueueScreen(QueueOpsActions, Screen):
             self._first_painted = True
             self.call_after_refresh(self._after_first_paint)
         if message.done:
+            self._show_names(message.names)
             view.loaded = True
             view.prune_marks()
             view.refresh()
@@ -373,6 +383,14 @@ class QueueScreen(QueueOpsActions, Screen):
             self.filter_text = text.strip()
             self.reload(keep_cursor=False, where=where)
         return True
+
+    def _show_names(self, names: str) -> None:
+        """Say which names of the query match nothing (a typo would list nothing without a word)."""
+        if names:
+            self._show_error_text(f"⚠ {names}")
+        elif self._names_shown:
+            self._clear_error()
+        self._names_shown = bool(names)
 
     def _show_error(self, exc) -> None:
         position = getattr(exc, "position", None)

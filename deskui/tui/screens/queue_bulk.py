@@ -17,10 +17,56 @@ class BulkActions:
         self.screen = screen  # the QueueScreen: its targets(), view, desk and workers
 
     def take(self) -> None:
+        """Take the targets; when some are another analyst's, ask first, naming them.
+
+        The question is about the tickets as the analyst saw them (the rows on
+        screen, read now only for a marked row no longer in the cache); one that
+        changed hands since fails as a conflict, with who changed it."""
+        screen = self.screen
+        ids = screen.targets()
+        if not ids:
+            return
+        rows = {ticket_id: screen.view.row(ticket_id) for ticket_id in ids}
+        missing = [ticket_id for ticket_id, row in rows.items() if row is None]
+        if not missing:
+            self._take_seen(ids, rows)
+            return
+        source, app = screen.source, screen.app
+
+        def read() -> None:
+            found = {row.id: row for row in source.rows(missing)}
+            app.call_from_thread(self._take_seen, ids, {**rows, **found})
+
+        screen.run_worker(read, thread=True, group="queue-bulk", name="rows to take", exit_on_error=False)
+
+    def _take_seen(self, ids: list[int], rows: dict) -> None:
         from deskui.services.tickets import take
+        from deskui.tui.screens.bulk import ConfirmModal
 
         desk = self.screen.desk
-        self._run("took", lambda ticket_id, version: take(desk.engine, desk.actor, ticket_id, version=version))
+        me = desk.actor.username
+        seen = {ticket_id: row.version if row is not None else None for ticket_id, row in rows.items()}
+        theirs = [(ticket_id, row.assignee) for ticket_id in ids
+                  if (row := rows.get(ticket_id)) is not None and row.assignee and row.assignee != me]
+        owners = ", ".join(dict.fromkeys(owner for _, owner in theirs))
+        verb = f"took from {owners}" if theirs else "took"
+
+        def run() -> None:
+            self._run(verb, lambda ticket_id, version: take(desk.engine, desk.actor, ticket_id, version=version),
+                      ids=ids, seen=seen)
+
+        if not theirs:
+            run()
+            return
+        if len(ids) == 1:
+            question = f"#{ids[0]} is assigned to {theirs[0][1]}. Take it from them?"
+        else:
+            listed = ", ".join(f"#{ticket_id} {owner}" for ticket_id, owner in theirs[:5])
+            more = ", …" if len(theirs) > 5 else ""
+            are = "is" if len(theirs) == 1 else "are"
+            question = (f"{len(theirs)} of the {len(ids)} tickets {are} assigned to someone else "
+                        f"({listed}{more}). Take all {len(ids)}?")
+        self.screen.app.push_screen(ConfirmModal(question), lambda yes: run() if yes else None)
 
     def assign(self) -> None:
         from deskui.tui.screens.bulk import BulkAssignModal
@@ -56,15 +102,18 @@ class BulkActions:
         self._run(f"set to {status}", lambda ticket_id, version: change_status(
             desk.engine, desk.actor, ticket_id, status, pending_reason=reason, version=version))
 
-    def _run(self, verb: str, action: Callable[[int, int | None], object]) -> None:
-        """Run ``action`` on every target in a worker; the screen gets a BulkDone."""
+    def _run(self, verb: str, action: Callable[[int, int | None], object], *, ids: list[int] | None = None,
+             seen: dict[int, int | None] | None = None) -> None:
+        """Run ``action`` on every target (or ``ids``) in a worker, each with the version the
+        analyst saw (``seen``, else the row on screen); the screen gets a BulkDone."""
         from deskui.services.tickets import bulk
 
         screen = self.screen
-        ids = screen.targets()
+        ids = screen.targets() if ids is None else ids
         if not ids:
             return
-        seen = {ticket_id: (row.version if (row := screen.view.row(ticket_id)) else None) for ticket_id in ids}
+        if seen is None:
+            seen = {ticket_id: (row.version if (row := screen.view.row(ticket_id)) else None) for ticket_id in ids}
         engine = screen.desk.engine
 
         def work() -> None:

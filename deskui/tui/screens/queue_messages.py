@@ -23,6 +23,8 @@ class IdsRead(Message):
     rows: list = field(default_factory=list)
     event_id: int | None = None
     error: str = ""
+    #: With ``done``: the query's names that match nothing, with the closest (or "").
+    names: str = ""
 
 
 @dataclass

@@ -164,7 +164,21 @@ class TicketActions(TicketFeature):
             self.notify(f"{ticket.number} is already yours.")
             return
         engine, actor, ticket_id = self.engine, self.actor, self.ticket_id
-        self.submit("take", f"You took {ticket.number}", ticket, lambda v: svc.take(engine, actor, ticket_id, version=v))
+        owner = ticket.assignee
+
+        def take() -> None:
+            label = f"You took {ticket.number}" + (f" from {owner}" if owner else "")
+            # The version seen before the question: a change made meanwhile is a conflict.
+            self.submit("take", label, ticket, lambda v: svc.take(engine, actor, ticket_id, version=v))
+
+        if not owner:
+            take()
+            return
+        from deskui.tui.screens.bulk import ConfirmModal
+
+        who = f"{ticket.assignee_name} ({owner})" if ticket.assignee_name else owner
+        question = f"{ticket.number} is assigned to {who}. Take it from them?"
+        self.app.push_screen(ConfirmModal(question), lambda yes: take() if yes else None)
 
     def action_assign(self) -> None:
         ticket = self.ready()
