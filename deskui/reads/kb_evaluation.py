@@ -12,14 +12,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from deskui.domain.ranking import RankScores, rank_of, score_rankings
 from deskui.errors import ValidationError
 from deskui.store.db import session_scope
 from deskui.store.search import search_articles
-from deskui.store.search_baseline import raw_article_ranking
+from deskui.store.search_baseline import published_article_ids, raw_article_ranking
 
 K = 10
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -89,7 +88,7 @@ def evaluate_file(engine: Engine, path: Path) -> KbEvaluation:
     with engine.connect() as conn:
         raw_or = [raw_article_ranking(conn, c.query, mode="or", limit=K) for c in cases]
         raw_and = [raw_article_ranking(conn, c.query, mode="and", limit=K) for c in cases]
-        known = set(conn.execute(text("SELECT external_id FROM articles WHERE status = 'published'")).scalars())
+        known = published_article_ids(conn)
     misses = tuple(Miss(c, rank_of(c.expected, r, K), tuple(r[:3])) for c, r in zip(cases, ours)
                    if not r or r[0] not in c.expected)
     wanted = set().union(*expected)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from deskui.errors import ValidationError
 from deskui.store.db import session_scope
-from deskui.store.routing_holdout import Holdout, group_names, label_frequencies, labelled_tickets, raw_knn_labels
+from deskui.store.routing_holdout import Holdout, group_names, labelled_tickets, raw_knn_labels
 from deskui.store.routing_queries import K, label_counts, suggest_in
 
 DEFAULT_SAMPLE = 2000  # held-out tickets scored, at most (the oldest first)
@@ -63,8 +63,8 @@ def evaluate(engine: Engine, *, holdout: float = 0.2, seed: int = 7, sample: int
         if not tests:
             raise ValidationError("route evaluate: no resolved tickets with a group to hold out; "
                                   "resolve some tickets first (or lower --holdout)")
-        trained_groups = label_frequencies(session, split, "group_id")
-        trained_categories = label_frequencies(session, split, "category_id")
+        trained_groups = label_counts(session, "group_id", holdout=split)
+        trained_categories = label_counts(session, "category_id", holdout=split)
         ours = [suggest_in(session, t.text, k=k, holdout=split) for t in tests]
         knn = [raw_knn_labels(session, t.text, split) for t in tests]
         names = group_names(session)

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from deskui.store.search_rank import PG_CONFIG, SessionOrConnection, dialect_of
+from deskui.store.tables import groups, tickets
 
 _MIX = 2654435761  # Knuth's multiplicative hash: spreads consecutive ids over the buckets
 _BUCKETS = 1000
 _RESOLVED = ("resolved", "closed")
 
-_t = sa.table("tickets", sa.column("id", sa.Integer), sa.column("subject", sa.String),
-              sa.column("description", sa.Text), sa.column("status", sa.String),
-              sa.column("category_id", sa.Integer), sa.column("group_id", sa.Integer))
+_t = tickets
 
 
 @dataclass(frozen=True)
@@ -98,15 +97,5 @@ def _majority(labels: list) -> int | None:
     return next(label for label in labels if label is not None and counts[label] == best)
 
 
-def label_frequencies(session: SessionOrConnection, holdout: Holdout, column: str) -> list[tuple[int, int]]:
-    """(label, count) over the resolved tickets outside the holdout, most frequent first."""
-    col = _t.c[column]
-    stmt = (sa.select(col, sa.func.count()).where(_t.c.status.in_(_RESOLVED), col.is_not(None),
-                                                   holdout.excludes(_t.c.id))
-            .group_by(col).order_by(sa.func.count().desc(), col))
-    return [(r[0], int(r[1])) for r in session.execute(stmt)]
-
-
 def group_names(session: SessionOrConnection) -> dict[int, str]:
-    groups = sa.table("groups", sa.column("id", sa.Integer), sa.column("name", sa.String))
     return dict(session.execute(sa.select(groups.c.id, groups.c.name)).all())

@@ -78,13 +78,17 @@ def nearest_resolved(session: SessionOrConnection, text: str, *, k: int = 15, be
             for r in session.execute(stmt)]
 
 
-def label_counts(session: SessionOrConnection, column: str, *, before_id: int | None = None) -> list[tuple[int, int]]:
-    """(label, count) over resolved tickets, most frequent first: the majority-class baseline."""
+def label_counts(session: SessionOrConnection, column: str, *, before_id: int | None = None,
+                 holdout: Holdout | None = None) -> list[tuple[int, int]]:
+    """(label, count) over resolved tickets (outside an evaluation's holdout), most
+    frequent first: the majority-class baseline."""
     col = _t.c[column]
     stmt = (sa.select(col, sa.func.count()).where(_t.c.status.in_(("resolved", "closed")), col.is_not(None))
             .group_by(col).order_by(sa.func.count().desc(), col))
     if before_id is not None:
         stmt = stmt.where(_t.c.id < before_id)
+    if holdout is not None:
+        stmt = stmt.where(holdout.excludes(_t.c.id))
     return [(r[0], int(r[1])) for r in session.execute(stmt).all()]
 
 

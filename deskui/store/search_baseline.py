@@ -11,6 +11,10 @@ from sqlalchemy import text
 _PG_VECTOR = "to_tsvector('english', a.title || ' ' || a.tags || ' ' || a.body)"
 
 
+def published_article_ids(conn) -> set[str]:
+    return set(conn.execute(text("SELECT external_id FROM articles WHERE status = 'published'")).scalars())
+
+
 def raw_article_ranking(conn, query: str, *, mode: str = "or", limit: int = 10) -> list[str]:
     """External ids of published articles, best first, by the engine's own ranking."""
     words = [w for w in query.split() if w.strip()]
