@@ -14,7 +14,8 @@ case "$cmd" in
     port=${3:-55432}
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
-    as_postgres "$PGBIN/initdb -D '$dir/data' -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >'$dir/initdb.log' 2>&1 || $PGBIN/initdb -D '$dir/data' -U postgres --auth=trust --no-sync -E UTF8 >'$dir/initdb.log' 2>&1"
+    # A data folder left by an earlier run is started again, not initialised anew.
+    [ -f "$dir/data/PG_VERSION" ] || as_postgres "$PGBIN/initdb -D '$dir/data' -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >'$dir/initdb.log' 2>&1 || $PGBIN/initdb -D '$dir/data' -U postgres --auth=trust --no-sync -E UTF8 >'$dir/initdb.log' 2>&1"
     as_postgres "$PGBIN/pg_ctl -D '$dir/data' -l '$dir/server.log' -w -t 60 \
       -o \"-h 127.0.0.1 -p $port -k '$dir' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200\" start" >&2
     echo "postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
