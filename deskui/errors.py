@@ -36,3 +36,8 @@ class ConflictError(DeskError):
         self.fresh = fresh
         self.changed_by = changed_by
         self.changes = changes or []
+
+
+class PermissionDenied(DeskError):
+    """The actor's role may not do this (deskui/domain/permissions.py). Nothing was written.
+    The message is the one line: ``permission denied: alice is an analyst; seeding groups needs admin``."""

@@ -51,6 +51,9 @@ class Level(StrEnum):
 
 
 class Role(StrEnum):
+    """Least to most: each role may do what the roles before it may (domain/permissions.py)."""
+
+    VIEWER = "viewer"
     ANALYST = "analyst"
     LEAD = "lead"
     ADMIN = "admin"
