@@ -65,8 +65,9 @@ def prepare(url: str, procs: int, tickets: int) -> tuple[list[str], list[int]]:
     seed_demo_org(engine, ROOT / "sample_data")
     names = [f"storm{i:02d}" for i in range(procs)]
     with Session(engine) as session:
+        # leads: the storm takes tickets from each other (a lead's right, domain/permissions.py)
         for name in names:
-            session.add(Analyst(username=name, name=f"Storm {name[5:]}", email=f"{name}@example.com"))
+            session.add(Analyst(username=name, name=f"Storm {name[5:]}", email=f"{name}@example.com", role="lead"))
         session.commit()
     ids = [svc.open_ticket(engine, SYSTEM, subject=f"storm ticket {n}", requester="storm@example.com").id
            for n in range(tickets)]

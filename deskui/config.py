@@ -58,6 +58,7 @@ def demo_db_url() -> str:
 class Settings:
     db_url: str
     user: str
+    user_declared: bool = True  # named by --as / DESKUI_USER / config (False: the OS login)
     theme: str = "deskui-dark"
     keymap: dict[str, str] = field(default_factory=dict)
     targets: dict[str, float] = field(default_factory=dict)
@@ -144,10 +145,12 @@ def save_theme(name: str) -> Path:
 def load_settings(db: str | None = None, user: str | None = None) -> Settings:
     cfg = load_user_config()
     db_url = db or os.environ.get("DESKUI_DB") or cfg.get("db") or default_db_url()
-    username = user or os.environ.get("DESKUI_USER") or cfg.get("user") or _os_user()
+    declared = user or os.environ.get("DESKUI_USER") or cfg.get("user")
+    username = declared or _os_user()
     return Settings(
         db_url=db_url,
         user=username,
+        user_declared=bool(declared),
         theme=cfg.get("theme", "deskui-dark"),
         keymap=dict(cfg.get("keymap", {})),
         targets=dict(cfg.get("targets", {})),

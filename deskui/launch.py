@@ -8,13 +8,13 @@ from __future__ import annotations
 def launch(db: str | None, user: str | None) -> None:
     """Open the app on ``db`` as ``user`` (None: the environment, the config, the defaults)."""
     from deskui.config import load_settings
-    from deskui.services.actors import actor_for
+    from deskui.services.actors import resolve_actor
     from deskui.store.db import check_schema, make_engine
 
     settings = load_settings(db, user)
     engine = make_engine(settings.db_url)
     check_schema(engine)
-    actor = actor_for(engine, settings.user)
+    actor = resolve_actor(engine, settings.user, declared=settings.user_declared)
     from deskui.tui.app import run_app  # textual is imported only here
 
     run_app(engine=engine, actor=actor, settings=settings)

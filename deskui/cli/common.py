@@ -28,11 +28,12 @@ class State:
     user: str | None = None
     _settings = None
     _engine = None
+    _actor = None
 
 
 def reset_state() -> None:
     State.db = State.user = None
-    State._settings = State._engine = None
+    State._settings = State._engine = State._actor = None
 
 
 def settings():
@@ -57,10 +58,13 @@ def get_engine(*, check: bool = True):
 
 
 def get_actor():
-    """The analyst acting (--as / DESKUI_USER); must exist in the database."""
-    from deskui.services.actors import actor_for
+    """The analyst acting: on SQLite --as / DESKUI_USER / config / OS login, on
+    PostgreSQL the database login (deskui.services.actors.resolve_actor)."""
+    from deskui.services.actors import resolve_actor
 
-    return actor_for(get_engine(), settings().user)
+    if State._actor is None:
+        State._actor = resolve_actor(get_engine(), settings().user, declared=settings().user_declared)
+    return State._actor
 
 
 def check_ticket_id(value):

@@ -20,7 +20,9 @@ from sqlmodel import Session
 
 from deskui import clock
 from deskui.domain.enums import Role, TicketType
+from deskui.domain.permissions import Action
 from deskui.errors import ValidationError
+from deskui.services.actors import SYSTEM, Actor, require
 from deskui.services.seed import SeedSource, SeedSummary, unknown_key
 from deskui.store.db import session_scope, write_session
 from deskui.store.models import Calendar, Group, Ticket
@@ -248,8 +250,9 @@ def _rule_config(session: Session, src: SeedSource, i: int, e: dict) -> tuple[st
     return name, kind, enabled, config
 
 
-def seed_rules(engine: Engine, path: str | Path, *, now: datetime | None = None) -> SeedSummary:
+def seed_rules(engine: Engine, path: str | Path, *, now: datetime | None = None, actor: Actor = SYSTEM) -> SeedSummary:
     """Make the stored rules equal to the file (rules not in it are removed). All or nothing."""
+    require(actor, Action.RULES)
     src = SeedSource(Path(path))
     summary = SeedSummary("rules")
     now = now or clock.now()

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from deskui import clock
-from deskui.domain.enums import Role
+from deskui.domain.permissions import Action
 from deskui.domain.text import clean_subject, clean_text
 from deskui.errors import NotFound, ValidationError
-from deskui.services.actors import Actor
+from deskui.services.actors import Actor, require
 from deskui.services.ticket_history import noting, touch_ticket
 from deskui.store import bulletin_queries as q
 from deskui.store.bulletin_queries import KINDS, SEVERITIES, BulletinRecord, bulletin_ref
@@ -26,7 +26,6 @@ from deskui.store.upsert import insert_ignore
 __all__ = ["post", "end", "link", "unlink", "parse_duration", "parse_bulletin_ref", "BulletinRecord", "SEVERITIES",
            "KINDS"]
 
-_POSTERS = {Role.LEAD.value, Role.ADMIN.value}
 _DURATION = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
 
 
@@ -52,8 +51,7 @@ def parse_bulletin_ref(value: str | int) -> int:
 def post(engine: Engine, actor: Actor, title: str, *, ends_at: datetime, body: str = "", kind: str = "known_issue",
          severity: str = "minor", starts_at: datetime | None = None, at: datetime | None = None) -> BulletinRecord:
     """Post a bulletin (leads and admins). Times are naive UTC."""
-    if actor.role not in _POSTERS:
-        raise ValidationError(f"bulletin: only a lead or an admin can post bulletins ({actor.username} is {actor.role})")
+    require(actor, Action.BULLETINS)
     title = clean_subject(title)
     if not title:
         raise ValidationError("title: a bulletin needs a title")
@@ -76,6 +74,7 @@ def post(engine: Engine, actor: Actor, title: str, *, ends_at: datetime, body: s
 
 def end(engine: Engine, actor: Actor, bulletin_id: int, *, at: datetime | None = None) -> BulletinRecord:
     """End a bulletin now (before its end time)."""
+    require(actor, Action.BULLETINS)
     now = at or clock.now()
     with write_session(engine) as session:
         row = session.get(Bulletin, bulletin_id)
@@ -93,6 +92,7 @@ def end(engine: Engine, actor: Actor, bulletin_id: int, *, at: datetime | None =
 
 def link(engine: Engine, actor: Actor, bulletin_id: int, ticket_id: int, *, at: datetime | None = None) -> bool:
     """Link a ticket to a bulletin; False when it was linked already."""
+    require(actor, Action.LINK)
     now = at or clock.now()
     with write_session(engine) as session:
         row = session.get(Bulletin, bulletin_id)
@@ -110,6 +110,7 @@ def link(engine: Engine, actor: Actor, bulletin_id: int, ticket_id: int, *, at: 
 
 
 def unlink(engine: Engine, actor: Actor, bulletin_id: int, ticket_id: int, *, at: datetime | None = None) -> None:
+    require(actor, Action.LINK)
     now = at or clock.now()
     with write_session(engine) as session:
         found = session.get(BulletinLink, (bulletin_id, ticket_id))

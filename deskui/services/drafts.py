@@ -17,8 +17,9 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
 from deskui import clock
+from deskui.domain.permissions import Action
 from deskui.errors import NotFound, ValidationError
-from deskui.services.actors import Actor
+from deskui.services.actors import Actor, require
 from deskui.store.db import write_session
 from deskui.store.models import Draft, Ticket
 
@@ -39,6 +40,7 @@ def _check(actor: Actor, kind: str) -> int:
 def save_draft(engine: Engine, actor: Actor, ticket_id: int, kind: str, fields: Mapping[str, object]) -> None:
     """Keep ``fields`` as the analyst's ``kind`` draft on the ticket (replacing the previous one)."""
     analyst_id = _check(actor, kind)
+    require(actor, Action.DRAFTS)
     try:
         body = json.dumps(dict(fields), ensure_ascii=False, sort_keys=True)
     except (TypeError, ValueError) as exc:

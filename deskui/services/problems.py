@@ -89,7 +89,7 @@ def _problem_event(session: Session, problem_id: int, actor: Actor, at: datetime
     session.add(ProblemEvent(
         problem_id=problem_id, at=at, actor=actor.username, kind=kind, field=field,
         old=("" if old is None else str(old))[:300], new=("" if new is None else str(new))[:300],
-        detail=detail, ticket_id=ticket_id,
+        detail=detail, ticket_id=ticket_id, acting_admin=actor.acting_admin[:64] or None,
     ))
 
 

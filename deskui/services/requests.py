@@ -25,12 +25,13 @@ from sqlmodel import Session
 
 from deskui import clock
 from deskui.domain.enums import Channel, Level, Status, TicketType, Visibility
+from deskui.domain.permissions import Action
 from deskui.domain.text import clean_subject, clean_text
 from deskui.errors import NotFound, ValidationError
 from deskui.services import sla
 from deskui.services import tickets as ticket_service
 from deskui.store.tickets import priority_matrix
-from deskui.services.actors import Actor
+from deskui.services.actors import SYSTEM, Actor, require
 from deskui.services.assignment import on_open
 from deskui.services.directory import category_by_path, requester_for, routing_group_id
 from deskui.services.seed import SeedSource, SeedSummary, unknown_key
@@ -56,9 +57,10 @@ _FIELD_KEYS = {"name", "label", "required", "choices"}
 
 # ------------------------------------------------------------------ catalogue
 
-def seed_catalog(engine: Engine, path: str | Path, *, now: datetime | None = None) -> SeedSummary:
+def seed_catalog(engine: Engine, path: str | Path, *, now: datetime | None = None, actor: Actor = SYSTEM) -> SeedSummary:
     """Upsert catalogue items by key from TOML ([[item]] with [[item.field]]). All or nothing.
     Items no longer in the file are deactivated (requests keep pointing at them)."""
+    require(actor, Action.CATALOGUE)
     src = SeedSource(Path(path))
     summary = SeedSummary("catalog")
     now = now or clock.now()
@@ -206,6 +208,7 @@ def submit(engine: Engine, actor: Actor, item_key: str, *, requester: str, answe
            at: datetime | None = None) -> TicketRecord:
     """Raise a request for a catalogue item. With approvers it waits for approval
     (no group, no SLA clock); without, it goes straight to the fulfilment group."""
+    require(actor, Action.REQUESTS)
     try:
         channel_value = Channel(channel).value
     except ValueError:
@@ -268,6 +271,7 @@ def _decide(engine: Engine, actor: Actor, ticket_id: int, approve: bool, comment
             at: datetime | None) -> TicketRecord:
     comment = ticket_service.checked_body(clean_text(comment or "").strip(), "comment")
     verb = "approve" if approve else "reject"
+    require(actor, Action.APPROVALS)
     if not approve and not comment:
         raise ValidationError("comment: say why the request is rejected")
     if not actor.is_analyst:
@@ -341,6 +345,7 @@ def reject(engine: Engine, actor: Actor, ticket_id: int, *, comment: str, versio
 def tick(engine: Engine, actor: Actor, ticket_id: int, position: int, *, done: bool = True,
          version: int | None = None, at: datetime | None = None) -> TicketRecord:
     """Tick (or untick) one fulfilment step; only once the request is approved."""
+    require(actor, Action.REQUESTS)
 
     def change(session: Session, ticket: Ticket, now: datetime) -> None:
         detail = _detail(session, ticket.id)
@@ -368,6 +373,7 @@ def tick(engine: Engine, actor: Actor, ticket_id: int, position: int, *, done: b
 def fulfil(engine: Engine, actor: Actor, ticket_id: int, *, notes: str = "", version: int | None = None,
            at: datetime | None = None) -> TicketRecord:
     """Resolve an approved request whose checklist is complete (code ``fulfilled``)."""
+    require(actor, Action.RESOLVE)
     view = request_view(engine, ticket_id)
     if not view.approved:
         raise ValidationError(f"request #{ticket_id} is {view.approval.replace('_', ' ')}; it cannot be fulfilled")

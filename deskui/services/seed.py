@@ -19,9 +19,11 @@ from sqlmodel import Session
 
 from deskui.domain.calendar import BusinessCalendar
 from deskui.domain.enums import Role, TicketType, allowed
+from deskui.domain.permissions import Action
 from deskui.domain.priority import PriorityMatrix
 from deskui.domain.text import clean_text, is_email
 from deskui.errors import ValidationError
+from deskui.services.actors import SYSTEM, Actor, require
 from deskui.services.files import CONFIG_LIMIT, load_toml, read_bytes
 from deskui.store.db import write_session
 from deskui.store.models import (
@@ -389,9 +391,11 @@ LOADERS: dict[str, Callable[[Session, SeedSource, SeedSummary], None]] = {
 }
 
 
-def seed_file(engine: Engine, kind: str, path: str | Path) -> SeedSummary:
+def seed_file(engine: Engine, kind: str, path: str | Path, *, actor: Actor = SYSTEM) -> SeedSummary:
+    """Upsert ``kind`` from a TOML file (admins: the CLI passes the acting analyst)."""
     if kind not in LOADERS:
         raise ValidationError(f"seed: {kind!r} is not one of {', '.join(KINDS)}")
+    require(actor, Action.SEED, kind)
     src = _open_source(Path(path))
     summary = SeedSummary(kind)
     with write_session(engine) as session:
@@ -410,5 +414,6 @@ DEMO_FILES = (
 )
 
 
-def seed_demo_org(engine: Engine, folder: Path) -> list[SeedSummary]:
-    return [seed_file(engine, kind, folder / name) for kind, name in DEMO_FILES if (folder / name).exists()]
+def seed_demo_org(engine: Engine, folder: Path, *, actor: Actor = SYSTEM) -> list[SeedSummary]:
+    require(actor, Action.SEED, "the demo organisation")
+    return [seed_file(engine, kind, folder / name, actor=actor) for kind, name in DEMO_FILES if (folder / name).exists()]

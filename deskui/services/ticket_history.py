@@ -52,15 +52,16 @@ def planning(session: Session, ticket: Ticket, actor: Actor, *, names: bool = Tr
     before = state_of(session, ticket, names=names)
     plan = HistoryPlan(before, actor.id, actor.username)
     yield plan
-    write_back(session, ticket, plan, before)
+    write_back(session, ticket, plan, before, acting_admin=actor.acting_admin)
 
 
-def write_back(session: Session, ticket: Ticket, plan: HistoryPlan, before: TicketState) -> None:
+def write_back(session: Session, ticket: Ticket, plan: HistoryPlan, before: TicketState, *,
+               acting_admin: str = "") -> None:
     for name in COLUMN_FIELDS:
         value = getattr(plan, name)
         if value != getattr(before, name):
             setattr(ticket, name, value)
-    add_events(session, ticket.id, plan.events)
+    add_events(session, ticket.id, plan.events, acting_admin=acting_admin)
     plan.events = []
 
 
@@ -70,14 +71,17 @@ def noting(session: Session, ticket_id: int, actor: Actor) -> Iterator[HistoryPl
     approvals, checklist steps, surveys, alert states)."""
     plan = HistoryPlan(TicketState(ticket_id=ticket_id), actor.id, actor.username)
     yield plan
-    add_events(session, ticket_id, plan.events)
+    add_events(session, ticket_id, plan.events, acting_admin=actor.acting_admin)
 
 
-def add_events(session: Session, ticket_id: int, events: Iterable[PlannedEvent]) -> None:
+def add_events(session: Session, ticket_id: int, events: Iterable[PlannedEvent], *, acting_admin: str = "") -> None:
+    """The planned events as rows; ``acting_admin``: the admin login that acted for the
+    event's analyst (PostgreSQL ``--as``), recorded on every one of them."""
     for e in events:
         session.add(TicketEvent(
             ticket_id=ticket_id, at=e.at, actor_id=e.actor_id, actor=e.actor, kind=e.kind, field=e.field,
             old=e.old[:300], new=e.new[:300], detail=e.detail, comment_id=e.comment_id,
+            acting_admin=acting_admin[:64] or None,
         ))
 
 

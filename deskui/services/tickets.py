@@ -22,11 +22,12 @@ from deskui import clock
 from deskui.domain.enums import (
     Channel, EventKind, Level, PendingReason, ResolutionCode, Status, TicketType, Visibility, parse_enum,
 )
+from deskui.domain.permissions import Action, assign_action, closing_action
 from deskui.domain.text import check_body, clean_subject, clean_text
 from deskui.domain.workflow import WorkflowError
-from deskui.errors import ConflictError, NotFound, ValidationError
+from deskui.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from deskui.services import sla
-from deskui.services.actors import Actor
+from deskui.services.actors import Actor, require
 from deskui.services.assignment import on_open
 from deskui.services.directory import (
     analyst_by_username, category_by_path, group_by_name, requester_for, routing_group_id,
@@ -67,6 +68,7 @@ def open_ticket(
     at: datetime | None = None,
 ) -> TicketRecord:
     """Open a ticket: priority from the matrix, routing from the category, SLA due times."""
+    require(actor, Action.OPEN_TICKET)
     subject = clean_subject(subject)
     if not subject:
         raise ValidationError("subject: must not be empty")
@@ -185,12 +187,13 @@ def assign(engine: Engine, actor: Actor, ticket_id: int, assignee: str | None, *
     """Assign to an analyst (None unassigns), optionally moving the ticket to a group."""
 
     def change(session: Session, ticket: Ticket, now: datetime) -> None:
+        analyst = analyst_by_username(session, assignee) if assignee else None
+        require(actor, assign_action(actor.id, ticket.assignee_id, analyst.id if analyst else None))
         with planning(session, ticket, actor) as plan:
             plan.require_active()
             if group:
                 target = group_by_name(session, group)
                 plan.set_group(now, target.id, target.name, keeps_assignee=is_member(session, target.id, plan.assignee_id))
-            analyst = analyst_by_username(session, assignee) if assignee else None
             plan.assign(now, analyst.id if analyst else None, analyst.username if analyst else "")
 
     return mutate(engine, actor, ticket_id, version, change, at=at)
@@ -206,6 +209,7 @@ def add_comment(engine: Engine, actor: Actor, ticket_id: int, body: str, *, inte
                 author_name: str = "", message_id: str | None = None, at: datetime | None = None) -> CommentRecord:
     """A public reply or an internal note. Comments are inserts and never conflict;
     the first public reply by an analyst stops the response clock."""
+    require(actor, Action.NOTE if internal else Action.REPLY)
     body = checked_body(clean_text(body).strip(), "comment")
     if not body:
         raise ValidationError("body: must not be empty")
@@ -248,8 +252,13 @@ def change_status(engine: Engine, actor: Actor, ticket_id: int, status: str, *, 
         raise WorkflowError("status: use resolve (a resolution code and notes are required)")
     if target is Status.CLOSED:
         return close(engine, actor, ticket_id, version=version, at=at)
+    require(actor, Action.STATUS)
 
     def change(session: Session, ticket: Ticket, now: datetime) -> None:
+        if target is Status.CANCELLED:
+            require(actor, closing_action(actor.id, ticket.assignee_id))
+        elif ticket.status == Status.RESOLVED and target is Status.OPEN:
+            require(actor, Action.REOPEN)
         with planning(session, ticket, actor, names=False) as plan:
             if plan.status == Status.RESOLVED and target is Status.OPEN:
                 plan.reopen(now, "status changed to open")
@@ -263,6 +272,7 @@ def change_status(engine: Engine, actor: Actor, ticket_id: int, status: str, *, 
 def escalate(engine: Engine, actor: Actor, ticket_id: int, *, reason: str, tier: int | None = None,
              group: str | None = None, version: int | None = None, at: datetime | None = None) -> TicketRecord:
     """Functional escalation: up a tier and/or to another group, with a reason."""
+    require(actor, Action.ESCALATE)
     reason = clean_text(reason).strip()
     if not reason:
         raise ValidationError("reason: an escalation needs a reason")
@@ -284,6 +294,7 @@ def escalate(engine: Engine, actor: Actor, ticket_id: int, *, reason: str, tier:
 
 def resolve(engine: Engine, actor: Actor, ticket_id: int, *, code: str, notes: str,
             version: int | None = None, at: datetime | None = None) -> TicketRecord:
+    require(actor, Action.RESOLVE)
     code_value = _enum(ResolutionCode, code, "resolution_code").value if code else ""
     notes = clean_text(notes or "").strip()
     return mutate(engine, actor, ticket_id, version,
@@ -296,12 +307,18 @@ def _plan(session: Session, ticket: Ticket, actor: Actor, change: Callable) -> N
 
 
 def close(engine: Engine, actor: Actor, ticket_id: int, *, version: int | None = None, at: datetime | None = None) -> TicketRecord:
-    return mutate(engine, actor, ticket_id, version,
-                  lambda s, t, now: _plan(s, t, actor, lambda plan: plan.close(now)), at=at)
+    require(actor, Action.STATUS)
+
+    def change(session: Session, ticket: Ticket, now: datetime) -> None:
+        require(actor, closing_action(actor.id, ticket.assignee_id))
+        _plan(session, ticket, actor, lambda plan: plan.close(now))
+
+    return mutate(engine, actor, ticket_id, version, change, at=at)
 
 
 def reopen(engine: Engine, actor: Actor, ticket_id: int, *, reason: str, version: int | None = None,
            at: datetime | None = None) -> TicketRecord:
+    require(actor, Action.REOPEN)
     reason = clean_text(reason).strip()
     if not reason:
         raise ValidationError("reason: say why the ticket is reopened")
@@ -313,6 +330,7 @@ def change_priority(engine: Engine, actor: Actor, ticket_id: int, *, impact: str
                     urgency: str | None = None, priority: int | None = None, reason: str = "",
                     version: int | None = None, at: datetime | None = None) -> TicketRecord:
     """Re-derive priority from a new impact/urgency, or override it with a recorded reason."""
+    require(actor, Action.PRIORITY_OVERRIDE if priority is not None else Action.RATE)
     reason = clean_text(reason).strip()
     if priority is not None:
         if priority not in (1, 2, 3, 4):
@@ -351,7 +369,7 @@ def bulk(engine: Engine, ticket_ids: list[int], action: Callable[[int], object])
         try:
             action(ticket_id)
             done.append(ticket_id)
-        except (ConflictError, WorkflowError, ValidationError, NotFound) as exc:
+        except (ConflictError, WorkflowError, ValidationError, NotFound, PermissionDenied) as exc:
             failed.append((ticket_id, str(exc)))
     return BulkResult(done, failed)
 

@@ -209,6 +209,8 @@ class TicketEvent(SQLModel, table=True):
     new: str = Field(default="", max_length=300)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     comment_id: Optional[int] = Field(default=None, foreign_key="comments.id")
+    # PostgreSQL --as: the admin login acting for ``actor`` (history: "root for alice").
+    acting_admin: Optional[str] = Field(default=None, max_length=64)
 
 
 class Article(SQLModel, table=True):

@@ -14,7 +14,6 @@ from pydantic import NaiveDatetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
-
 # ------------------------------------------------------------------ problems
 
 class ProblemEvent(SQLModel, table=True):
@@ -32,6 +31,7 @@ class ProblemEvent(SQLModel, table=True):
     new: str = Field(default="", max_length=300)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     ticket_id: Optional[int] = Field(default=None, foreign_key="tickets.id")
+    acting_admin: Optional[str] = Field(default=None, max_length=64)  # PostgreSQL --as: the admin login
 
 
 # ------------------------------------------------------------------ automation

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from deskui.errors import NotFound
 from deskui.store.models import Analyst, Category, Problem, Requester, Ticket
 from deskui.store.models_ops import ProblemEvent
+from deskui.store.tickets import shown_actor
 
 ACTIVE = ("new", "open", "pending")
 #: A problem's statuses, in workflow order (deskui.services.problems moves between them).
@@ -193,7 +194,7 @@ def problem_incidents(session: Session, problem_id: int) -> list[LinkedIncident]
 def problem_events(session: Session, problem_id: int) -> list[ProblemEventRecord]:
     stmt = select(ProblemEvent).where(ProblemEvent.problem_id == problem_id).order_by(ProblemEvent.id)
     return [
-        ProblemEventRecord(id=e.id, problem_id=e.problem_id, at=e.at, actor=e.actor, kind=e.kind, field=e.field,
+        ProblemEventRecord(id=e.id, problem_id=e.problem_id, at=e.at, actor=shown_actor(e.actor, e.acting_admin), kind=e.kind, field=e.field,
                            old=e.old, new=e.new, detail=e.detail, ticket_id=e.ticket_id)
         for e in session.scalars(stmt).all()
     ]

@@ -94,10 +94,15 @@ def comments(session: Session, ticket_id: int) -> list[CommentRecord]:
     ]
 
 
+def shown_actor(actor: str, acting_admin: str | None) -> str:
+    """Who an event shows: ``alice``, or ``root for alice`` when an admin acted for her."""
+    return f"{acting_admin} for {actor}" if acting_admin else actor
+
+
 def events(session: Session, ticket_id: int) -> list[EventRecord]:
     stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
     return [
-        EventRecord(id=e.id, ticket_id=e.ticket_id, at=e.at, actor=e.actor, kind=e.kind,
+        EventRecord(id=e.id, ticket_id=e.ticket_id, at=e.at, actor=shown_actor(e.actor, e.acting_admin), kind=e.kind,
                     field=e.field, old=e.old, new=e.new, detail=e.detail)
         for e in session.scalars(stmt).all()
     ]

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from deskui.errors import NotFound, ValidationError
+from deskui.errors import NotFound, PermissionDenied, ValidationError
 from deskui.reads import bulletins as reads
 from deskui.services import bulletins as svc
 from deskui.services import tickets
@@ -27,7 +27,7 @@ def lead(engine):
 
 
 def test_post_needs_a_lead_and_valid_values(desk, frozen_now):
-    with pytest.raises(ValidationError, match="only a lead or an admin.*akhan is analyst"):
+    with pytest.raises(PermissionDenied, match="^permission denied: akhan is an analyst; posting and ending bulletins needs lead$"):
         svc.post(desk, actor_for(desk, "akhan"), "VPN down", ends_at=frozen_now + H)
     with pytest.raises(ValidationError, match="severity: 'huge' is not one of info, minor, major, critical"):
         svc.post(desk, lead(desk), "VPN down", ends_at=frozen_now + H, severity="huge")

@@ -177,7 +177,7 @@ def test_two_approvers_at_once_approve_once(desk):
         except (ValidationError, ConflictError) as exc:
             outcomes.append(type(exc).__name__)
 
-    threads = [threading.Thread(target=work, args=(u,)) for u in ("mobrien", "falsayed")]
+    threads = [threading.Thread(target=work, args=(u,)) for u in ("hlindqvist", "falsayed")]
     [th.start() for th in threads]
     [th.join() for th in threads]
     assert outcomes.count("ok") == 1
