@@ -39,22 +39,36 @@ def init(
     demo_data: bool = typer.Option(False, "--demo", help="Also load the demo organisation and ~2,000 tickets."),
     tickets: int = typer.Option(2000, "--tickets", help="With --demo: how many demo tickets."),
 ) -> None:
-    """Create (or upgrade) the database schema; with --demo load the demo organisation."""
+    """Create (or upgrade) the database schema; with --demo load the demo organisation.
+    Upgrading an existing schema and loading the demo need an admin (or no admin yet)."""
     from deskui.store.db import check_connect, upgrade
 
     engine = common.get_engine(check=False)
     check_connect(engine)
+    _require_schema_change(engine)
     upgrade(engine)
     _out(f"database ready: {engine.url.render_as_string(hide_password=True)}")
     if demo_data:
-        load_demo(engine, tickets)
+        load_demo(engine, tickets, actor=common.get_actor())
 
 
-def load_demo(engine, tickets: int = 2000) -> None:
+def _require_schema_change(engine, revision: str = "head") -> None:
+    """Migrating a database that has a schema is an admin's; creating one is anyone's."""
+    from deskui.domain.permissions import Action
+    from deskui.services.actors import require
+    from deskui.store.db import current_revision, head_revision
+
+    current = current_revision(engine)
+    if current is not None and current != (head_revision() if revision == "head" else revision):
+        require(common.get_actor(check=False), Action.SCHEMA)
+
+
+def load_demo(engine, tickets: int = 2000, actor=None) -> None:
     """Seed the demo organisation, articles and history, once."""
+    from deskui.services.actors import SYSTEM
     from deskui.services.demo import load_demo as load
 
-    load(engine, tickets, say=_out)
+    load(engine, tickets, say=_out, actor=actor or SYSTEM)
 
 
 def demo() -> None:
@@ -84,6 +98,7 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 
     engine = common.get_engine(check=False)
     check_connect(engine)
+    _require_schema_change(engine, revision)
     upgrade(engine, revision)
     _out(f"schema at {current_revision(engine)}")
 
@@ -101,7 +116,7 @@ def _seed_command(kind: str):
     def command(file: Path = typer.Argument(..., help="TOML file")) -> None:
         from deskui.services.seed import seed_file
 
-        summary = seed_file(common.get_engine(), kind, file)
+        summary = seed_file(common.get_engine(), kind, file, actor=common.get_actor())
         _out(f"{kind}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
 
     command.__name__ = f"seed_{kind}"
@@ -112,7 +127,7 @@ def seed_demo(folder: Optional[Path] = typer.Argument(None, help="Folder (defaul
     from deskui.resources import sample_data_dir
     from deskui.services.seed import seed_demo_org
 
-    for summary in seed_demo_org(common.get_engine(), folder or sample_data_dir()):
+    for summary in seed_demo_org(common.get_engine(), folder or sample_data_dir(), actor=common.get_actor()):
         _out(f"{summary.kind}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
 
 

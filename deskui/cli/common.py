@@ -57,13 +57,13 @@ def get_engine(*, check: bool = True):
     return State._engine
 
 
-def get_actor():
+def get_actor(*, check: bool = True):
     """The analyst acting: on SQLite --as / DESKUI_USER / config / OS login, on
     PostgreSQL the database login (deskui.services.actors.resolve_actor)."""
     from deskui.services.actors import resolve_actor
 
     if State._actor is None:
-        State._actor = resolve_actor(get_engine(), settings().user, declared=settings().user_declared)
+        State._actor = resolve_actor(get_engine(check=check), settings().user, declared=settings().user_declared)
     return State._actor
 
 

@@ -40,12 +40,15 @@ def generate(
 
     end_at = _parse_end(end) if end else None
     engine = get_engine()
+    from deskui.cli.common import get_actor
+
+    actor = get_actor()
     columns = (TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("generate", total=tickets)
         summary = generate_history(
             engine, tickets=tickets, seed=seed, days=days, end=end_at, workers=workers,
-            progress=lambda done, total: bar.update(task, completed=done),
+            progress=lambda done, total: bar.update(task, completed=done), actor=actor,
         )
     typer.echo(str(summary))
 

@@ -100,6 +100,7 @@ def _run(file: Path, mapping, options, fmt: str) -> None:
     from deskui.services.importers.csv_mapped import run_mapped_import
 
     engine = common.get_engine()
+    actor = common.get_actor()
     console = Console(stderr=True)
     progress = Progress(TextColumn("importing"), BarColumn(), TaskProgressColumn(), TextColumn("{task.description}"),
                         TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal)
@@ -112,7 +113,7 @@ def _run(file: Path, mapping, options, fmt: str) -> None:
     try:
         with progress:
             task = progress.add_task("", total=None)
-            summary = run_mapped_import(engine, file, mapping, options, report)
+            summary = run_mapped_import(engine, file, mapping, options, report, actor=actor)
     except KeyboardInterrupt:
         typer.echo("deskui: interrupted: batches already written stay imported, the one in progress was rolled "
                    "back; run the same command again to continue (imported rows are skipped)", err=True)

@@ -69,10 +69,12 @@ def email_(
     options = MailOptions(dry_run=dry_run, group=group, ticket_type=type_, desk_addresses=tuple(desk_address),
                           loop_limit=loop_limit, loop_window_minutes=loop_window)
     engine = common.get_engine()
+    actor = common.get_actor()
     with _progress("mail") as progress:
         task = progress.add_task("", total=None)
         summary = intake_email(engine, path, options, lambda s: progress.update(
-            task, description=f"{s.messages_read:,} read, {s.tickets_created:,} tickets, {s.comments_added:,} replies"))
+            task, description=f"{s.messages_read:,} read, {s.tickets_created:,} tickets, {s.comments_added:,} replies"),
+            actor=actor)
     if fmt == "json":
         typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
         return
@@ -109,10 +111,12 @@ def alerts(
     options = AlertOptions(dry_run=dry_run, skip_bad=skip_bad, rejects_path=rejects, group=group,
                            flap_changes=flap_changes, flap_window_minutes=flap_window)
     engine = common.get_engine()
+    actor = common.get_actor()
     with _progress("alerts") as progress:
         task = progress.add_task("", total=None)
         summary = intake_alerts(engine, file, options, lambda s: progress.update(
-            task, description=f"{s.alerts_read:,} read, {s.incidents_opened:,} opened, {s.resolved:,} resolved"))
+            task, description=f"{s.alerts_read:,} read, {s.incidents_opened:,} opened, {s.resolved:,} resolved"),
+            actor=actor)
     if fmt == "json":
         typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
         return

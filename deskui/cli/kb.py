@@ -41,7 +41,7 @@ def import_(
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                   transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("importing", total=None)
-        summary = import_path(engine, path, batch_size=batch_size,
+        summary = import_path(engine, path, batch_size=batch_size, actor=common.get_actor(),
                               on_progress=lambda done: progress.update(task, description=f"imported {done:,}"))
     typer.echo(f"{summary.read} read: {summary.created} created, {summary.updated} updated, "
                f"{summary.unchanged} unchanged")
@@ -155,5 +155,5 @@ def reindex() -> None:
     """Rebuild the article and ticket search indexes."""
     from deskui.services.knowledge import reindex as rebuild
 
-    summary = rebuild(common.get_engine())
+    summary = rebuild(common.get_engine(), actor=common.get_actor())
     typer.echo(f"reindexed {summary.articles} articles and {summary.tickets} tickets")

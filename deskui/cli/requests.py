@@ -154,7 +154,7 @@ def request_fulfil(ticket: int = common.ticket_argument(), notes: str = typer.Op
 def seed_catalog(file: Path = typer.Argument(..., help="TOML file")) -> None:
     from deskui.services.requests import seed_catalog as seed
 
-    s = seed(common.get_engine(), file)
+    s = seed(common.get_engine(), file, actor=common.get_actor())
     out(f"catalog: {s.created} created, {s.updated} updated, {s.unchanged} unchanged")
 
 

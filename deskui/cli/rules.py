@@ -15,7 +15,7 @@ from deskui.cli.ops_output import FormatOpt, out
 def seed_rules(file: Path = typer.Argument(..., help="TOML file")) -> None:
     from deskui.services.automation import seed_rules as seed
 
-    s = seed(common.get_engine(), file)
+    s = seed(common.get_engine(), file, actor=common.get_actor())
     out(f"rules: {s.created} created, {s.updated} updated, {s.unchanged} unchanged")
 
 

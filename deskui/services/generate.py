@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
+from deskui.services.actors import SYSTEM, Actor
 from deskui.services.generate_arrivals import (  # noqa: F401 (requester_count, _multinomial_sorted: tested here)
     ArrivalPlan, _multinomial_sorted, arrival_plan, requester_count, requester_pool,
 )
@@ -109,6 +110,7 @@ def generate_history(
     progress: ProgressCallback | None = None,
     workers: int | None = None,
     templates: Path | None = None,
+    actor: Actor = SYSTEM,
 ) -> GenerateSummary:
     """Append ``tickets`` synthetic tickets created over the ``days`` before ``end``.
 
@@ -119,7 +121,11 @@ def generate_history(
     (default: the shipped sample_data one when present).
     """
     from deskui import clock
+    from deskui.domain.permissions import Action
     from deskui.errors import ValidationError
+    from deskui.services.actors import require
+
+    require(actor, Action.GENERATE)
 
     if isinstance(tickets, bool) or not isinstance(tickets, int) or tickets < 1:
         raise ValidationError(f"tickets: must be a whole number >= 1, got {tickets!r}")

@@ -24,13 +24,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from deskui import clock
+from deskui.domain.permissions import Action
 from deskui.errors import NotFound, ValidationError
 from deskui.services.kb_files import (
     MAX_TITLE, STATUSES, ArticleInput, article_markdown, clean, clean_body, fail, parse_markdown, read_path,
 )
 from deskui.store.db import session_scope, write_session
 from deskui.store.kb_queries import ArticleRecord, article_record
-from deskui.services.actors import Actor
+from deskui.services.actors import SYSTEM, Actor, require
 from deskui.services.ticket_history import noting
 from deskui.store.models import Analyst, Article, ArticleLink, Category, Ticket
 from deskui.store.search_index import ReindexSummary, reindex as rebuild_indexes
@@ -92,12 +93,13 @@ def _upsert(session: Session, batch: list[ArticleInput], now: datetime) -> tuple
 
 
 def import_articles(engine: Engine, items: Iterable[ArticleInput], *, batch_size: int = BATCH_SIZE,
-                    on_progress: Callable[[int], None] | None = None) -> ImportSummary:
+                    on_progress: Callable[[int], None] | None = None, actor: Actor = SYSTEM) -> ImportSummary:
     """Write validated articles in batches (one transaction each), idempotent by external id.
 
     A batch is validated completely before it is written, so an error leaves
     that batch (and everything after it) unwritten; earlier batches stay.
     """
+    require(actor, Action.IMPORT)
     read = created = updated = unchanged = 0
     for batch in _batches(items, batch_size):
         now = clock.now()
@@ -111,9 +113,10 @@ def import_articles(engine: Engine, items: Iterable[ArticleInput], *, batch_size
 
 
 def import_path(engine: Engine, path: str | Path, *, batch_size: int = BATCH_SIZE,
-                on_progress: Callable[[int], None] | None = None) -> ImportSummary:
+                on_progress: Callable[[int], None] | None = None, actor: Actor = SYSTEM) -> ImportSummary:
     """Import a folder of .md files, a .md file or a .jsonl file (see the module doc)."""
-    return import_articles(engine, read_path(Path(path)), batch_size=batch_size, on_progress=on_progress)
+    require(actor, Action.IMPORT)
+    return import_articles(engine, read_path(Path(path)), batch_size=batch_size, on_progress=on_progress, actor=actor)
 
 
 def save_markdown(engine: Engine, text: str, *, source: str = "<editor>",
@@ -320,7 +323,8 @@ def update_article(engine: Engine, article_id: int, markdown_text: str) -> Artic
         return article_record(article)
 
 
-def reindex(engine: Engine) -> ReindexSummary:
+def reindex(engine: Engine, *, actor: Actor = SYSTEM) -> ReindexSummary:
     """Rebuild the article and ticket search indexes, in one transaction."""
+    require(actor, Action.SCHEMA)
     with write_session(engine) as session:
         return rebuild_indexes(session)

@@ -24,10 +24,11 @@ from sqlmodel import Session
 
 from deskui import clock
 from deskui.domain.enums import TicketType, allowed
+from deskui.domain.permissions import Action
 from deskui.domain.text import clean_subject, clean_text
 from deskui.errors import ConflictError, NotFound, ValidationError
 from deskui.services import tickets as ticket_service
-from deskui.services.actors import Actor
+from deskui.services.actors import Actor, require
 from deskui.services.directory import analyst_by_username
 from deskui.services.ticket_history import noting, touch_ticket
 from deskui.store import problem_queries as q
@@ -99,6 +100,7 @@ def create_problem(engine: Engine, actor: Actor, title: str, *, incidents: Seque
                    workaround: str = "", owner: str | None = None, at: datetime | None = None) -> ProblemRecord:
     """Open a problem, optionally from incidents (e.g. the ones marked in the queue).
     All or nothing: an incident that cannot be linked leaves no problem behind."""
+    require(actor, Action.PROBLEMS)
     title = clean_subject(title)
     if not title:
         raise ValidationError("title: a problem needs a title")
@@ -155,6 +157,7 @@ def _load(session: Session, problem_id: int) -> Problem:
 def link(engine: Engine, actor: Actor, problem_id: int, ticket_ids: Sequence[int], *,
          at: datetime | None = None) -> ProblemRecord:
     """Link incidents to a problem (already linked to it: no change)."""
+    require(actor, Action.PROBLEMS)
     now = at or clock.now()
     with write_session(engine) as session:
         problem = _load(session, problem_id)
@@ -168,6 +171,7 @@ def link(engine: Engine, actor: Actor, problem_id: int, ticket_ids: Sequence[int
 
 def unlink(engine: Engine, actor: Actor, problem_id: int, ticket_ids: Sequence[int], *,
            at: datetime | None = None) -> ProblemRecord:
+    require(actor, Action.PROBLEMS)
     now = at or clock.now()
     with write_session(engine) as session:
         problem = _load(session, problem_id)
@@ -219,6 +223,7 @@ def update_problem(engine: Engine, actor: Actor, problem_id: int, *, title: str 
                    root_cause: str | None = None, workaround: str | None = None, permanent_fix: str | None = None,
                    owner: str | None = None, version: int | None = None, at: datetime | None = None) -> ProblemRecord:
     """Record root cause, workaround, permanent fix, title or owner (each change an event)."""
+    require(actor, Action.PROBLEMS)
     values = {"title": title, "root_cause": root_cause, "workaround": workaround, "permanent_fix": permanent_fix}
 
     def change(session: Session, problem: Problem, now: datetime) -> None:
@@ -273,6 +278,7 @@ def _apply_status(session: Session, problem: Problem, actor: Actor, now: datetim
 def set_status(engine: Engine, actor: Actor, problem_id: int, status: str, *, version: int | None = None,
                at: datetime | None = None) -> ProblemRecord:
     """Move a problem along its workflow (use resolve_problem to resolve with its incidents)."""
+    require(actor, Action.PROBLEMS)
     target = _status(status)
     return _mutate_problem(engine, actor, problem_id, version,
                            lambda s, p, now: _apply_status(s, p, actor, now, target), at)
@@ -290,6 +296,7 @@ def resolve_problem(engine: Engine, actor: Actor, problem_id: int, *, permanent_
                     at: datetime | None = None) -> ResolveOutcome:
     """Resolve a problem; with ``resolve_incidents`` also resolve its open incidents
     with a note (each incident its own transaction, so one conflict spares the rest)."""
+    require(actor, Action.PROBLEMS)
 
     def change(session: Session, problem: Problem, now: datetime) -> None:
         if permanent_fix is not None and clean_text(permanent_fix).strip() != problem.permanent_fix:

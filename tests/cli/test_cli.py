@@ -60,7 +60,10 @@ def test_init_demo_then_list_json(demo_db):
 
 def test_init_is_idempotent(demo_db):
     before = sqlite3.connect(demo_db).execute("select count(*) from tickets").fetchone()[0]
-    result = run("init", "--demo", db=demo_db, user=None)
+    denied = run("init", "--demo", db=demo_db, user="demo")  # a lead, and the desk has an admin now
+    assert denied.exit_code == 1
+    assert denied.stderr == "deskui: error: permission denied: demo is a lead; seeding the demo organisation needs admin\n"
+    result = run("init", "--demo", db=demo_db, user="rmensah")
     assert result.exit_code == 0, result.output
     assert "0 created" in result.stdout
     assert sqlite3.connect(demo_db).execute("select count(*) from tickets").fetchone()[0] == before
@@ -260,7 +263,7 @@ def test_seed_analysts_from_csv_and_csv_errors(tmp_path):
     bad.write_text("username,name,role,tier,groups\nxa,X A,analyst,1,Desk\nxb,X B,boss,1,Desk\n")
     r = run("seed", "analysts", str(bad), db=path)
     assert r.exit_code == 1
-    assert f"{bad}:3:3: role: 'boss' is not one of analyst, lead, admin" in r.stderr
+    assert f"{bad}:3:3: role: 'boss' is not one of viewer, analyst, lead, admin" in r.stderr
     assert con.execute("select count(*) from analysts where username like 'x%'").fetchone() == (0,)
     latin = tmp_path / "latin.csv"
     latin.write_bytes("username,name\nab,Jos\xe9\n".encode("latin-1"))

@@ -23,7 +23,7 @@ SAMPLE = REPO / "sample_data"
 _TEMPLATE: dict[str, Path] = {}
 
 
-def run(*args: str, db: Path | str, user: str | None = "demo"):
+def run(*args: str, db: Path | str, user: str | None = "rmensah"):  # the demo admin: seeds and imports
     argv = [f"--db={db}"] + ([f"--as={user}"] if user else []) + list(args)
     return runner.invoke(app, argv)
 

@@ -25,7 +25,8 @@ def desk(sqlite_engine, frozen_now) -> Path:
 
 
 def run(db: Path, *args: str, input: str | None = None):
-    return runner.invoke(app, [f"--db={db}", *args], input=input)
+    # rmensah: the demo organisation's admin (imports and intake need admin)
+    return runner.invoke(app, [f"--db={db}", "--as=rmensah", *args], input=input)
 
 
 def rows(db: Path, sql: str):

@@ -15,7 +15,8 @@ runner = CliRunner()
 
 
 def run(*args: str, db):
-    return runner.invoke(app, [f"--db={db}", *args])
+    # rmensah: the demo organisation's admin (seeding needs admin once one exists)
+    return runner.invoke(app, [f"--db={db}", "--as=rmensah", *args])
 
 
 @pytest.fixture(scope="module")

@@ -56,6 +56,7 @@ from sqlalchemy.engine import Engine
 from deskui import clock
 from deskui.domain.enums import Channel, PendingReason, ResolutionCode, Status, TicketType, allowed
 from deskui.domain.text import BODY_MAX_LENGTH
+from deskui.domain.permissions import Action
 from deskui.errors import ValidationError
 from deskui.services.importers.common import (
     ImportOptions, ImportProgress, ImportSummary, ProgressCallback, Rejects, RowError, TextLines, abort,
@@ -69,6 +70,7 @@ from deskui.services.importers.mapping import (  # noqa: F401 (load_mapping, nor
 )
 from deskui.services.importers.rows import BadRow, SourceRow
 from deskui.services.importers.writer import TicketWriter
+from deskui.services.actors import SYSTEM, Actor, require
 
 NOTE_MAX = 2000
 CACHED_KINDS = frozenset({"name", "level", "priority", "status", "pending_reason", "type", "channel", "resolution",
@@ -340,15 +342,16 @@ def _status(text: str) -> str:
 # ----------------------------------------------------------------- the import
 
 def import_csv(engine: Engine, path: Path | str, mapping: Mapping, options: ImportOptions = ImportOptions(),
-               progress: ProgressCallback | None = None) -> ImportSummary:
+               progress: ProgressCallback | None = None, *, actor: Actor = SYSTEM) -> ImportSummary:
     """Import a CSV export described by ``mapping``. Streams the file; each batch is one
     transaction; returns the summary. Bad rows raise :class:`ImportAborted` (or, with
     ``skip_bad``, go to the rejects file)."""
-    return run_mapped_import(engine, path, mapping, options, progress)
+    return run_mapped_import(engine, path, mapping, options, progress, actor=actor)
 
 
 def run_mapped_import(engine: Engine, path: Path | str, mapping: Mapping, options: ImportOptions,
-                      progress: ProgressCallback | None = None) -> ImportSummary:
+                      progress: ProgressCallback | None = None, *, actor: Actor = SYSTEM) -> ImportSummary:
+    require(actor, Action.IMPORT)
     if options.batch_size < 1:
         raise ValidationError("--batch-size: must be at least 1")
     if options.timezone:

@@ -48,6 +48,7 @@ from sqlalchemy.engine import Engine
 from deskui.services.importers.common import ImportOptions, ImportSummary, ProgressCallback
 from deskui.services.importers.csv_mapped import Mapping, norm, run_mapped_import
 from deskui.services.importers.rows import RowDefaults
+from deskui.services.actors import SYSTEM, Actor
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "external_ref": ("number", "Number"),
@@ -136,6 +137,7 @@ def servicenow_mapping(extra: Mapping | None = None) -> Mapping:
 
 
 def import_servicenow(engine: Engine, path: Path | str, options: ImportOptions = ImportOptions(),
-                      progress: ProgressCallback | None = None, extra: Mapping | None = None) -> ImportSummary:
+                      progress: ProgressCallback | None = None, extra: Mapping | None = None, *,
+                      actor: Actor = SYSTEM) -> ImportSummary:
     """Import a ServiceNow incident export (see the module docstring)."""
-    return run_mapped_import(engine, path, servicenow_mapping(extra), options, progress)
+    return run_mapped_import(engine, path, servicenow_mapping(extra), options, progress, actor=actor)

@@ -50,8 +50,9 @@ from sqlmodel import Session
 from deskui import clock
 from deskui.domain.enums import ACTIVE_STATUSES, Status
 from deskui.domain.text import clean_text
+from deskui.domain.permissions import Action
 from deskui.errors import ValidationError
-from deskui.services.actors import system_actor
+from deskui.services.actors import SYSTEM, Actor, require, system_actor
 from deskui.services.files import ALERTS_LIMIT, LINE_LIMIT, MAX_NESTING, too_deep
 from deskui.services.importers.common import TextLines, open_source
 from deskui.services.importers.values import slug
@@ -216,9 +217,10 @@ def _time(value, column: int, now: datetime) -> datetime:
 # ----------------------------------------------------------------- taking alerts in
 
 def intake_alerts(engine: Engine, path: Path | str, options: AlertOptions = AlertOptions(),
-                  progress: Callable[[AlertSummary], None] | None = None) -> AlertSummary:
+                  progress: Callable[[AlertSummary], None] | None = None, *, actor: Actor = SYSTEM) -> AlertSummary:
     """Take in a JSON Lines file of alerts, or standard input for ``-`` (each alert is
     committed as it arrives, so a pipe from a monitor works)."""
+    require(actor, Action.INTAKE, "(alerts)")
     if options.flap_changes < 2:
         raise ValidationError("--flap-changes: must be at least 2")
     if options.flap_window_minutes < 1:

@@ -48,9 +48,10 @@ from sqlmodel import Session
 from deskui import clock
 from deskui.domain.enums import Status
 from deskui.domain.text import BODY_MAX_LENGTH, clean_subject, clean_text
+from deskui.domain.permissions import Action
 from deskui.errors import ValidationError
 from deskui.services.files import IMPORT_LIMIT, MESSAGE_LIMIT, open_stream, read_bytes, too_large
-from deskui.services.actors import system_actor
+from deskui.services.actors import SYSTEM, Actor, require, system_actor
 from deskui.services.intake import ops
 from deskui.services.intake.runner import take_each
 from deskui.services.directory import group_by_name
@@ -389,8 +390,9 @@ def _mbox(stream: BinaryIO, name: str) -> Iterator[tuple[str, bytes]]:
 # ----------------------------------------------------------------- taking mail in
 
 def intake_email(engine: Engine, path: Path | str, options: MailOptions = MailOptions(),
-                 progress: Callable[[IntakeSummary], None] | None = None) -> IntakeSummary:
+                 progress: Callable[[IntakeSummary], None] | None = None, *, actor: Actor = SYSTEM) -> IntakeSummary:
     """Take in every message under ``path`` (see the module docstring)."""
+    require(actor, Action.INTAKE, "(e-mail)")
     path = Path(path)
     summary = IntakeSummary(source=str(path), dry_run=options.dry_run)
     timer = time.perf_counter()
