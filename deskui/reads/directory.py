@@ -10,11 +10,17 @@ from sqlalchemy.engine import Engine
 
 from deskui.store import directory_queries as q
 from deskui.store.db import session_scope
-from deskui.store.directory_queries import CannedRecord, GroupRecord, MemberLoad
+from deskui.store.directory_queries import AnalystListing, CannedRecord, GroupRecord, MemberLoad
 from deskui.store.queue_live import AnalystLoad
 
-__all__ = ["AnalystLoad", "AssignChoices", "CannedChoices", "CannedRecord", "GroupRecord", "MemberLoad",
+__all__ = ["AnalystListing", "AnalystLoad", "analysts", "AssignChoices", "CannedChoices", "CannedRecord", "GroupRecord", "MemberLoad",
            "analyst_loads", "assign_choices", "canned_choices", "groups", "members_of_group"]
+
+
+def analysts(engine: Engine) -> list[AnalystListing]:
+    """Every analyst, active or not, for ``deskui analyst list``."""
+    with session_scope(engine) as session:
+        return q.analyst_listing(session)
 
 
 def groups(engine: Engine) -> list[GroupRecord]:

@@ -52,7 +52,8 @@ def eligible_analysts(session: Session, group_id: int, tier: int, tier_mode: str
                       roles: frozenset[str] = frozenset(), exclude: Sequence[int] = ()) -> list[Analyst]:
     stmt = (
         select(Analyst).join(GroupMember, GroupMember.analyst_id == Analyst.id)
-        .where(GroupMember.group_id == group_id, Analyst.active.is_(True), Analyst.away.is_(False))
+        .where(GroupMember.group_id == group_id, Analyst.active.is_(True), Analyst.away.is_(False),
+               Analyst.role != "viewer")  # a viewer reads only (domain/permissions.py)
         .order_by(Analyst.id)
     )
     stmt = stmt.where(Analyst.tier == tier) if tier_mode == "exact" else stmt.where(Analyst.tier >= tier)

@@ -100,3 +100,31 @@ def analyst_record(session: Session, analyst_id: int | None) -> AnalystRecord | 
     if row is None:
         return None
     return AnalystRecord(id=row.id, username=row.username, name=row.name, email=row.email)
+
+
+@dataclass(frozen=True)
+class AnalystListing:
+    """One row of ``deskui analyst list``."""
+
+    username: str
+    name: str
+    email: str
+    role: str
+    tier: int
+    groups: tuple[str, ...]
+    active: bool
+
+
+def analyst_listing(session: Session, username: str | None = None) -> list[AnalystListing]:
+    """Every analyst (or the one named), by username, with their groups by name."""
+    stmt = select(Analyst).order_by(Analyst.username)
+    if username is not None:
+        stmt = stmt.where(Analyst.username == username)
+    rows = session.scalars(stmt).all()
+    groups: dict[int, list[str]] = {}
+    for analyst_id, group in session.execute(
+            select(GroupMember.analyst_id, Group.name).join(Group, Group.id == GroupMember.group_id)
+            .order_by(Group.name)).all():
+        groups.setdefault(analyst_id, []).append(group)
+    return [AnalystListing(username=a.username, name=a.name, email=a.email, role=a.role, tier=a.tier,
+                           groups=tuple(groups.get(a.id, ())), active=bool(a.active)) for a in rows]
