@@ -90,3 +90,13 @@ def test_the_table_lists_every_action_least_role_first():
     table = markdown_table().splitlines()
     assert table[0] == "| action | what it covers | minimum role |"
     assert len(table) == len(Action) + 2
+
+
+def test_the_readme_table_is_the_domain_table():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- permissions:start -->\n", "\n<!-- permissions:end -->"
+    assert start in readme and end in readme
+    shown = readme.split(start, 1)[1].split(end, 1)[0]
+    assert shown == markdown_table(), "README's permission table differs: paste markdown_table() between the markers"
