@@ -226,5 +226,5 @@ def survey_record(
     if not text.isascii() or not text.isdigit():
         raise ValidationError(f"ticket: {ticket!r} is not a ticket number (e.g. 123 or #123)")
     common.check_ticket_id(int(text))
-    saved = record_survey(common.get_engine(), int(text), score, comment=comment)
+    saved = record_survey(common.get_engine(), int(text), score, comment=comment, actor=common.get_actor())
     typer.echo(f"recorded {saved.score}/5 for #{saved.ticket_id}")

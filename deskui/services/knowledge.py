@@ -120,11 +120,12 @@ def import_path(engine: Engine, path: str | Path, *, batch_size: int = BATCH_SIZ
 
 
 def save_markdown(engine: Engine, text: str, *, source: str = "<editor>",
-                  expected_id: int | None = None) -> ArticleRecord:
+                  expected_id: int | None = None, actor: Actor = SYSTEM) -> ArticleRecord:
     """Create or update one article from Markdown (e.g. after editing it in $EDITOR).
 
     With ``expected_id`` the text must keep that article's external id.
     """
+    require(actor, Action.KNOWLEDGE)
     item = parse_markdown(text, source)
     with write_session(engine) as session:
         if expected_id is not None:
@@ -188,14 +189,17 @@ def record_view(engine: Engine, article_id: int) -> ArticleRecord:
     return _bump(engine, article_id, views=True)
 
 
-def vote(engine: Engine, article_id: int, helpful: bool) -> ArticleRecord:
+def vote(engine: Engine, article_id: int, helpful: bool, *, actor: Actor = SYSTEM) -> ArticleRecord:
+    require(actor, Action.SURVEY)
     return _bump(engine, article_id, **({"helpful": True} if helpful else {"not_helpful": True}))
 
 
 # ------------------------------------------------------------- links
 
-def _actor(session: Session, actor) -> tuple[int | None, str]:
-    """(analyst id or None, username) for an Actor or a username."""
+def _actor(session: Session, actor, action: Action = Action.LINK) -> tuple[int | None, str]:
+    """(analyst id or None, username) for an Actor (who must may ``action``) or a username."""
+    if isinstance(actor, Actor):
+        require(actor, action)
     if hasattr(actor, "username"):
         return getattr(actor, "id", None), actor.username
     username = str(actor)
@@ -228,6 +232,7 @@ def link_article(engine: Engine, article_id: int, ticket_id: int, actor_username
     ``actor_username``: a username or an :class:`deskui.services.actors.Actor`.
     """
     with write_session(engine) as session:
+        _actor(session, actor_username)
         article = _require(session, article_id, ticket_id)
         return _link(session, article, ticket_id, actor_username, clock.now())
 
@@ -235,6 +240,7 @@ def link_article(engine: Engine, article_id: int, ticket_id: int, actor_username
 def unlink_article(engine: Engine, article_id: int, ticket_id: int, actor_username) -> bool:
     """Remove a link; the event is kind "linked" with the article in ``old`` and empty ``new``."""
     with write_session(engine) as session:
+        _actor(session, actor_username)
         article = _require(session, article_id, ticket_id)
         link = session.get(ArticleLink, (article_id, ticket_id))
         if link is None:
@@ -256,6 +262,7 @@ def draft_from_ticket(engine: Engine, ticket_id: int, actor) -> ArticleRecord:
     The draft is linked to the ticket. Asking again returns the same draft.
     """
     with write_session(engine) as session:
+        _actor(session, actor, Action.DRAFTS)
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} not found")
@@ -283,8 +290,9 @@ def draft_from_ticket(engine: Engine, ticket_id: int, actor) -> ArticleRecord:
         return article_record(article)
 
 
-def set_status(engine: Engine, article_id: int, status: str) -> ArticleRecord:
+def set_status(engine: Engine, article_id: int, status: str, *, actor: Actor = SYSTEM) -> ArticleRecord:
     """Publish a draft or withdraw an article back to draft."""
+    require(actor, Action.KNOWLEDGE)
     status = status.strip().lower()
     if status not in STATUSES:
         raise ValidationError(f"status: {status!r} is not one of {', '.join(STATUSES)}")
@@ -298,7 +306,7 @@ def set_status(engine: Engine, article_id: int, status: str) -> ArticleRecord:
         return article_record(article)
 
 
-def update_article(engine: Engine, article_id: int, markdown_text: str) -> ArticleRecord:
+def update_article(engine: Engine, article_id: int, markdown_text: str, *, actor: Actor = SYSTEM) -> ArticleRecord:
     """Save an edited article (Markdown with front matter, e.g. from $EDITOR), one transaction.
 
     The text is validated like an imported file; errors name ``article <id>:<line>``
@@ -306,6 +314,7 @@ def update_article(engine: Engine, article_id: int, markdown_text: str) -> Artic
     Unchanged text writes nothing. The search index follows through its triggers
     (SQLite) or the generated column (PostgreSQL).
     """
+    require(actor, Action.KNOWLEDGE)
     with write_session(engine) as session:
         article = session.get(Article, article_id)
         if article is None:

@@ -16,9 +16,10 @@ from sqlalchemy.engine import Engine
 
 from deskui import clock
 from deskui.domain.enums import Status
+from deskui.domain.permissions import Action
 from deskui.domain.text import clean_text
 from deskui.errors import NotFound, ValidationError
-from deskui.services.actors import Actor, system_actor
+from deskui.services.actors import Actor, require, system_actor
 from deskui.services.ticket_history import noting
 from deskui.store.db import write_session
 from deskui.store.models import Survey, Ticket
@@ -51,7 +52,10 @@ def parse_score(value: object) -> int:
 
 def record_survey(engine: Engine, ticket_id: int, score: object, *, comment: str = "", actor: Actor | None = None,
                   at: datetime | None = None) -> SurveyRecord:
-    """Record one CSAT answer for a resolved or closed ticket."""
+    """Record one CSAT answer for a resolved or closed ticket (``actor``: the analyst
+    recording it, who must be allowed to; None: the survey system)."""
+    if actor is not None:
+        require(actor, Action.SURVEY)
     value = parse_score(score)
     text = clean_text(comment or "").strip()
     if len(text) > COMMENT_MAX:
