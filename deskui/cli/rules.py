@@ -36,7 +36,7 @@ def rules_apply(tickets: Optional[List[int]] = common.ticket_argument(None, help
     """Apply the assign rules to unassigned active tickets (e.g. after an import)."""
     from deskui.services.automation import apply_assignment
 
-    outcome = apply_assignment(common.get_engine(), tickets or None, limit=limit)
+    outcome = apply_assignment(common.get_engine(), tickets or None, limit=limit, actor=common.get_actor())
     for ticket_id, who in outcome.assigned:
         out(f"#{ticket_id} -> {who}")
     for ticket_id, why in outcome.skipped:

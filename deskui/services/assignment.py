@@ -25,8 +25,9 @@ from sqlmodel import Session
 
 from deskui import clock
 from deskui.domain.enums import ACTIVE_STATUSES
+from deskui.domain.permissions import Action
 from deskui.services import sla
-from deskui.services.actors import rule_actor
+from deskui.services.actors import SYSTEM, Actor, require, rule_actor
 from deskui.services.automation_rules import AssignRule, RuleSet, load_rules
 from deskui.services.ticket_history import planning
 from deskui.store.db import session_scope, write_session
@@ -144,9 +145,11 @@ class _Skip(Exception):
 
 
 def apply_assignment(engine: Engine, ticket_ids: Sequence[int] | None = None, *, limit: int = 500,
-                     now: datetime | None = None) -> AssignOutcome:
+                     now: datetime | None = None, actor: Actor = SYSTEM) -> AssignOutcome:
     """Apply assign rules to unassigned active tickets (all of them, or the ids given).
-    Each ticket is its own transaction; a ticket someone else assigned meanwhile is skipped."""
+    Each ticket is its own transaction; a ticket someone else assigned meanwhile is skipped.
+    Running the rules by hand is an admin's (``actor``); the rules act as themselves."""
+    require(actor, Action.RULES)
     now = now or clock.now()
     if ticket_ids is None:
         with session_scope(engine) as session:

@@ -71,6 +71,8 @@ def test_bootstrap_ends_when_the_first_admin_exists(desk, tmp_path):
     refused(desk, "seed", "groups", str(groups), user="alice",
             line="permission denied: alice is an analyst; seeding groups needs admin")
     assert count(desk, "select count(*) from groups") == 2  # a refused command changes nothing
+    refused(desk, "rules", "apply", user="alice",
+            line="permission denied: alice is an analyst; changing automation rules needs admin")
     ok(desk, "seed", "groups", str(groups), user="root")
     assert count(desk, "select count(*) from groups") == 3
 

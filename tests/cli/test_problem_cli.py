@@ -84,7 +84,7 @@ def test_seed_rules_then_new_tickets_are_assigned_by_rule(db):
 def test_rules_apply_assigns_unassigned_tickets(db):
     tid = new_ticket(db)
     ok(db, "rules", "seed", str(SAMPLE / "rules.toml"), user="rmensah")
-    out = ok(db, "rules", "apply")
+    out = ok(db, "rules", "apply", user="rmensah")
     assert f"#{tid} -> snair" in out.stdout and "assigned 1, skipped 0" in out.stdout
 
 
