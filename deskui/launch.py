@@ -15,6 +15,12 @@ def launch(db: str | None, user: str | None) -> None:
     engine = make_engine(settings.db_url)
     check_schema(engine)
     actor = resolve_actor(engine, settings.user, declared=settings.user_declared)
+    if not actor.is_analyst:  # bootstrapping (no admin yet) is for the admin commands, not the app
+        from deskui.errors import NotFound
+
+        raise NotFound(f"analyst {actor.username!r} not found: the app needs an analyst; add one first "
+                       f"(deskui analyst add {actor.username} --name NAME --email EMAIL --role admin, "
+                       "or deskui seed analysts FILE)")
     from deskui.tui.app import run_app  # textual is imported only here
 
     run_app(engine=engine, actor=actor, settings=settings)

@@ -156,3 +156,10 @@ def test_an_analyst_on_another_analysts_ticket(desk):
     ok(desk, "ticket", "comment", "1", "I can help", "--internal", user="bob")  # working it is fine
     assert count(desk, "select assignee_id from tickets where id = 1") == count(
         desk, "select id from analysts where username = 'alice'")
+
+
+def test_the_app_needs_an_analyst_even_while_bootstrapping(tmp_path):
+    db = tmp_path / "empty.db"
+    ok(db, "init")
+    refused(db, user="nobody", line="analyst 'nobody' not found: the app needs an analyst; add one first "
+            "(deskui analyst add nobody --name NAME --email EMAIL --role admin, or deskui seed analysts FILE)")
