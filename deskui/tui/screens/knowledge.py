@@ -34,10 +34,12 @@ from textual.screen import Screen
 from textual.widgets import Input, OptionList, Static
 from textual.worker import get_current_worker
 
+from deskui.domain.permissions import Action
 from deskui.errors import DeskError
 from deskui.reads import knowledge as reads
 from deskui.reads.knowledge import RESULT_LIMIT, ArticleDetail, ArticleHit, ArticleRecord, KbFigures
 from deskui.services import knowledge as kb
+from deskui.tui.permissions import PermissionGate
 from deskui.tui.widgets.kb_article import KbArticleView
 from deskui.tui.widgets.kb_format import MUTED
 from deskui.tui.widgets.kb_results import KbResults
@@ -109,10 +111,11 @@ KNOWLEDGE_BINDINGS = [
 ]
 
 
-class KnowledgeScreen(Screen):
+class KnowledgeScreen(PermissionGate, Screen):
     """Search, read, rate and edit knowledge articles."""
 
     BINDINGS = KNOWLEDGE_BINDINGS
+    PERMISSIONS = {"vote": Action.SURVEY, "edit": Action.KNOWLEDGE, "toggle_publish": Action.KNOWLEDGE}
     AUTO_FOCUS = "#kb-search"
 
     DEFAULT_CSS = """
@@ -248,7 +251,9 @@ class KnowledgeScreen(Screen):
         """The key hints follow what makes sense now: rating and editing once an article
         is open, "open" while it is not the one being read."""
         if action in ("vote", "edit", "toggle_publish"):
-            return self.detail is not None
+            if self.detail is None:
+                return False
+            return None if self.permission_denial(action) else True
         if action == "open_highlighted":
             focused = self.focused
             return focused is None or not (focused is self.article_view or self.article_view in focused.ancestors)
@@ -432,7 +437,7 @@ class KnowledgeScreen(Screen):
             return
         self._voted.add(article.id)
         word = "helpful" if helpful else "not helpful"
-        self._write(lambda engine: kb.vote(engine, article.id, helpful),
+        self._write(lambda engine: kb.vote(engine, article.id, helpful, actor=self.app.desk.actor),
                     f"{article.external_id} rated {word}. Thank you.", body_changed=False)
 
     def action_toggle_publish(self) -> None:
@@ -441,7 +446,7 @@ class KnowledgeScreen(Screen):
             return
         status = "published" if article.status == "draft" else "draft"
         note = f"{article.external_id} published" if status == "published" else f"{article.external_id} is a draft again"
-        self._write(lambda engine: kb.set_status(engine, article.id, status), note, body_changed=False)
+        self._write(lambda engine: kb.set_status(engine, article.id, status, actor=self.app.desk.actor), note, body_changed=False)
 
     def action_edit(self) -> None:
         article = self._open_record()
@@ -461,7 +466,7 @@ class KnowledgeScreen(Screen):
             self.notify(f"{article.external_id}: no changes.", markup=False)
             return
         self._edit_drafts[article.id] = edited
-        self._write(lambda engine: kb.update_article(engine, article.id, edited),
+        self._write(lambda engine: kb.update_article(engine, article.id, edited, actor=self.app.desk.actor),
                     f"{article.external_id} saved", body_changed=True, edited=article.id)
 
     def action_toggle_drafts(self) -> None:

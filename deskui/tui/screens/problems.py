@@ -19,9 +19,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from deskui.domain.permissions import Action
 from deskui.domain.workflow import WorkflowError
 from deskui.errors import DeskError
 from deskui.reads.problems import ProblemDetail, ProblemsOverview, ProblemSummary, overview, problem_detail
+from deskui.tui.permissions import PermissionGate
 from deskui.tui.widgets.key_hints import KeyHints
 from deskui.tui.screens.ops_modals import ChoiceModal, FieldsModal, PromptModal
 from deskui.tui.widgets.bulletin_banner import BulletinBanner
@@ -30,7 +32,7 @@ from deskui.tui.workers import db_work
 STATUS_LABELS = {"new": "new", "investigating": "investigating", "known_error": "known error", "resolved": "resolved",
                  "closed": "closed"}
 
-class ProblemsScreen(Screen):
+class ProblemsScreen(PermissionGate, Screen):
     """Problems and candidate problems. Open with ``app.push_screen(ProblemsScreen())``."""
 
     BINDINGS = [
@@ -46,6 +48,8 @@ class ProblemsScreen(Screen):
         Binding("ctrl+r,f5", "reload", "Reload", id="problems.reload", show=False),
         Binding("escape,q", "back", "Back", id="problems.back"),
     ]
+    PERMISSIONS = {"new": Action.PROBLEMS, "edit": Action.PROBLEMS, "status": Action.PROBLEMS,
+                   "resolve": Action.PROBLEMS}
 
     DEFAULT_CSS = """
     ProblemsScreen { layout: vertical; }

@@ -22,7 +22,9 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from deskui.domain.permissions import Action
 from deskui.tui.keymap import QUEUE_BINDINGS
+from deskui.tui.permissions import PermissionGate
 from deskui.reads.queue import SORTS, QueryError, QueueQuery, QueueSource, id_array, shown_label
 from deskui.reads.failures import one_line
 from deskui.tui.screens.queue_bulk import BulkActions
@@ -38,10 +40,12 @@ _POST_EVERY = 65536  # ids per IdsRead while a long list is read (512 KB)
 SORT_LABELS = {"sla": "SLA due", "priority": "priority", "updated": "last update", "created": "creation"}
 
 
-class QueueScreen(QueueOpsActions, Screen):
+class QueueScreen(PermissionGate, QueueOpsActions, Screen):
     """The analyst's queue."""
 
     BINDINGS = QUEUE_BINDINGS + QUEUE_OPS_BINDINGS
+    PERMISSIONS = {"take": Action.TAKE, "assign": Action.REASSIGN, "status": Action.STATUS,
+                   "new_problem": Action.PROBLEMS, "link_bulletin": Action.LINK}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
 
     class FirstPagePainted(Message):

@@ -20,10 +20,11 @@ ESSENTIAL_ACTIONS = frozenset({"help", "app.help", "back", "app.back", "back_or_
 
 
 class KeyHints(Widget):
-    COMPONENT_CLASSES = {"hints--key", "hints--label"}
+    COMPONENT_CLASSES = {"hints--key", "hints--label", "hints--unavailable"}
 
     DEFAULT_CSS = """
     KeyHints { height: 1; dock: bottom; }
+    KeyHints > .hints--unavailable { color: $text-disabled; text-style: strike; }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
@@ -40,11 +41,13 @@ class KeyHints(Widget):
         self.refresh()
 
     def _hints(self) -> list[tuple[str, str, str, object]]:
-        """(key display, description, action, node) of each shown binding, once per action."""
+        """(key display, description, action, node) of each shown binding, once per action.
+        A binding the actor may not use (check_action None: deskui/tui/permissions.py) is
+        shown too, as unavailable; one hidden for now (check_action False) is not."""
         seen: dict[tuple[int, str], list] = {}
         for active in self.screen.active_bindings.values():
             binding = active.binding
-            if not binding.show or not active.enabled:
+            if not binding.show or not (active.enabled or self._unavailable(binding.action, active.node)):
                 continue
             key = (id(active.node), binding.action)
             display = self.app.get_key_display(binding)
@@ -52,6 +55,11 @@ class KeyHints(Widget):
                 continue
             seen[key] = [display, binding.description, binding.action, active.node]
         return [tuple(v) for v in seen.values()]
+
+    @staticmethod
+    def _unavailable(action: str, node) -> bool:
+        denial = getattr(node, "permission_denial", None)
+        return denial is not None and denial(action.split("(", 1)[0]) is not None
 
     def _palette_key(self) -> str:
         for active in self.screen.active_bindings.values():
@@ -79,10 +87,12 @@ class KeyHints(Widget):
                 break
             fitting.append(hint)
             used += part_len
+        unavailable = self.get_component_rich_style("hints--unavailable", partial=True)
         for display, description, action, node in fitting + essential:
             start = cell_len(text.plain)
-            text.append(f" {display} ", key_style)
-            text.append(f"{description} ", label_style)
+            off = self._unavailable(action, node)
+            text.append(f" {display} ", unavailable if off else key_style)
+            text.append(f"{description} ", unavailable if off else label_style)
             self._spans.append((start, cell_len(text.plain), action, node))
         gap = max(1, self.size.width - cell_len(text.plain) - cell_len(palette) - 1)
         text.append(" " * gap)
@@ -96,5 +106,10 @@ class KeyHints(Widget):
     async def on_click(self, event: events.Click) -> None:
         for start, end, action, node in self._spans:
             if start <= event.x < end:
-                await self.app.run_action(action, node)
+                denial = getattr(node, "permission_denial", None)
+                line = denial(action.split("(", 1)[0]) if denial is not None else None
+                if line is not None:
+                    self.notify(line, severity="warning", markup=False)
+                else:
+                    await self.app.run_action(action, node)
                 return

@@ -16,9 +16,11 @@ from textual.containers import VerticalScroll
 from textual.reactive import var
 
 from deskui.domain.enums import Status
+from deskui.domain.permissions import Action, ticket_action
 from deskui.services import tickets as svc
 from deskui.store.records import TicketRecord
 from deskui.tui.editor import EditorError, edit_in_editor
+from deskui.tui.permissions import PermissionGate
 from deskui.tui.screens.modals import (
     ComposeDraft, EscalateDraft, Outcome, PriorityDraft, PriorityModal, ReopenDraft, ReopenModal, ReplyModal,
     ResolveDraft, ResolveModal, StatusChoice, StatusModal,
@@ -85,10 +87,23 @@ TICKET_BINDINGS = [
 ]
 
 
-class TicketActions(TicketFeature):
+class TicketActions(PermissionGate, TicketFeature):
     """The ticket screen's own keys (``ticket.*``)."""
 
     BINDINGS = TICKET_BINDINGS
+    PERMISSIONS = {"reply": Action.REPLY, "note": Action.NOTE, "take": Action.TAKE, "assign": Action.REASSIGN,
+                   "status": Action.STATUS, "escalate": Action.ESCALATE, "resolve": Action.RESOLVE,
+                   "reopen": Action.REOPEN, "priority": Action.RATE, "canned": Action.REPLY,
+                   "editor": Action.REPLY}
+
+    def needed_permission(self, action: str) -> Action | None:
+        needed = super().needed_permission(action)
+        if needed is Action.TAKE and self.view is not None:  # another analyst's ticket is a lead's to take
+            return ticket_action(needed, self.app.desk.actor.id, self.view.ticket.assignee_id)
+        return needed
+
+    def watch_view(self) -> None:
+        self.refresh_bindings()  # whose ticket it is decides whether t is available
 
     #: The unsent drafts (draft key -> value), as the screen keeps them.
     drafts: var[dict] = var(dict, always_update=True)

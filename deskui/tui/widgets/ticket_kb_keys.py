@@ -18,9 +18,11 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Label, Static
 
+from deskui.domain.permissions import Action
 from deskui.errors import DeskError
 from deskui.reads import knowledge as reads
 from deskui.reads.knowledge import ArticleRecord
+from deskui.tui.permissions import PermissionGate
 from deskui.tui.widgets.kb_format import reply_text
 from deskui.tui.widgets.ticket_actions import TicketActions
 from deskui.tui.widgets.ticket_feature import PaletteCommand, ReloadTicket, TicketFeature
@@ -50,10 +52,11 @@ def open_draft_modal(question: str):
     return OpenDraftModal(question)
 
 
-class TicketKnowledgeKeys(TicketFeature):
+class TicketKnowledgeKeys(PermissionGate, TicketFeature):
     """Articles and similar tickets for the ticket on the screen."""
 
     BINDINGS = TICKET_KB_BINDINGS
+    PERMISSIONS = {"kb_link": Action.LINK, "kb_insert": Action.REPLY, "kb_draft": Action.DRAFTS}
 
     class ArticleRead(Message):
         def __init__(self, article: ArticleRecord) -> None:
@@ -111,7 +114,7 @@ class TicketKnowledgeKeys(TicketFeature):
             return
         from deskui.services import knowledge
 
-        engine, username, ticket_id = self.engine, self.actor.username, self.ticket_id
+        engine, username, ticket_id = self.engine, self.actor, self.ticket_id  # the Actor: its role is checked
         if choice.linked:
             self.submit("kb", f"{choice.label} unlinked from #{ticket_id}", seen,
                         lambda _v: knowledge.unlink_article(engine, choice.id, ticket_id, username))
@@ -150,10 +153,10 @@ class TicketKnowledgeKeys(TicketFeature):
             self.notify(f"#{self.ticket_id} is {ticket.status}: resolve it first (x), or choose a similar "
                         "resolved ticket in the suggestions (f) and press D.", severity="warning", markup=False)
             return
-        self._make_draft(self.engine, self.actor.username, source)
+        self._make_draft(self.engine, self.actor, source)
 
     @db_work(group="ticket-kb", what="No draft")
-    def _make_draft(self, engine, username: str, source: int) -> None:
+    def _make_draft(self, engine, username, source: int) -> None:
         from deskui.services.knowledge import draft_from_ticket
 
         try:

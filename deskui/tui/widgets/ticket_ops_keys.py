@@ -14,9 +14,11 @@ from __future__ import annotations
 from textual.binding import Binding
 from textual.message import Message
 
+from deskui.domain.permissions import Action
 from deskui.errors import DeskError
 from deskui.reads.ops import OpsView
 from deskui.reads.routing import RoutingSuggestion, suggest_for_ticket
+from deskui.tui.permissions import PermissionGate
 from deskui.tui.widgets.ticket_feature import PaletteCommand, TicketFeature
 from deskui.tui.widgets.ticket_ops import OpsPanel
 from deskui.tui.workers import db_work
@@ -32,10 +34,12 @@ TICKET_OPS_BINDINGS = [
 ]
 
 
-class TicketOpsKeys(TicketFeature):
+class TicketOpsKeys(PermissionGate, TicketFeature):
     """Problems, bulletins, requests and routing, for the ticket on the screen."""
 
     BINDINGS = TICKET_OPS_BINDINGS
+    PERMISSIONS = {"link_known_error": Action.LINK, "link_bulletin": Action.LINK, "approve": Action.APPROVALS,
+                   "reject": Action.APPROVALS, "checklist": Action.REQUESTS}
 
     class RoutingRead(Message):
         def __init__(self, suggestion: RoutingSuggestion) -> None:

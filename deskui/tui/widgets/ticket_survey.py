@@ -6,15 +6,18 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from deskui.domain.enums import Status
+from deskui.domain.permissions import Action
 from deskui.store.records import TicketRecord
 from deskui.tui.screens.ticket_survey import SurveyAnswer, SurveyModal
+from deskui.tui.permissions import PermissionGate
 from deskui.tui.widgets.ticket_feature import PaletteCommand, TicketFeature
 
 SURVEY_BINDINGS = [Binding("v", "survey", "CSAT", id="ticket.survey", show=False)]
 
 
-class TicketSurveyKeys(TicketFeature):
+class TicketSurveyKeys(PermissionGate, TicketFeature):
     BINDINGS = SURVEY_BINDINGS
+    PERMISSIONS = {"survey": Action.SURVEY}
 
     def palette_commands(self) -> list[PaletteCommand]:
         n = f"#{self.ticket_id}"
