@@ -67,6 +67,12 @@ async def test_a_viewer_opens_every_screen_and_cannot_act(desk):
             await settle(pilot)
             assert notices(app)[-1] == "permission denied: wall is a viewer; taking an unassigned ticket " \
                                        "(or giving back your own) needs analyst"
+            app.go_to_screen("problems")
+            await settle(pilot)
+            await pilot.press("n")  # a new problem
+            await settle(pilot)
+            assert notices(app)[-1] == "permission denied: wall is a viewer; working problems needs analyst"
+            assert "New problem" in hints(app)
     with session_scope(desk) as session:
         assert comments(session, desk.ticket_id) == []
         assert ticket_record(session, desk.ticket_id).assignee == "akhan"
