@@ -23,6 +23,21 @@ def _postgres(engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+def _move_login(engine, analyst, enabled: bool) -> str:
+    """PostgreSQL: the analyst's LOGIN role follows (its group role, or NOLOGIN); an
+    analyst without one has nothing to move. SQLite has no logins."""
+    if not _postgres(engine):
+        return ""
+    from deskui.errors import NotFound
+    from deskui.services.db_roles import sync_login_role
+
+    try:
+        sync_login_role(engine, analyst.username, analyst.role, enabled=enabled, create=False)
+    except NotFound:
+        return " (no database login to move)"
+    return " (database login moved)" if enabled else " (database login disabled)"
+
+
 def analyst_list(fmt: str = FormatOpt) -> None:
     """Every analyst: username, name, role, groups, active (admins)."""
     from deskui.domain.permissions import Action
@@ -69,11 +84,7 @@ def analyst_set_role(
 
     engine = common.get_engine()
     changed = set_role(engine, common.get_actor(), username, role)
-    if _postgres(engine):
-        from deskui.services.db_roles import sync_login_role
-
-        sync_login_role(engine, changed.username, changed.role, enabled=changed.active, create=False)
-    out(f"analyst {changed.username} is now {changed.role}")
+    out(f"analyst {changed.username} is now {changed.role}" + _move_login(engine, changed, changed.active))
 
 
 def analyst_disable(username: str = typer.Argument(..., help="The analyst")) -> None:
@@ -82,11 +93,7 @@ def analyst_disable(username: str = typer.Argument(..., help="The analyst")) -> 
 
     engine = common.get_engine()
     changed = disable(engine, common.get_actor(), username)
-    if _postgres(engine):
-        from deskui.services.db_roles import sync_login_role
-
-        sync_login_role(engine, changed.username, changed.role, enabled=False, create=False)
-    out(f"analyst {changed.username} disabled (history kept)")
+    out(f"analyst {changed.username} disabled (history kept)" + _move_login(engine, changed, False))
 
 
 def register(app: typer.Typer, make) -> None:
