@@ -38,7 +38,7 @@ ticket_events = table(
     "ticket_events",
     column("id", Integer), column("ticket_id", Integer), column("at", DateTime), column("actor_id", Integer),
     column("actor", String), column("kind", String), column("field", String), column("old", String),
-    column("new", String), column("detail", Text), column("comment_id", Integer),
+    column("new", String), column("detail", Text), column("comment_id", Integer), column("acting_admin", String),
 )
 
 analysts = table(

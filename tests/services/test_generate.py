@@ -357,10 +357,10 @@ def test_command_line(sqlite_template, tmp_path):
     db = engine.url.database
     engine.dispose()
     runner = CliRunner()
-    result = runner.invoke(app, [f"--db={db}", "generate", "--tickets", "40", "--seed", "3", "--end", "2026-11-16"])
+    result = runner.invoke(app, [f"--db={db}", "--as=rmensah", "generate", "--tickets", "40", "--seed", "3", "--end", "2026-11-16"])
     assert result.exit_code == 0, result.output
     assert "40 tickets (#1-#40" in result.output and "to 2026-11-16 00:00" in result.output
-    bad = runner.invoke(app, [f"--db={db}", "generate", "--tickets", "5", "--end", "next tuesday"])
+    bad = runner.invoke(app, [f"--db={db}", "--as=rmensah", "generate", "--tickets", "5", "--end", "next tuesday"])
     assert bad.exit_code == 1
     assert "--end: 'next tuesday' is not an ISO date" in bad.output and "Traceback" not in bad.output
 
