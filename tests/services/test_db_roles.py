@@ -16,11 +16,16 @@ from deskui import clock
 from deskui.errors import DeskError, ValidationError
 from deskui.services import tickets as svc
 from deskui.services.actors import actor_for
-from deskui.services.db_roles import GRANT_NEEDS_PG, NeedsPostgres, grant_roles, sync_login_role
-from deskui.store.db import make_engine
 from deskui.services.automation_rules import seed_rules
+from deskui.services.db_roles import (
+    GRANT_NEEDS_PG,
+    NeedsPostgres,
+    grant_roles,
+    sync_login_role,
+)
 from deskui.services.knowledge import import_path
 from deskui.services.requests import seed_catalog
+from deskui.store.db import make_engine
 from tests.conftest import FROZEN, SAMPLE, _truncate_all, seed_org
 
 pytestmark = pytest.mark.postgres
@@ -108,8 +113,8 @@ def test_the_viewer_reads_every_table_but_writes_none(desk):
         allowed(desk.viewer, f"SELECT * FROM {table} LIMIT 1")
     tid = desk.ticket.id
     for statement in (f"UPDATE tickets SET subject = 'x' WHERE id = {tid}", f"DELETE FROM tickets WHERE id = {tid}",
-                      "INSERT INTO comments (ticket_id, author_name, body, visibility, created_at) "
-                      f"VALUES ({tid}, 'v', 'hi', 'public', now())",
+                      ("INSERT INTO comments (ticket_id, author_name, body, visibility, created_at) "
+                       f"VALUES ({tid}, 'v', 'hi', 'public', now())"),
                       f"DELETE FROM drafts WHERE ticket_id = {tid}",
                       "UPDATE analysts SET role = 'admin'",
                       "INSERT INTO settings (key, value) VALUES ('sla.sweep_lease', '')"):
@@ -261,9 +266,8 @@ def test_a_login_moves_between_group_roles_and_is_disabled(desk):
     sync_login_role(desk.owner, name, "viewer", enabled=False, create=False)
     assert not can_login(desk.owner, name)
     engine.dispose()
-    with pytest.raises(DBAPIError, match="not permitted to log in"):
-        with engine.connect():
-            pass
+    with pytest.raises(DBAPIError, match="not permitted to log in"), engine.connect():
+        pass
     sync_login_role(desk.owner, name, "analyst", enabled=True, create=False)
     assert can_login(desk.owner, name) and members(desk.owner, name) == {"deskui_analyst"}
 
