@@ -107,11 +107,16 @@ def _grant(conn: Connection) -> GrantSummary:
     usage = set(conn.execute(text(sql.HELD_SCHEMA_USAGE), roles).scalars())
     database = conn.execute(text("SELECT current_database()")).scalar_one()
     schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    # Only the owner of the database (of the schema) can grant on it; anyone else's GRANT
+    # would only warn. PUBLIC has CONNECT and USAGE on public by default.
+    owns_db, owns_schema = conn.execute(text(sql.OWNS_DATABASE_AND_SCHEMA)).one()
     for name in GROUP_ROLES:
-        g.converge("", f"database {database}", name, ["CONNECT"], ["CONNECT"] if name in connect else [],
-                   on=f"DATABASE {g.quote(database)}")
-        g.converge("", f"schema {schema}", name, ["USAGE"], ["USAGE"] if name in usage else [],
-                   on=f"SCHEMA {g.quote(schema)}")
+        if owns_db:
+            g.converge("", f"database {database}", name, ["CONNECT"], ["CONNECT"] if name in connect else [],
+                       on=f"DATABASE {g.quote(database)}")
+        if owns_schema:
+            g.converge("", f"schema {schema}", name, ["USAGE"], ["USAGE"] if name in usage else [],
+                       on=f"SCHEMA {g.quote(schema)}")
 
     unclassified = []
     held = _held(conn, "r")

@@ -186,6 +186,11 @@ HELD_CONNECT = """SELECT r.rolname FROM pg_database d
   CROSS JOIN LATERAL aclexplode(d.datacl) a JOIN pg_roles r ON r.oid = a.grantee
  WHERE d.datname = current_database() AND a.privilege_type = 'CONNECT' AND r.rolname = ANY(:roles)"""
 
+OWNS_DATABASE_AND_SCHEMA = """SELECT
+  (SELECT pg_has_role(current_user, d.datdba, 'USAGE') FROM pg_database d WHERE d.datname = current_database()),
+  (SELECT pg_has_role(current_user, n.nspowner, 'USAGE') FROM pg_namespace n
+    WHERE n.oid = current_schema()::regnamespace)"""
+
 SETTINGS_RLS = """SELECT c.relrowsecurity FROM pg_class c
  WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = 'settings'"""
 

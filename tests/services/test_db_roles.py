@@ -302,3 +302,31 @@ def test_sqlite_says_the_file_is_the_boundary(sqlite_engine):
     assert str(caught.value) == GRANT_NEEDS_PG
     with pytest.raises(NeedsPostgres, match="on SQLite the file's permissions are the boundary"):
         sync_login_role(sqlite_engine, "akhan", "analyst", enabled=True, create=True)
+
+
+def test_an_owner_who_is_not_a_superuser_grants_and_adds_logins(desk):
+    """The README's set-up: the tables' owner (CREATEROLE, no superuser) runs init and grant."""
+    from deskui.store.db import upgrade
+
+    owner_name, database, login = f"t{RUN}_owner", f"t{RUN}_owned", f"t{RUN}_owned_analyst"
+    with desk.owner.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE ROLE "{owner_name}" LOGIN CREATEROLE'))
+        conn.execute(text(f'CREATE DATABASE "{database}" OWNER "{owner_name}"'))
+    url = desk.owner.url.set(username=owner_name, database=database)
+    owner = make_engine(url.render_as_string(hide_password=False))
+    analyst = make_engine(url.set(username=login).render_as_string(hide_password=False))
+    try:
+        upgrade(owner)
+        assert grant_roles(owner).changed
+        assert not grant_roles(owner).changed
+        sync_login_role(owner, login, "analyst", enabled=True, create=True)
+        assert allowed(analyst, "SELECT * FROM tickets") == 0
+        assert "permission denied" in refused(analyst, "INSERT INTO groups (name, email, tier, description) "
+                                                       "VALUES ('G', '', 1, '')")
+    finally:
+        owner.dispose()
+        analyst.dispose()
+        with desk.owner.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        _drop_role(desk.owner, login)
+        _drop_role(desk.owner, owner_name)
