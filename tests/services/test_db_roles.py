@@ -330,3 +330,13 @@ def test_an_owner_who_is_not_a_superuser_grants_and_adds_logins(desk):
             conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         _drop_role(desk.owner, login)
         _drop_role(desk.owner, owner_name)
+
+
+def test_a_viewers_app_does_not_sweep_and_does_not_fail(desk):
+    """A wall screen's app claims the SLA sweep on a timer like every app; a login that
+    may not write the lease simply does not sweep (no "permission denied" every minute)."""
+    from deskui.services.sweep import claim_sweep
+
+    with clock.frozen(FROZEN + timedelta(days=30)):
+        assert claim_sweep(desk.viewer, 48) is False
+        assert claim_sweep(desk.analyst, 48) is True
