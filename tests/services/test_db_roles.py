@@ -340,3 +340,19 @@ def test_a_viewers_app_does_not_sweep_and_does_not_fail(desk):
     with clock.frozen(FROZEN + timedelta(days=30)):
         assert claim_sweep(desk.viewer, 48) is False
         assert claim_sweep(desk.analyst, 48) is True
+
+
+def test_a_lead_posts_bulletins_and_decides_approvals_which_an_analyst_cannot(desk):
+    from deskui.services.bulletins import link, post
+    from deskui.services.requests import approve, submit
+
+    lead = desk.login("lead")
+    with clock.frozen(FROZEN + timedelta(hours=1)):
+        requested = submit(desk.analyst, actor_for(desk.analyst, "akhan"), "laptop",
+                           requester="ana.ruiz@northwind.example", answers={"model": "standard", "reason": "broken"})
+        assert "permission denied" in refused(desk.analyst, "UPDATE request_approvals SET decision = 'approved'")
+        assert "permission denied" in refused(desk.analyst, "INSERT INTO bulletins DEFAULT VALUES")
+        me = actor_for(lead, "dokafor")
+        bulletin = post(lead, me, "Laptops delayed", ends_at=FROZEN + timedelta(days=2))
+        assert link(lead, me, bulletin.id, requested.id)
+        assert approve(lead, me, requested.id).status != requested.status
