@@ -77,10 +77,10 @@ class _Grants:
         target = on or f"{kind} {self.quote(obj)}".strip()
         want, held = set(want), set(held)
         if missing := sorted(want - held):
-            self.run(f"GRANT {', '.join(missing)} ON {target} TO {role}",
+            self.run(sql.grant(missing, target, role),
                      f"granted {', '.join(missing)} on {obj} to {role}")
         if extra := sorted(held - want):
-            self.run(f"REVOKE {', '.join(extra)} ON {target} FROM {role}",
+            self.run(sql.revoke(extra, target, role),
                      f"revoked {', '.join(extra)} on {obj} from {role}")
 
 
@@ -144,7 +144,7 @@ def _grant(conn: Connection) -> GrantSummary:
     for function in sorted(functions & set(sql.FUNCTIONS)):
         for name in GROUP_ROLES:
             if name not in executable[function]:
-                g.run(f"GRANT EXECUTE ON FUNCTION {function} TO {name}", f"granted EXECUTE on {function} to {name}")
+                g.run(sql.grant_execute(function, name), f"granted EXECUTE on {function} to {name}")
 
     if "settings" in sql.TABLES and conn.execute(text(sql.SETTINGS_RLS)).scalar() is not None:
         _settings_policies(conn, g)
@@ -161,7 +161,7 @@ def _held(conn: Connection, kind: str) -> defaultdict:
 
 def _settings_policies(conn: Connection, g: _Grants) -> None:
     if not conn.execute(text(sql.SETTINGS_RLS)).scalar():
-        g.run("ALTER TABLE settings ENABLE ROW LEVEL SECURITY",
+        g.run(sql.ENABLE_SETTINGS_RLS,
               "enabled row level security on settings (analysts and leads write only the SLA sweep lease)")
     present = set(conn.execute(text(sql.EXISTING_POLICIES)).scalars())
     for name, statement in sql.POLICIES.items():
@@ -171,12 +171,10 @@ def _settings_policies(conn: Connection, g: _Grants) -> None:
 
 def _check_owner(conn: Connection) -> None:
     """GRANT by someone who is not the owner only warns and grants nothing: refuse first."""
-    me, superuser = conn.execute(text("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user")).one()
+    me, superuser = conn.execute(text(sql.CURRENT_ROLE)).one()
     if superuser:
         return
-    foreign = conn.execute(text(
-        "SELECT c.relname FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace "
-        "AND c.relkind IN ('r', 'p', 'S') AND NOT pg_has_role(current_user, c.relowner, 'USAGE') LIMIT 1")).scalar()
+    foreign = conn.execute(text(sql.FOREIGN_RELATION)).scalar()
     if foreign is not None:
         raise DeskError(f"deskui db grant: {me} does not own table {foreign}; "
                         "run it as the owner of the deskui tables (with CREATEROLE), or a superuser")
@@ -220,7 +218,7 @@ def _sync(conn: Connection, username: str, role: str, enabled: bool, create: boo
     if row is None:
         if not create:
             raise NotFound(f"no PostgreSQL role {username!r}: create it with `deskui analyst add ... --login`")
-        conn.execute(text(f"CREATE ROLE {quoted} {'LOGIN' if enabled else 'NOLOGIN'} INHERIT"))
+        conn.execute(text(sql.create_login(quoted, enabled)))
         can_login, inherit = enabled, True
     else:
         can_login, superuser, inherit = row
@@ -229,10 +227,10 @@ def _sync(conn: Connection, username: str, role: str, enabled: bool, create: boo
     target = group_role(role)
     member_of = set(conn.execute(text(sql.MEMBER_OF), {"name": username, "groups": list(GROUP_ROLES)}).scalars())
     if target not in member_of:
-        conn.execute(text(f"GRANT {target} TO {quoted}"))
+        conn.execute(text(sql.grant_group(target, quoted)))
     for other in sorted(member_of - {target}):
-        conn.execute(text(f"REVOKE {other} FROM {quoted}"))
+        conn.execute(text(sql.revoke_group(other, quoted)))
     if not inherit:
-        conn.execute(text(f"ALTER ROLE {quoted} INHERIT"))
+        conn.execute(text(sql.alter_login(quoted, "INHERIT")))
     if can_login != enabled:
-        conn.execute(text(f"ALTER ROLE {quoted} {'LOGIN' if enabled else 'NOLOGIN'}"))
+        conn.execute(text(sql.alter_login(quoted, "LOGIN" if enabled else "NOLOGIN")))

@@ -202,3 +202,41 @@ LOGIN_ROLE = "SELECT rolcanlogin, rolsuper, rolinherit FROM pg_roles WHERE rolna
 MEMBER_OF = """SELECT g.rolname FROM pg_auth_members m
   JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
  WHERE u.rolname = :name AND g.rolname = ANY(:groups)"""
+
+# The owner check: GRANT by someone who does not own the table only warns.
+CURRENT_ROLE = "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
+FOREIGN_RELATION = """SELECT c.relname FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
+   AND c.relkind IN ('r', 'p', 'S') AND NOT pg_has_role(current_user, c.relowner, 'USAGE') LIMIT 1"""
+
+ENABLE_SETTINGS_RLS = "ALTER TABLE settings ENABLE ROW LEVEL SECURITY"
+
+# --- statements; every name in them is quoted by the caller (dialect identifier quoting)
+
+
+def grant(privileges: list[str], target: str, role: str) -> str:
+    return f"GRANT {', '.join(privileges)} ON {target} TO {role}"
+
+
+def revoke(privileges: list[str], target: str, role: str) -> str:
+    return f"REVOKE {', '.join(privileges)} ON {target} FROM {role}"
+
+
+def grant_execute(function: str, role: str) -> str:
+    return f"GRANT EXECUTE ON FUNCTION {function} TO {role}"
+
+
+def create_login(quoted: str, enabled: bool) -> str:
+    return f"CREATE ROLE {quoted} {'LOGIN' if enabled else 'NOLOGIN'} INHERIT"
+
+
+def grant_group(group: str, quoted: str) -> str:
+    return f"GRANT {group} TO {quoted}"
+
+
+def revoke_group(group: str, quoted: str) -> str:
+    return f"REVOKE {group} FROM {quoted}"
+
+
+def alter_login(quoted: str, option: str) -> str:
+    """``option``: LOGIN, NOLOGIN or INHERIT."""
+    return f"ALTER ROLE {quoted} {option}"
