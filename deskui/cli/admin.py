@@ -14,9 +14,10 @@ def register(app: typer.Typer, make: Callable[..., typer.Typer]) -> None:
     app.command("init")(init)
     app.command("demo")(demo)
 
-    db_app = make(help="Database schema: upgrade and inspect.")
+    db_app = make(help="Database schema: upgrade and inspect; PostgreSQL group roles and privileges.")
     db_app.command("upgrade")(db_upgrade)
     db_app.command("current")(db_current)
+    db_app.command("grant")(db_grant)
     app.add_typer(db_app, name="db")
 
     seed_app = make(help="Seed the desk from TOML files (idempotent; a bad file changes nothing).")
@@ -110,6 +111,28 @@ def db_current() -> None:
     engine = common.get_engine(check=False)
     check_connect(engine)
     _out(f"database: {current_revision(engine) or 'none'}\ncode:     {head_revision()}")
+
+
+def db_grant() -> None:
+    """PostgreSQL: create the group roles deskui_viewer, deskui_analyst, deskui_lead and
+    deskui_admin and set their table privileges (idempotent; run it as the tables' owner)."""
+    from deskui.services.db_roles import grant_roles
+    from deskui.store.db import check_schema, is_sqlite
+
+    engine = common.get_engine(check=False)
+    if not is_sqlite(engine):
+        check_schema(engine)
+    summary = grant_roles(engine)
+    for line in summary.changes:
+        _out(line)
+    for table in summary.unclassified:
+        typer.echo(f"deskui: warning: {table} is not classified in deskui's role table: no privileges granted",
+                   err=True)
+    if summary.changed:
+        _out(f"{len(summary.changes)} change{'s' if len(summary.changes) != 1 else ''}; "
+             "add logins with `deskui analyst add USER ... --login`")
+    else:
+        _out("nothing to change: the deskui group roles and their privileges are already in place")
 
 
 def _seed_command(kind: str):

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from deskui import clock
 from deskui.domain.enums import ACTIVE_STATUSES
@@ -49,15 +50,23 @@ def claim_sweep(engine: Engine, seconds: float, now: datetime | None = None) -> 
     the whole desk: twenty analysts' apps each re-reading every active ticket
     each minute would keep the database busy (and, on SQLite, its write lock).
     The claim is one conditional UPDATE, so of apps claiming at once exactly
-    one wins; a holder that dies lets the lease run out."""
+    one wins; a holder that dies lets the lease run out. False, too, for a
+    PostgreSQL login without the privilege to claim it (a viewer)."""
     now = now or clock.now()
     stamp = now.isoformat(timespec="microseconds")  # ISO text orders as time does
     until = (now + timedelta(seconds=max(0.0, seconds))).isoformat(timespec="microseconds")
-    with write_session(engine) as session:
-        insert_ignore(session, Setting.__table__, ["key"], key=SWEEP_LEASE, value="")
-        claimed = session.execute(
-            update(Setting).where(Setting.key == SWEEP_LEASE, Setting.value <= stamp).values(value=until)
-        ).rowcount
+    try:
+        with write_session(engine) as session:
+            insert_ignore(session, Setting.__table__, ["key"], key=SWEEP_LEASE, value="")
+            claimed = session.execute(
+                update(Setting).where(Setting.key == SWEEP_LEASE, Setting.value <= stamp).values(value=until)
+            ).rowcount
+    except DBAPIError as exc:
+        # A PostgreSQL login that may not write the lease (a viewer: `deskui db grant`)
+        # does not sweep; the analysts' apps or cron do.
+        if getattr(exc.orig, "sqlstate", None) == "42501":
+            return False
+        raise
     return claimed == 1
 
 

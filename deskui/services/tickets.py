@@ -69,6 +69,8 @@ def open_ticket(
 ) -> TicketRecord:
     """Open a ticket: priority from the matrix, routing from the category, SLA due times."""
     require(actor, Action.OPEN_TICKET)
+    if assignee and assignee.strip() != actor.username:
+        require(actor, Action.REASSIGN)  # opening it for another analyst is assigning it to them
     subject = clean_subject(subject)
     if not subject:
         raise ValidationError("subject: must not be empty")
