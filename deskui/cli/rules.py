@@ -151,6 +151,28 @@ def route_train(
     out(f"{len(got.models)} model(s) stored in {got.seconds:.1f} s")
 
 
+def route_auto_assign(
+    confidence: Optional[str] = typer.Argument(None, help="0-1 (e.g. 0.8), or 'off'; none: show the setting"),
+) -> None:
+    """Let rules move a new ticket without a group to the model's suggested group at or above a confidence."""
+    from deskui.services.routing_auto import auto_assign_setting, set_auto_assign
+
+    engine = common.get_engine()
+    if confidence is not None:
+        if confidence.strip().lower() == "off":
+            value = None
+        else:
+            try:
+                value = float(confidence)
+            except ValueError:
+                raise typer.BadParameter(f"{confidence!r} is not a number between 0 and 1 or 'off'",
+                                         param_hint="CONFIDENCE") from None
+        set_auto_assign(engine, value)
+    current = auto_assign_setting(engine)
+    out("routing by suggestion: off" if current is None else
+        f"routing by suggestion: new tickets without a group go to the suggested group at confidence >= {current:.2f}")
+
+
 def register(app: typer.Typer, make) -> None:
     rules_app = make(help="Automation rules: seed, list, apply assignment to unassigned tickets.")
     rules_app.command("seed")(seed_rules)
@@ -162,4 +184,5 @@ def register(app: typer.Typer, make) -> None:
     route_app.command("suggest")(route_suggest)
     route_app.command("evaluate")(route_evaluate)
     route_app.command("train")(route_train)
+    route_app.command("auto-assign")(route_auto_assign)
     app.add_typer(route_app, name="route")

@@ -180,16 +180,19 @@ def fit(texts: Sequence[str], labels: Sequence[int], *, c: float = C) -> Classif
 def fit_temperature(decisions, truth_index: Sequence[int]) -> float:
     """The softmax temperature that minimises the negative log-likelihood of the
     true labels (``truth_index``: the column of each row's label; rows whose label
-    the model never saw are left out by the caller)."""
+    the model never saw are left out by the caller), with one pseudo-ticket of
+    uniform belief (label smoothing of 1/(n+1)): a small held-out part that is all
+    right cannot make every later answer certain."""
     np = _np()
     d = np.asarray(decisions, dtype=np.float64)
     truth = np.asarray(truth_index)
     if len(truth) == 0:
         return 1.0
+    eps = 1.0 / (len(truth) + 1)
     best, best_loss = 1.0, float("inf")
-    for t in np.geomspace(0.005, 5.0, 160):
-        p = softmax(d, t)[np.arange(len(truth)), truth]
-        loss = -np.log(np.clip(p, 1e-12, None)).mean()
+    for t in np.geomspace(0.01, 5.0, 140):
+        logp = np.log(np.clip(softmax(d, t), 1e-12, None))
+        loss = -(1 - eps) * logp[np.arange(len(truth)), truth].mean() - eps * logp.mean()
         if loss < best_loss:
             best, best_loss = float(t), loss
     return best
