@@ -143,7 +143,8 @@ def route_train(
         return "-" if value is None else f"{value:.1%}"
 
     for m in got.models:
-        out(f"{m.target}: {m.labels} {m.target}s from {m.trained_on:,} resolved tickets; held out {m.held_out:,}: "
+        kinds = "categories" if m.target == "category" else "groups"
+        out(f"{m.target}: {m.labels} {kinds} from {m.trained_on:,} resolved tickets; held out {m.held_out:,}: "
             f"top-1 {pct(m.top1)}, top-3 {pct(m.top3)}; confidence >= {m.min_confidence:.2f} on {pct(m.coverage)}, "
             f"right on {pct(m.precision)} of those")
     for why in got.skipped:
