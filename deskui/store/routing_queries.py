@@ -201,7 +201,8 @@ def suggest_in(session: SessionOrConnection, text: str, *, k: int = K, exclude_i
                 cats = ranked
     cat_names = _names(session, _categories, "path",
                        [n.category_id for n in neighbours if n.category_id] + [c[0] for c in cats])
-    group_names = _names(session, _groups, "name", [n.group_id for n in neighbours if n.group_id] + [g[0] for g in groups])
+    group_names = _names(session, _groups, "name",
+                         [n.group_id for n in neighbours if n.group_id] + [g[0] for g in groups])
     return RoutingSuggestion(
         source=source,
         categories=tuple(Suggestion(i, cat_names.get(i, "?"), s, c) for i, s, c in cats),

@@ -36,6 +36,9 @@ INDEXED = {"articles": (("title", "A"), ("tags", "B"), ("body", "C")),
            "tickets": (("subject", "A"), ("resolution_notes", "B"), ("description", "C"))}
 
 
+FTS_COLUMNS = {"articles": ("title", "tags", "body"), "tickets": ("subject", "description", "resolution_notes")}
+
+
 def _cjk(text):
     if not text or not _ANY.search(text):
         return text
@@ -44,15 +47,14 @@ def _cjk(text):
 
 def _sqlite_triggers(function: str | None) -> list[str]:
     out = []
-    for table, columns in INDEXED.items():
-        names = [c for c, _w in sorted(columns, key=lambda cw: {"title": 0, "tags": 1, "body": 2, "subject": 0,
-                                                                  "description": 1, "resolution_notes": 2}[cw[0]])]
+    for table in INDEXED:
+        names = FTS_COLUMNS[table]  # in the FTS5 table's order
         fts, cols = f"{table}_fts", ", ".join(names)
 
-        def values(row: str) -> str:
+        def values(row: str, names=names) -> str:
             return ", ".join(f"{function}({row}.{c})" if function else f"{row}.{c}" for c in names)
 
-        out += [f"DROP TRIGGER IF EXISTS {fts}_ai", f"DROP TRIGGER IF EXISTS {fts}_ad", f"DROP TRIGGER IF EXISTS {fts}_au",
+        out += [*(f"DROP TRIGGER IF EXISTS {fts}_{when}" for when in ("ai", "ad", "au")),
                 f"""CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN
   INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {values("new")});
 END""",
