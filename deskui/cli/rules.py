@@ -78,6 +78,8 @@ def route_evaluate(
     holdout: float = typer.Option(0.2, "--holdout", help="Share of resolved tickets held out (0-1)."),
     seed: int = typer.Option(7, "--seed", help="Which split: the same seed, the same tickets."),
     sample: int = typer.Option(2000, "--sample", min=1, help="Held-out tickets scored, at most."),
+    model: bool = typer.Option(True, "--model/--no-model", help="Also learn and score the trained model "
+                               "(without the held-out tickets; takes longest)."),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
     """Accuracy of the group and category suggestions on held-out resolved tickets, beside baselines."""
@@ -87,7 +89,7 @@ def route_evaluate(
     from deskui.reads.routing_evaluation import evaluate
 
     fmt = common.check_format_in(("table", "json"), fmt)
-    got = evaluate(common.get_engine(), holdout=holdout, seed=seed, sample=sample)
+    got = evaluate(common.get_engine(), holdout=holdout, seed=seed, sample=sample, with_model=model)
     if fmt == "json":
         out(json.dumps(asdict(got), indent=2, ensure_ascii=False))
         return

@@ -234,6 +234,7 @@ def test_route_train_then_suggest_and_auto_assign(db):
     assert suggestion["source"] == "model" and suggestion["groups"][0]["name"] == "Network Operations"
     assert "up to date" in ok(db, "route", "train", "--if-stale").stdout
     assert "trained model" in ok(db, "route", "evaluate", "--holdout", "0.5").stdout
+    assert js(db, "route", "evaluate", "--no-model")["groups"]["model"] is None
     assert "off" in ok(db, "route", "auto-assign").stdout
     assert ">= 0.80" in ok(db, "route", "auto-assign", "0.8").stdout
     assert run(db, "route", "auto-assign", "lots").exit_code == 2
