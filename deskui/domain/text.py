@@ -111,3 +111,36 @@ _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W_](
 def is_email(value: str) -> bool:
     """True when ``value`` looks like an e-mail address (``name@domain.tld``)."""
     return bool(_EMAIL.fullmatch(value))
+
+
+# ------------------------------------------------------------------ CJK for full-text search
+
+#: Han (with the extensions), kana (without the middle dot and the double hyphen, which
+#: are punctuation), the iteration marks and half-width katakana: scripts written
+#: without spaces between words. The same ranges are in migration 0012's PostgreSQL
+#: function ``deskui_cjk``.
+CJK_RANGES = ("\u3005-\u3007\u3040-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+              "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f")
+_CJK = re.compile(f"[{CJK_RANGES}]")
+_CJK_RUN = re.compile(f"([{CJK_RANGES}]+)")
+_CJK_INNER = re.compile(f"(?<=[{CJK_RANGES}])([{CJK_RANGES}])(?=[{CJK_RANGES}])")
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def cjk_bigrams(text: str | None) -> str | None:
+    """``text`` with every run of Chinese or Japanese characters written as its
+    overlapping two-character pieces ("打印机坏了" -> "打印 印机 机坏 坏了"), set apart
+    from the letters around it; any other text is returned unchanged.
+
+    Full-text engines take a run of such characters, written without spaces, as one
+    word, so a ticket would only match an article with exactly the same run. As
+    bigrams, texts sharing a two-character word match, on SQLite (the index triggers
+    call this function as ``deskui_cjk``) and on PostgreSQL (the same rewrite in SQL
+    feeds the tsvector), and a query is rewritten the same way. A lone character
+    stays a one-character word."""
+    if not text or not _CJK.search(text):
+        return text
+    return _CJK_INNER.sub(r"\1 \1", _CJK_RUN.sub(r" \1 ", text))

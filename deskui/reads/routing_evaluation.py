@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 from deskui.errors import ValidationError
 from deskui.store.db import session_scope
 from deskui.store.routing_holdout import Holdout, group_names, labelled_tickets, raw_knn_labels
+from deskui.store.routing_model import DEFAULT_MIN_CONFIDENCE
+from deskui.store.routing_model_queries import model_infos
 from deskui.store.routing_queries import K, label_counts, suggest_in
 
 DEFAULT_SAMPLE = 2000  # held-out tickets scored, at most (the oldest first)
@@ -27,10 +29,21 @@ class Accuracy:
 
 
 @dataclass(frozen=True)
+class ModelScores:
+    """The trained classifier (learnt here without the held-out tickets)."""
+
+    accuracy: Accuracy
+    min_confidence: float
+    coverage: float | None  # share of held-out tickets given a suggestion (confidence >= min_confidence)
+    precision: float | None  # top-1 accuracy among those
+
+
+@dataclass(frozen=True)
 class LabelScores:
-    deskui: Accuracy
+    deskui: Accuracy  # the weighted nearest-neighbour vote
     majority: Accuracy
     knn: Accuracy
+    model: ModelScores | None = None  # None: too few labelled tickets to learn from
 
 
 @dataclass(frozen=True)
@@ -54,7 +67,7 @@ class RoutingEvaluation:
 
 
 def evaluate(engine: Engine, *, holdout: float = 0.2, seed: int = 7, sample: int = DEFAULT_SAMPLE,
-             k: int = K) -> RoutingEvaluation:
+             k: int = K, with_model: bool = True) -> RoutingEvaluation:
     if not 0 < holdout < 1:
         raise ValidationError(f"--holdout: {holdout} is not between 0 and 1 (e.g. 0.2)")
     split = Holdout(seed, holdout)
@@ -68,19 +81,28 @@ def evaluate(engine: Engine, *, holdout: float = 0.2, seed: int = 7, sample: int
         ours = [suggest_in(session, t.text, k=k, holdout=split) for t in tests]
         knn = [raw_knn_labels(session, t.text, split) for t in tests]
         names = group_names(session)
+        learn = labelled_tickets(session, split, held_out=False) if with_model else []
+        thresholds = {i.target: i.min_confidence for i in model_infos(session)}
+    models = {target: _model_scores(learn, tests, attr, thresholds.get(target, DEFAULT_MIN_CONFIDENCE))
+              for target, attr in (("group", "group_id"), ("category", "category_id"))} if with_model else {}
 
-    def scores(field: str, frequencies, pick_ours, knn_index: int) -> LabelScores:
+    def scores(field: str, frequencies, pick_ours, knn_index: int, model) -> LabelScores:
         truth = [getattr(t, field) for t in tests]
         top = [label for label, _n in frequencies[:3]]
         return LabelScores(
             deskui=_accuracy(truth, [pick_ours(s) for s in ours]),
             majority=_accuracy(truth, [top] * len(truth)),
             knn=_accuracy(truth, [[pair[knn_index]] for pair in knn], top3=False),
+            model=model[0] if model else None,
         )
 
-    groups = scores("group_id", trained_groups, lambda s: [g.id for g in s.groups], 0)
-    categories = scores("category_id", trained_categories, lambda s: [c.id for c in s.categories], 1)
-    recall = _recall(tests, ours, dict(trained_groups), names)
+    group_model, category_model = models.get("group"), models.get("category")
+    groups = scores("group_id", trained_groups, lambda s: [g.id for g in s.groups], 0, group_model)
+    categories = scores("category_id", trained_categories, lambda s: [c.id for c in s.categories], 1, category_model)
+    # The recall of the suggestion a desk sees: the model's when one can be learnt.
+    firsts = ([top[:1] for top in group_model[1]] if group_model
+              else [[s.groups[0].id] if s.groups else [] for s in ours])
+    recall = _recall(tests, firsts, dict(trained_groups), names)
     ranked = sorted(recall, key=lambda r: (-r.held_out, r.name))
     return RoutingEvaluation(holdout, seed, len(tests), sum(n for _g, n in trained_groups), groups, categories,
                              tuple(ranked[:10]), tuple(sorted(ranked[10:], key=lambda r: (r.held_out, r.name))[:10]))
@@ -95,11 +117,28 @@ def _accuracy(truth: list, guesses: list[list], *, top3: bool = True) -> Accurac
     return Accuracy(first, three)
 
 
-def _recall(tests, ours, trained: dict, names: dict) -> list[GroupRecall]:
+def _model_scores(learn, tests, attr: str, threshold: float) -> tuple[ModelScores, list[list[int]]] | None:
+    """The classifier learnt from ``learn`` scored on ``tests`` (every test ticket
+    counts: one without the label in the learnt ones is a miss)."""
+    from deskui.store.routing_model import fit_scored
+
+    train = [(t.text, getattr(t, attr)) for t in learn if getattr(t, attr) is not None]
+    if len(train) < 2 or len({y for _t, y in train}) < 2:
+        return None
+    index = [i for i, t in enumerate(tests) if getattr(t, attr) is not None]
+    _model, score, top = fit_scored(train, [(tests[i].text, getattr(tests[i], attr)) for i in index],
+                                    min_confidence=threshold)
+    by_test: list[list[int]] = [[] for _ in tests]
+    for i, ranked in zip(index, top):
+        by_test[i] = ranked
+    return ModelScores(Accuracy(score.top1, score.top3), threshold, score.coverage, score.precision), by_test
+
+
+def _recall(tests, firsts: list[list[int]], trained: dict, names: dict) -> list[GroupRecall]:
     held: Counter = Counter(t.group_id for t in tests)
     right: dict = defaultdict(int)
-    for t, s in zip(tests, ours):
-        if s.groups and s.groups[0].id == t.group_id:
+    for t, first in zip(tests, firsts):
+        if first[:1] == [t.group_id]:
             right[t.group_id] += 1
     return [GroupRecall(names.get(g, f"#{g}"), n, trained.get(g, 0), right[g] / n if n else None)
             for g, n in held.items()]

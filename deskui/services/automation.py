@@ -18,6 +18,12 @@ and live in ``automation_rules``. Three kinds:
   (the rule's, else the ticket's SLA calendar, else every day). Run by ``sweep.sweep``
   (:mod:`deskui.services.auto_close`).
 
+Routing by suggestion (issue 16.2): a ticket opened without a group moves to the
+trained model's group when the admin has set a confidence (``deskui route
+auto-assign 0.8``, the ``routing_auto_assign_min_confidence`` setting) and the
+model's calibrated confidence reaches it; then the assign rules apply as above.
+Called from ``tickets.open_ticket`` (:mod:`deskui.services.routing_auto`).
+
 Every effect is a ticket event whose actor is ``rule:NAME``.
 
 Concurrency: an assignment decision locks the rule's cursor row for the group

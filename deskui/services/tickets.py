@@ -32,6 +32,7 @@ from deskui.services.assignment import on_open
 from deskui.services.directory import (
     analyst_by_username, category_by_path, group_by_name, requester_for, routing_group_id,
 )
+from deskui.services.routing_auto import route_by_suggestion
 from deskui.services.ticket_history import is_member, planning
 from deskui.store.db import Retry, run_write, session_scope
 from deskui.store.models import Comment, Group, Ticket, TicketEvent
@@ -108,6 +109,8 @@ def open_ticket(
             if assignee:
                 analyst = analyst_by_username(session, assignee)
                 plan.assign(now, analyst.id, analyst.username)
+        if group_id is None:  # routing by suggestion, when the admin allows it (issue 16.2)
+            route_by_suggestion(session, ticket, now)
         if not assignee:  # assignment-on-open rules (issue 7: deskui/services/assignment.py)
             on_open(session, ticket, now)
         sla.refresh(session, ticket, actor.username, now)

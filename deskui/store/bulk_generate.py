@@ -132,7 +132,8 @@ class SqliteBulkWriter:
             if self.trigger_sql:
                 con.execute(
                     "INSERT INTO tickets_fts(rowid, subject, description, resolution_notes) "
-                    "SELECT id, subject, description, resolution_notes FROM tickets WHERE id BETWEEN ? AND ?",
+                    "SELECT id, deskui_cjk(subject), deskui_cjk(description), deskui_cjk(resolution_notes) "
+                    "FROM tickets WHERE id BETWEEN ? AND ?",
                     (first, last),
                 )
                 con.execute(self.trigger_sql)

@@ -73,6 +73,15 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def register_sqlite_functions(dbapi_connection) -> None:
+    """``deskui_cjk(text)``: what the full-text triggers index (Chinese and Japanese
+    runs as bigrams, deskui.domain.text.cjk_bigrams). A tool that opens the file
+    without deskui must register it before it writes tickets or articles."""
+    from deskui.domain.text import cjk_bigrams
+
+    dbapi_connection.create_function("deskui_cjk", 1, cjk_bigrams, deterministic=True)
+
+
 def _sqlite_pragmas(busy_ms: int):
     def on_connect(dbapi_connection, _record) -> None:
         # pysqlite's own transaction handling is replaced: BEGIN IMMEDIATE for writes
@@ -84,6 +93,7 @@ def _sqlite_pragmas(busy_ms: int):
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+        register_sqlite_functions(dbapi_connection)
 
     return on_connect
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Optional
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 # ------------------------------------------------------------------ problems
@@ -171,3 +171,21 @@ class ChecklistItem(SQLModel, table=True):
     done: bool = Field(default=False)
     done_by: str = Field(default="", max_length=64)
     done_at: Optional[NaiveDatetime] = None
+
+
+# ------------------------------------------------------------------ routing model
+
+class RoutingModel(SQLModel, table=True):
+    """The trained routing classifier for one label (``group`` or ``category``), as
+    numeric arrays only (``arrays``: numpy ``.npy`` records written and read with
+    ``allow_pickle=False``; see deskui.store.routing_model). Replaced by each training."""
+
+    __tablename__ = "routing_models"
+    target: str = Field(primary_key=True, max_length=16)
+    trained_at: NaiveDatetime
+    trained_on: int = Field(default=0)  # resolved tickets learnt from
+    labels: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of label ids, the columns of coef
+    arrays: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    temperature: float = Field(default=1.0)
+    min_confidence: float = Field(default=0.0)
+    figures: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))

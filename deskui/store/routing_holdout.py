@@ -50,14 +50,17 @@ class LabelledTicket:
     group_id: int | None
 
 
-def labelled_tickets(session: SessionOrConnection, holdout: Holdout, *, held_out: bool,
+def labelled_tickets(session: SessionOrConnection, holdout: Holdout | None, *, held_out: bool | None,
                      limit: int | None = None) -> list[LabelledTicket]:
-    """Resolved tickets with a group, in the held-out part or the rest, by id."""
-    keep = holdout.excludes(_t.c.id)
+    """Resolved tickets with a group, in the held-out part or the rest (every one for
+    ``held_out=None``), by id."""
     stmt = (sa.select(_t.c.id, _t.c.subject, sa.func.substr(_t.c.description, 1, 2000), _t.c.category_id,
                       _t.c.group_id)
-            .where(_t.c.status.in_(_RESOLVED), _t.c.group_id.is_not(None), sa.not_(keep) if held_out else keep)
+            .where(_t.c.status.in_(_RESOLVED), _t.c.group_id.is_not(None))
             .order_by(_t.c.id))
+    if holdout is not None and held_out is not None:
+        keep = holdout.excludes(_t.c.id)
+        stmt = stmt.where(sa.not_(keep) if held_out else keep)
     if limit is not None:
         stmt = stmt.limit(limit)
     return [LabelledTicket(r[0], f"{r[1]}\n{r[2] or ''}", r[3], r[4]) for r in session.execute(stmt)]

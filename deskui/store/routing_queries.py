@@ -120,10 +120,13 @@ class RoutingSuggestion:
     categories: tuple[Suggestion, ...]
     groups: tuple[Suggestion, ...]
     evidence: tuple[Evidence, ...]
+    # "model": categories and groups from the trained classifier (share = calibrated
+    # confidence, only those at or above its threshold); "neighbours": the vote.
+    source: str = "neighbours"
 
     @property
     def empty(self) -> bool:
-        return not self.evidence
+        return not (self.evidence or self.groups or self.categories)
 
 
 def vote(neighbours: Sequence[Neighbour], label: str) -> list[tuple[int, float, int]]:
@@ -158,15 +161,50 @@ def ticket_text(subject: str, description: str) -> str:
     return f"{subject}\n{description}"
 
 
+def _model_ranked(model, text: str, neighbours: Sequence[Neighbour], label: str,
+                  limit: int) -> list[tuple[int, float, int]]:
+    """(label id, calibrated confidence, neighbours with it), best first, those at or
+    above the model's threshold only: below it there is no suggestion."""
+    ranked = model.ranked(text[:MODEL_TEXT_CHARS], limit)
+    return [(value, p, sum(1 for n in neighbours if getattr(n, label) == value))
+            for value, p in ranked if p >= model.min_confidence]
+
+
+MODEL_TEXT_CHARS = 2400
+
+
 def suggest_in(session: SessionOrConnection, text: str, *, k: int = K, exclude_id: int | None = None,
-               before_id: int | None = None, limit: int = 3, holdout: Holdout | None = None) -> RoutingSuggestion:
-    """Categories and groups for ``text``, best first, with the neighbours that voted."""
+               before_id: int | None = None, limit: int = 3, holdout: Holdout | None = None,
+               use_model: bool | None = None) -> RoutingSuggestion:
+    """Categories and groups for ``text``, best first, with the neighbours that voted.
+
+    A trained model (`deskui route train`) gives the categories and groups when one
+    is stored; the nearest-neighbour vote otherwise. An evaluation (``holdout`` or
+    ``before_id``) uses the vote unless ``use_model`` says otherwise: the stored
+    model has seen its held-out tickets."""
     neighbours = nearest_resolved(session, text, k=k, exclude_id=exclude_id, before_id=before_id, holdout=holdout)
     cats = vote(neighbours, "category_id")[:limit]
     groups = vote(neighbours, "group_id")[:limit]
-    cat_names = _names(session, _categories, "path", [n.category_id for n in neighbours if n.category_id])
-    group_names = _names(session, _groups, "name", [n.group_id for n in neighbours if n.group_id])
+    source = "neighbours"
+    if use_model if use_model is not None else (holdout is None and before_id is None):
+        from deskui.store.routing_model_queries import load_model
+
+        for target, label in (("group", "group_id"), ("category", "category_id")):
+            model = load_model(session, target)
+            if model is None:
+                continue
+            source = "model"
+            ranked = _model_ranked(model, text, neighbours, label, limit)
+            if target == "group":
+                groups = ranked
+            else:
+                cats = ranked
+    cat_names = _names(session, _categories, "path",
+                       [n.category_id for n in neighbours if n.category_id] + [c[0] for c in cats])
+    group_names = _names(session, _groups, "name",
+                         [n.group_id for n in neighbours if n.group_id] + [g[0] for g in groups])
     return RoutingSuggestion(
+        source=source,
         categories=tuple(Suggestion(i, cat_names.get(i, "?"), s, c) for i, s, c in cats),
         groups=tuple(Suggestion(i, group_names.get(i, "?"), s, c) for i, s, c in groups),
         evidence=tuple(Evidence(n.id, n.subject, cat_names.get(n.category_id, ""), group_names.get(n.group_id, ""),

@@ -9,38 +9,50 @@ import sqlalchemy as sa
 
 from deskui.store.search_rank import SessionOrConnection, dialect_of
 
-# The SQLite sync triggers (the same DDL as migration 0002). A migration that
+# The SQLite sync triggers (the same DDL as migration 0012). A migration that
 # rebuilds ``articles`` or ``tickets`` with batch_alter_table drops them:
-# :func:`reindex` puts them back.
-SQLITE_TRIGGERS = {
-    "articles_fts_ai": """CREATE TRIGGER IF NOT EXISTS articles_fts_ai AFTER INSERT ON articles BEGIN
-  INSERT INTO articles_fts(rowid, title, tags, body) VALUES (new.id, new.title, new.tags, new.body);
-END""",
-    "articles_fts_ad": """CREATE TRIGGER IF NOT EXISTS articles_fts_ad AFTER DELETE ON articles BEGIN
-  INSERT INTO articles_fts(articles_fts, rowid, title, tags, body)
-  VALUES ('delete', old.id, old.title, old.tags, old.body);
-END""",
-    "articles_fts_au": """CREATE TRIGGER IF NOT EXISTS articles_fts_au AFTER UPDATE OF title, tags, body ON articles BEGIN
-  INSERT INTO articles_fts(articles_fts, rowid, title, tags, body)
-  VALUES ('delete', old.id, old.title, old.tags, old.body);
-  INSERT INTO articles_fts(rowid, title, tags, body) VALUES (new.id, new.title, new.tags, new.body);
-END""",
-    "tickets_fts_ai": """CREATE TRIGGER IF NOT EXISTS tickets_fts_ai AFTER INSERT ON tickets BEGIN
-  INSERT INTO tickets_fts(rowid, subject, description, resolution_notes)
-  VALUES (new.id, new.subject, new.description, new.resolution_notes);
-END""",
-    "tickets_fts_ad": """CREATE TRIGGER IF NOT EXISTS tickets_fts_ad AFTER DELETE ON tickets BEGIN
-  INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, resolution_notes)
-  VALUES ('delete', old.id, old.subject, old.description, old.resolution_notes);
-END""",
-    "tickets_fts_au": """CREATE TRIGGER IF NOT EXISTS tickets_fts_au
-AFTER UPDATE OF subject, description, resolution_notes ON tickets BEGIN
-  INSERT INTO tickets_fts(tickets_fts, rowid, subject, description, resolution_notes)
-  VALUES ('delete', old.id, old.subject, old.description, old.resolution_notes);
-  INSERT INTO tickets_fts(rowid, subject, description, resolution_notes)
-  VALUES (new.id, new.subject, new.description, new.resolution_notes);
-END""",
-}
+# :func:`reindex` puts them back. Text reaches the index through ``deskui_cjk``
+# (deskui.domain.text.cjk_bigrams, registered on every connection by
+# deskui.store.db): Chinese and Japanese runs are indexed as overlapping bigrams.
+CJK_FUNCTION = "deskui_cjk"
+_INDEXED = {"articles": ("title", "tags", "body"), "tickets": ("subject", "description", "resolution_notes")}
+
+
+def _values(table: str, row: str) -> str:
+    return ", ".join(f"{CJK_FUNCTION}({row}.{c})" for c in _INDEXED[table])
+
+
+def _columns(table: str) -> str:
+    return ", ".join(_INDEXED[table])
+
+
+def _triggers() -> dict[str, str]:
+    out = {}
+    for table, watched in (("articles", "title, tags, body"), ("tickets", "subject, description, resolution_notes")):
+        fts, cols = f"{table}_fts", _columns(table)
+        out[f"{fts}_ai"] = f"""CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN
+  INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {_values(table, "new")});
+END"""
+        out[f"{fts}_ad"] = f"""CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN
+  INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {_values(table, "old")});
+END"""
+        # Only the indexed columns: status, SLA and view-count updates do not re-index.
+        out[f"{fts}_au"] = f"""CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {watched} ON {table} BEGIN
+  INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {_values(table, "old")});
+  INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {_values(table, "new")});
+END"""
+    return out
+
+
+SQLITE_TRIGGERS = _triggers()
+
+
+def rebuild_sql(table: str) -> list[str]:
+    """Statements that index ``table`` afresh (FTS5's own 'rebuild' would read the
+    raw text, without the CJK bigrams)."""
+    fts = f"{table}_fts"
+    return [f"INSERT INTO {fts}({fts}) VALUES ('delete-all')",
+            f"INSERT INTO {fts}(rowid, {_columns(table)}) SELECT id, {_values(table, table)} FROM {table}"]
 
 
 @dataclass(frozen=True)
@@ -58,8 +70,8 @@ def reindex(session: SessionOrConnection) -> ReindexSummary:
     else:
         for ddl in SQLITE_TRIGGERS.values():
             session.execute(sa.text(ddl))
-        session.execute(sa.text("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))
-        session.execute(sa.text("INSERT INTO tickets_fts(tickets_fts) VALUES ('rebuild')"))
+        for statement in (*rebuild_sql("articles"), *rebuild_sql("tickets")):
+            session.execute(sa.text(statement))
     articles = session.execute(sa.text("SELECT count(*) FROM articles")).scalar_one()
     tickets = session.execute(sa.text("SELECT count(*) FROM tickets")).scalar_one()
     return ReindexSummary(articles=int(articles), tickets=int(tickets))

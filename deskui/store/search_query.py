@@ -24,6 +24,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
+from deskui.domain.text import cjk_bigrams, has_cjk
+
 #: Most distinct terms one query uses (a long ticket description keeps its first words).
 MAX_TERMS = 32
 
@@ -49,12 +51,18 @@ _CONTRACTION = re.compile(r"(?<=[^\W_])['\u2019](?:s|t|re|ve|ll|d|m)(?![^\W_])",
 _COMPOUND_JOINERS = frozenset("-.")
 
 
+# The kana voicing marks are letters' parts, not diacritics: が is not か (and neither
+# index strips them).
+_KEEP_MARKS = frozenset("\u3099\u309a")
+
+
 def fold(text: str) -> str:
-    """Lower-case and strip diacritics (NFD, drop combining marks)."""
+    """Lower-case and strip diacritics (NFD, drop combining marks but the kana voicing marks)."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = "".join(ch for ch in decomposed if ch in _KEEP_MARKS or not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", folded) if has_cjk(folded) else folded
 
 
 # --------------------------------------------------------------------- parsing
@@ -114,7 +122,8 @@ def is_stop(term: Term) -> bool:
     if not term.is_word:
         return False
     token = term.tokens[0]
-    return token in STOP_WORDS or (len(token) == 1 and not token.isdigit() and not term.prefix)
+    return token in STOP_WORDS or (len(token) == 1 and not token.isdigit() and not term.prefix
+                                   and not has_cjk(token))
 
 
 def dedupe_terms(terms: Sequence[Term]) -> list[Term]:
@@ -149,7 +158,7 @@ def parse_query(text: str) -> ParsedQuery:
 
     An unbalanced quote is ignored (its text is read as words).
     """
-    text = text or ""
+    text = cjk_bigrams(text or "")  # as the indexes store Chinese and Japanese text
     parts = text.split('"')
     if len(parts) % 2 == 0:  # odd number of quotes: the last one opens nothing
         parts[-2:] = [parts[-2] + " " + parts[-1]]

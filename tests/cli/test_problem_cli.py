@@ -218,6 +218,32 @@ def test_route_evaluate_scores_suggestions_on_held_out_tickets_beside_baselines(
     assert run(db, "route", "evaluate", "--holdout", "1.5").exit_code == 1
 
 
+def test_route_train_then_suggest_and_auto_assign(db):
+    """Issue 16.2: `route train` stores the model (too few tickets: says so), `route
+    suggest` then answers from it, `route auto-assign` sets and clears the rules' confidence."""
+    first = ok(db, "route", "train").stdout
+    assert "not trained: group" in first and "0 model(s) stored" in first
+    kinds = (("VPN tunnel drops at home", "Network/VPN"), ("Printer jams on tray two", "Printing/Printer Setup"))
+    for n in range(16):
+        for subject, category in kinds:
+            tid = new_ticket(db, subject=f"{subject} {n}", category=category)
+            ok(db, "ticket", "resolve", str(tid), "--code", "solved", "--notes", "done")
+    got = js(db, "route", "train", "--min-confidence", "0.2")
+    assert {m["target"] for m in got["models"]} == {"group", "category"}
+    assert all(m["trained_on"] == 32 and m["min_confidence"] == 0.2 for m in got["models"])
+    suggestion = js(db, "route", "suggest", "--text", "VPN keeps dropping at home")
+    assert suggestion["source"] == "model" and suggestion["groups"][0]["name"] == "Network Operations"
+    assert "up to date" in ok(db, "route", "train", "--if-stale").stdout
+    assert "trained model" in ok(db, "route", "evaluate", "--holdout", "0.5").stdout
+    assert js(db, "route", "evaluate", "--no-model")["groups"]["model"] is None
+    assert "off" in ok(db, "route", "auto-assign").stdout
+    assert ">= 0.80" in ok(db, "route", "auto-assign", "0.8").stdout
+    assert run(db, "route", "auto-assign", "lots").exit_code == 2
+    assert run(db, "route", "auto-assign", "1.5").exit_code == 1
+    assert "off" in ok(db, "route", "auto-assign", "off").stdout
+    assert run(db, "route", "train", "--min-confidence", "2").exit_code == 1
+
+
 def test_route_suggest(db):
     for subject in ("VPN drops at home", "GlobalProtect VPN disconnects"):
         tid = new_ticket(db, subject=subject)

@@ -309,3 +309,25 @@ async def test_routing_evidence_is_one_key_away(desk):
         await pilot.press("enter")  # the first option moves it to the suggested group
         await settle(pilot)
     assert record(desk, new.id).group == "Network Operations"
+
+
+@run_async
+async def test_the_ticket_screen_suggests_routing_from_the_trained_model(desk):
+    """Issue 16.2: with a stored model the panel's suggestion is the model's, with its confidence."""
+    from deskui.services.routing_training import train
+
+    kinds = (("VPN drops at home {n}", "Network/VPN"), ("Printer jams on tray {n}", "Printing/Printer Setup"))
+    for n in range(20):
+        for subject, category in kinds:
+            done = incident(desk, subject.format(n=n), category=category, ago=timedelta(days=2))
+            tickets.resolve(desk, actor(desk), done.id, code="solved", notes="done")
+    assert {m.target for m in train(desk, min_confidence=0.05).models} == {"group", "category"}
+    with clock.frozen(NOW):
+        new = tickets.open_ticket(desk, actor(desk), subject="VPN keeps dropping", requester="x@northwind.example")
+    app = app_for(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_ticket(new.id)
+        await settle(pilot)
+        shown = str(app.screen.query_one(OpsPanel).render())
+    assert "trained model" in shown and "Network/VPN" in shown and "Network Operations" in shown

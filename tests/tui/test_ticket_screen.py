@@ -620,6 +620,10 @@ async def test_a_locked_database_while_a_dialog_loads_is_one_line_and_the_app_ru
         await start(pilot)
         desk_db.dispose()  # the app's idle connections go: its next read must open the file
         lock = sqlite3.connect(desk_db.url.database, isolation_level=None)
+        # Another process writing tickets indexes their text as deskui does (README "Search in every script").
+        from deskui.store.db import register_sqlite_functions
+
+        register_sqlite_functions(lock)
         try:
             lock.execute("PRAGMA locking_mode = EXCLUSIVE")
             lock.execute("BEGIN EXCLUSIVE")

@@ -68,13 +68,16 @@ def render_ops(view: OpsView) -> Text:
         text.append(b.title + "\n")
     if view.routing is not None and not view.routing.empty:
         r = view.routing
-        title("Suggested routing (similar resolved tickets)")
+        title("Suggested routing (trained model)" if r.source == "model" else
+              "Suggested routing (similar resolved tickets)")
         if r.categories:
             text.append("Category: ", style="bold")
             text.append(", ".join(f"{s.name} {s.share:.0%}" for s in r.categories) + "\n")
         if r.groups:
             text.append("Group: ", style="bold")
             text.append(", ".join(f"{s.name} {s.share:.0%}" for s in r.groups) + "\n")
+        if r.source == "model" and not (r.categories or r.groups):
+            text.append("No suggestion: the model's confidence is under its threshold\n")
         text.append(f"w: the {len(r.evidence)} similar tickets\n", style="italic")
     text.rstrip()
     return text

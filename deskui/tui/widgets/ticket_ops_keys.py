@@ -225,6 +225,8 @@ class TicketOpsKeys(PermissionGate, TicketFeature):
                 self._change(f"#{tid} moved to {value}", lambda version: tickets.assign(
                     engine, actor, tid, None, group=value, version=version))
 
-        self.app.push_screen(ChoiceModal("Routing suggestions from similar resolved tickets", options,
+        heading = ("Routing suggestions from the trained model (confidence)" if got.source == "model"
+                   else "Routing suggestions from similar resolved tickets")
+        self.app.push_screen(ChoiceModal(heading, options,
                                          hint=f"Category: {cats}\nGroup: {groups}\nenter opens a similar ticket"),
                              chosen)
