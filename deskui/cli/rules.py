@@ -12,7 +12,12 @@ from deskui.cli import common
 from deskui.cli.ops_output import FormatOpt, out
 
 
-def seed_rules(file: Path = typer.Argument(..., help="TOML file")) -> None:
+def seed_rules(file: Path = typer.Argument(..., help="TOML file of [[rule]] tables")) -> None:
+    """Replace the automation rules with a file.
+
+    The rules become those of FILE ([[rule]] tables: assignment, SLA escalation,
+    auto-close); rules not in it are removed. All or nothing.
+    """
     from deskui.services.automation import seed_rules as seed
 
     s = seed(common.get_engine(), file)
@@ -33,7 +38,11 @@ def rules_list(fmt: str = FormatOpt) -> None:
 
 def rules_apply(tickets: Optional[List[int]] = common.ticket_argument(None, help="Tickets (default: every unassigned one)"),
                 limit: int = typer.Option(500, "--limit", "-n")) -> None:
-    """Apply the assign rules to unassigned active tickets (e.g. after an import)."""
+    """Assign unassigned tickets by the rules.
+
+    Applies the assignment rules to the unassigned active tickets given (default:
+    every one, up to --limit), for instance after an import.
+    """
     from deskui.services.automation import apply_assignment
 
     outcome = apply_assignment(common.get_engine(), tickets or None, limit=limit)

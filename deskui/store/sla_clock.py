@@ -51,7 +51,8 @@ def clock_events(rows) -> list[ClockEvent]:
             result.append(ClockEvent(e.at, "reopen", f"reopened by {e.actor}"))
         elif e.kind == EventKind.STATUS:
             if e.new == Status.PENDING:
-                result.append(ClockEvent(e.at, "pause", f"pending: {e.detail}".strip(": ")))
+                # In words ("pending: awaiting requester"): sla explain and the ticket screen show it.
+                result.append(ClockEvent(e.at, "pause", f"pending: {(e.detail or '').replace('_', ' ')}".strip(": ")))
             elif e.old == Status.PENDING and e.new in (Status.OPEN, Status.NEW):
                 result.append(ClockEvent(e.at, "resume", f"back to {e.new}"))
             elif e.new == Status.CANCELLED:
