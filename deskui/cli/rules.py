@@ -77,6 +77,12 @@ def route_suggest(
     if got.empty:
         out("no similar resolved tickets")
         return
+    if got.weak:  # issue 15.13: found, but confident about nothing
+        from deskui.domain.ranking import SUGGESTION_FLOOR
+
+        out(f"no good suggestion: the closest resolved tickets share {got.confidence:.0%} of this text's words "
+            f"(weighted by rarity; a suggestion needs {SUGGESTION_FLOOR:.0%})")
+        return
     common.emit(rows, "table", ("kind", "name", "share", "votes"), title="suggestions")
     common.emit([{"ticket": f"#{e.id}", "subject": e.subject, "category": e.category, "group": e.group,
                   "score": f"{e.score:.2f}"} for e in got.evidence], "table",

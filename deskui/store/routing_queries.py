@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 
 import sqlalchemy as sa
 
+from deskui.domain.ranking import SUGGESTION_FLOOR
 from deskui.store.routing_holdout import Holdout
 from deskui.store.search_query import ParsedQuery, fts5_or, is_stop, parse_query, tsquery_or
 from deskui.store.search_rank import PG_CONFIG, PG_TICKET_WEIGHTS, TICKET_WEIGHTS, SessionOrConnection, dialect_of
@@ -96,6 +97,8 @@ def label_counts(session: SessionOrConnection, column: str, *, before_id: int | 
 
 #: Neighbours consulted. Chosen on the generated demo history (see bench/bench_routing.py).
 K = 15
+#: The closest neighbours whose shared terms measure the confidence (issue 15 item 13).
+CONFIDENCE_NEIGHBOURS = 5
 
 
 @dataclass(frozen=True)
@@ -120,10 +123,18 @@ class RoutingSuggestion:
     categories: tuple[Suggestion, ...]
     groups: tuple[Suggestion, ...]
     evidence: tuple[Evidence, ...]
+    #: The share of the text's weight its closest neighbour holds (deskui.domain.ranking.weight_share).
+    confidence: float = 1.0
 
     @property
     def empty(self) -> bool:
         return not self.evidence
+
+    @property
+    def weak(self) -> bool:
+        """Neighbours found but sharing too little with the text: no good suggestion
+        (no category nor group is given, the evidence stays to show why)."""
+        return bool(self.evidence) and self.confidence < SUGGESTION_FLOOR
 
 
 def vote(neighbours: Sequence[Neighbour], label: str) -> list[tuple[int, float, int]]:
@@ -161,9 +172,16 @@ def ticket_text(subject: str, description: str) -> str:
 def suggest_in(session: SessionOrConnection, text: str, *, k: int = K, exclude_id: int | None = None,
                before_id: int | None = None, limit: int = 3, holdout: Holdout | None = None) -> RoutingSuggestion:
     """Categories and groups for ``text``, best first, with the neighbours that voted."""
+    from deskui.store.search_evidence import best_match_share
+
     neighbours = nearest_resolved(session, text, k=k, exclude_id=exclude_id, before_id=before_id, holdout=holdout)
-    cats = vote(neighbours, "category_id")[:limit]
-    groups = vote(neighbours, "group_id")[:limit]
+    # Confident about something? The closest neighbours must share terms holding enough of
+    # the text's IDF weight; a text sharing only "sync" or "wrong" gets no suggestion.
+    ids = [n.id for n in neighbours[:CONFIDENCE_NEIGHBOURS]]
+    confidence = best_match_share(session, "tickets", text, ids, exclude_id=exclude_id)
+    weak = confidence < SUGGESTION_FLOOR
+    cats = [] if weak else vote(neighbours, "category_id")[:limit]
+    groups = [] if weak else vote(neighbours, "group_id")[:limit]
     cat_names = _names(session, _categories, "path", [n.category_id for n in neighbours if n.category_id])
     group_names = _names(session, _groups, "name", [n.group_id for n in neighbours if n.group_id])
     return RoutingSuggestion(
@@ -171,4 +189,5 @@ def suggest_in(session: SessionOrConnection, text: str, *, k: int = K, exclude_i
         groups=tuple(Suggestion(i, group_names.get(i, "?"), s, c) for i, s, c in groups),
         evidence=tuple(Evidence(n.id, n.subject, cat_names.get(n.category_id, ""), group_names.get(n.group_id, ""),
                                 n.score) for n in neighbours),
+        confidence=confidence,
     )
