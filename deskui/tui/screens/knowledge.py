@@ -38,6 +38,7 @@ from deskui.errors import DeskError
 from deskui.reads import knowledge as reads
 from deskui.reads.knowledge import RESULT_LIMIT, ArticleDetail, ArticleHit, ArticleRecord, KbFigures
 from deskui.services import knowledge as kb
+from deskui.tui.screens.fresh import FreshOnFirstResume
 from deskui.tui.widgets.kb_article import KbArticleView
 from deskui.tui.widgets.kb_format import MUTED
 from deskui.tui.widgets.kb_results import KbResults
@@ -109,7 +110,7 @@ KNOWLEDGE_BINDINGS = [
 ]
 
 
-class KnowledgeScreen(Screen):
+class KnowledgeScreen(FreshOnFirstResume, Screen):
     """Search, read, rate and edit knowledge articles."""
 
     BINDINGS = KNOWLEDGE_BINDINGS
