@@ -1,4 +1,5 @@
-"""Errors a user can cause and fix. The CLI prints them as one line and exits 1."""
+"""Errors a user can cause and fix. The CLI prints them as one line and exits 1;
+a :class:`UsageError` (the command line itself is wrong) as a usage error, exit 2."""
 
 from __future__ import annotations
 
@@ -13,6 +14,23 @@ class NotFound(DeskError):
 
 class ValidationError(DeskError):
     pass
+
+
+class UsageError(ValidationError):
+    """A value an option or argument of the command line does not take (``--by
+    colour``, ``--since 2026-13-01``): the CLI shows the command's usage line and
+    exits 2, as for an unknown option. ``option`` names it ("--by", "SCORE")."""
+
+    def __init__(self, option: str, message: str):
+        super().__init__(f"{option}: {message}")
+        self.option = option
+        self.detail = message
+
+    @classmethod
+    def from_message(cls, message: str) -> "UsageError":
+        """From "--since: 'x' is not a date" (or "--until (...) must be ..."): the option leads."""
+        option, _, rest = message.partition(" ")
+        return cls(option.rstrip(":"), rest)
 
 
 class DatabaseOpenError(DeskError):

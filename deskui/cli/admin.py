@@ -20,9 +20,11 @@ def register(app: typer.Typer, make: Callable[..., typer.Typer]) -> None:
     db_app.command("grant")(db_grant)
     app.add_typer(db_app, name="db")
 
-    seed_app = make(help="Seed the desk from TOML files (idempotent; a bad file changes nothing).")
+    seed_app = make(help="Seed the desk from TOML files; groups, categories, analysts, calendar, sla and canned "
+                         "also from CSV files (.csv, the keys as columns, lists separated by ';'). Idempotent; "
+                         "a bad file changes nothing.")
     for kind in ("groups", "categories", "analysts", "calendar", "sla", "canned"):
-        seed_app.command(kind, help=f"Upsert {kind} from a TOML file.")(_seed_command(kind))
+        seed_app.command(kind, help=f"Upsert {kind} from a TOML or CSV file.")(_seed_command(kind))
     seed_app.command("demo", help="Seed the whole demo organisation from sample_data/.")(seed_demo)
     app.add_typer(seed_app, name="seed")
 
@@ -136,7 +138,7 @@ def db_grant() -> None:
 
 
 def _seed_command(kind: str):
-    def command(file: Path = typer.Argument(..., help="TOML file")) -> None:
+    def command(file: Path = typer.Argument(..., help="TOML file, or CSV (.csv) with the keys as columns")) -> None:
         from deskui.services.seed import seed_file
 
         summary = seed_file(common.get_engine(), kind, file, actor=common.get_actor())

@@ -38,24 +38,42 @@ def _parse_time(value: str, option: str) -> datetime:
                                  param_hint=option) from None
 
 
+def _allowed(name: str) -> tuple[str, ...]:
+    from deskui.services import bulletins
+
+    return getattr(bulletins, name)
+
+
+def _duration(text: str):
+    from deskui.errors import UsageError, ValidationError
+    from deskui.services.bulletins import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValidationError as exc:
+        raise UsageError("--for", str(exc).partition(": ")[2]) from None
+
+
 def bulletin_post(
     title: str = typer.Argument(...),
     until: Optional[str] = typer.Option(None, "--until", help="End time, ISO (UTC unless an offset is given)"),
     for_: Optional[str] = typer.Option(None, "--for", help="Duration instead of --until: 90m, 4h, 2d"),
-    severity: str = typer.Option("minor", "--severity", help="info, minor, major, critical"),
-    kind: str = typer.Option("known_issue", "--kind", help="known_issue or planned_change"),
+    severity: str = typer.Option("minor", "--severity", help="info, minor, major, critical",
+                                 callback=common.one_of(lambda: _allowed("SEVERITIES"))),
+    kind: str = typer.Option("known_issue", "--kind", help="known_issue or planned_change",
+                             callback=common.one_of(lambda: _allowed("KINDS"))),
     body: str = typer.Option("", "--body", "-b"),
     starts: Optional[str] = typer.Option(None, "--starts", help="Start time (default now)"),
     fmt: str = FormatOpt,
 ) -> None:
     """Post a bulletin (leads and admins); running apps show it within seconds."""
     from deskui import clock
-    from deskui.services.bulletins import parse_duration, post
+    from deskui.services.bulletins import post
 
     if (until is None) == (for_ is None):
         raise typer.BadParameter("give exactly one of --until or --for", param_hint="--until/--for")
     start = _parse_time(starts, "--starts") if starts else None
-    ends = _parse_time(until, "--until") if until else (start or clock.now()) + parse_duration(for_)
+    ends = _parse_time(until, "--until") if until else (start or clock.now()) + _duration(for_)
     engine, actor = engine_actor()
     b = post(engine, actor, title, ends_at=ends, body=body, kind=kind, severity=severity, starts_at=start)
     if fmt == "table":

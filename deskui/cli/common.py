@@ -2,7 +2,9 @@
 
 Commands call :func:`get_engine` / :func:`get_actor`; user mistakes raise
 ``deskui.errors.DeskError`` (or call :func:`fail`) and the entry point prints
-one line on stderr and exits 1.
+one line on stderr and exits 1. A value the command line should not have given
+(:func:`one_of`, ``typer.BadParameter``, ``deskui.errors.UsageError``) is a
+usage error: exit 2.
 """
 
 from __future__ import annotations
@@ -95,6 +97,22 @@ def check_format_in(allowed: Sequence[str], fmt: str) -> str:
     if fmt not in allowed:
         raise typer.BadParameter(f"{fmt!r} is not one of {', '.join(allowed)}", param_hint="--format")
     return fmt
+
+
+def one_of(values, label: str = ""):
+    """An option or argument callback: the value (each value of a list; None passes)
+    must be one of ``values`` (strings, a StrEnum, or a function returning them, so
+    that nothing is imported before the command runs), else a usage error (exit 2)."""
+
+    def check(value):
+        allowed = [str(getattr(v, "value", v)) for v in (values() if callable(values) and
+                                                           not isinstance(values, type) else values)]
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if item is not None and str(item) not in allowed:
+                raise typer.BadParameter(f"{item!r} is not one of {', '.join(allowed)}{label}")
+        return value
+
+    return check
 
 
 def check_format(fmt: str) -> str:

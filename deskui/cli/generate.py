@@ -9,7 +9,8 @@ from typing import Optional
 
 import typer
 
-from deskui.cli.common import fail, get_engine
+from deskui.cli.common import get_engine
+from deskui.errors import UsageError
 
 
 def generate(
@@ -59,4 +60,5 @@ def _parse_end(text: str):
     try:
         return parse_utc(text.strip())
     except ValueError:
-        fail(f"--end: {text!r} is not an ISO date or datetime (e.g. 2026-11-16 or 2026-11-16T09:00)")
+        raise UsageError("--end", f"{text!r} is not an ISO date or datetime (e.g. 2026-11-16 or 2026-11-16T09:00)") \
+            from None

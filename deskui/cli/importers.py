@@ -38,8 +38,39 @@ CreateMissing = typer.Option(False, "--create-missing",
                                   "lacks, instead of stopping at them.")
 DayFirst = typer.Option(None, "--dayfirst/--monthfirst", help="Read 03/04/2016 as 3 April (or as 4 March) "
                                                                "[default: the mapping's setting, else month first].")
-Tz = typer.Option(None, "--tz", help="Time zone of times without an offset, e.g. Europe/London [default: UTC].")
-Encoding = typer.Option(None, "--encoding", help="The file's encoding if not UTF-8, e.g. cp1252.")
+
+
+def _checked_by(check):
+    """An option callback: ``check(value)`` raising ValidationError ("--opt: why") is a usage error."""
+    def callback(value):
+        from deskui.errors import ValidationError
+
+        if value is not None:
+            try:
+                check(value)
+            except ValidationError as exc:
+                raise typer.BadParameter(str(exc).partition(": ")[2]) from None
+        return value
+
+    return callback
+
+
+def _zone(name: str) -> None:
+    from deskui.services.importers.values import zone_for
+
+    zone_for(name)
+
+
+def _encoding(name: str) -> None:
+    from deskui.services.importers.common import check_encoding
+
+    check_encoding(name)
+
+
+Tz = typer.Option(None, "--tz", help="Time zone of times without an offset, e.g. Europe/London [default: UTC].",
+                  callback=_checked_by(_zone))
+Encoding = typer.Option(None, "--encoding", help="The file's encoding if not UTF-8, e.g. cp1252.",
+                        callback=_checked_by(_encoding))
 BatchSize = typer.Option(2000, "--batch-size", min=1, help="Rows per transaction.")
 Domain = typer.Option("imported.invalid", "--requester-domain",
                       help="Requesters given by name become first.last@DOMAIN.")
@@ -57,7 +88,7 @@ def servicenow(
     encoding: Optional[str] = Encoding, batch_size: int = BatchSize, requester_domain: str = Domain,
     fmt: str = Format,
 ) -> None:
-    """Import a ServiceNow incident export (number, incident_state, opened_at, ... columns)."""
+    """Import a ServiceNow incident export (a CSV with number, incident_state, opened_at and more)."""
     from deskui.services.importers.csv_mapped import load_mapping
     from deskui.services.importers.servicenow import servicenow_mapping
 

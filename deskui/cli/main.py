@@ -1,7 +1,14 @@
 """The `deskui` command. Launches the app; subcommands administer the desk.
 
 Importing this module must stay cheap: no textual, no engine, no file reads.
-Every user mistake surfaces as one line on stderr and exit 1 (usage errors: 2).
+
+Exit status, one rule for every command (README "Admin commands"): a usage error
+exits 2 -- the command line itself is wrong: an unknown command or option, a
+missing argument, or a value an option or argument does not take (checked by
+the parser, by an option's callback, or raised as ``deskui.errors.UsageError``);
+it shows the command's usage line. Anything else deskui refuses (a ticket that
+does not exist, a step the workflow forbids, a bad line in a file) is one line
+on stderr and exits 1.
 """
 
 from __future__ import annotations
@@ -35,10 +42,22 @@ class DeskGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except Exception as exc:
+            from deskui.errors import UsageError
+
+            if isinstance(exc, UsageError):
+                raise self._usage_error(ctx, exc) from None
             exit_ = as_user_error(exc)
             if exit_ is not None:
                 raise exit_ from None
             raise
+
+    def _usage_error(self, ctx, exc) -> typer.BadParameter:
+        """The usage error of the subcommand that raised ``exc``, as the parser shows
+        its own (usage line, then "Invalid value for OPTION: ..."; exit 2)."""
+        name = ctx.invoked_subcommand
+        command = self.get_command(ctx, name) if name else None
+        sub_ctx = command.make_context(name, [], parent=ctx, resilient_parsing=True) if command else ctx
+        return typer.BadParameter(exc.detail, ctx=sub_ctx, param_hint=f"'{exc.option}'")
 
 
 def _typer(**kwargs) -> typer.Typer:

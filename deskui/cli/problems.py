@@ -53,6 +53,12 @@ PROBLEM_COLUMNS = ("ref", "status", "title", "incidents", "open_incidents", "rec
                    "last_incident_at", "updated_at")
 
 
+def _problem_statuses() -> tuple[str, ...]:
+    from deskui.reads.problems import PROBLEM_STATUSES
+
+    return PROBLEM_STATUSES
+
+
 def _problem_row(p) -> dict:
     return {"id": p.id, "ref": p.ref, "status": p.status, "title": p.title, "incidents": p.incidents,
             "open_incidents": p.open_incidents, "recurrences": p.recurrences, "owner": p.owner,
@@ -61,7 +67,8 @@ def _problem_row(p) -> dict:
 
 def problem_list(
     status: Optional[List[str]] = typer.Option(None, "--status", "-s", help="new, investigating, known_error, "
-                                                                             "resolved, closed (repeatable)"),
+                                                                             "resolved, closed (repeatable)",
+                                               callback=common.one_of(lambda: _problem_statuses())),
     limit: int = typer.Option(200, "--limit", "-n"),
     fmt: str = FormatOpt,
 ) -> None:
@@ -169,7 +176,8 @@ def problem_update(
 
 
 def problem_status(problem: str = typer.Argument(...),
-                   status: str = typer.Argument(..., help="investigating, known_error, resolved, closed")) -> None:
+                   status: str = typer.Argument(..., metavar="STATUS", help="investigating, known_error, resolved, closed",
+                                                callback=common.one_of(lambda: _problem_statuses()))) -> None:
     """Move a problem along its workflow (known_error needs a workaround, resolved a fix)."""
     from deskui.services.problems import set_status
 

@@ -219,12 +219,14 @@ def survey_record(
     comment: str = typer.Option("", "--comment", help="What the requester said."),
 ) -> None:
     """Record a requester's CSAT answer for a resolved or closed ticket."""
-    from deskui.errors import ValidationError
+    from deskui.errors import UsageError
     from deskui.services.survey import record_survey
 
     text = ticket.strip().lstrip("#")
     if not text.isascii() or not text.isdigit():
-        raise ValidationError(f"ticket: {ticket!r} is not a ticket number (e.g. 123 or #123)")
+        raise UsageError("TICKET", f"{ticket!r} is not a ticket number (e.g. 123 or #123)")
+    if score.strip() not in ("1", "2", "3", "4", "5"):
+        raise UsageError("SCORE", f"{score!r} is not one of 1, 2, 3, 4, 5")
     common.check_ticket_id(int(text))
     saved = record_survey(common.get_engine(), int(text), score, comment=comment, actor=common.get_actor())
     typer.echo(f"recorded {saved.score}/5 for #{saved.ticket_id}")

@@ -36,13 +36,20 @@ def _fields(values: List[str]) -> dict[str, str]:
     return answers
 
 
+def _channels():
+    from deskui.domain.enums import Channel
+
+    return Channel
+
+
 def request_new(
     item: str = typer.Argument(..., help="Catalogue item key (deskui request catalog)"),
     requester: str = typer.Option(..., "--requester", "-r"),
     field: Optional[List[str]] = typer.Option(None, "--field", "-F", help="NAME=VALUE (repeatable)"),
     subject: Optional[str] = typer.Option(None, "--subject", "-s"),
     details: str = typer.Option("", "--details", "-d"),
-    channel: str = typer.Option("portal", "--channel"),
+    channel: str = typer.Option("portal", "--channel", help="phone, email, chat, portal, monitoring or walk_in",
+                                callback=common.one_of(lambda: _channels())),
     fmt: str = FormatOpt,
 ) -> None:
     """Raise a service request; it waits for approval when the item has approvers."""

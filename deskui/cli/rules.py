@@ -12,7 +12,12 @@ from deskui.cli import common
 from deskui.cli.ops_output import FormatOpt, out
 
 
-def seed_rules(file: Path = typer.Argument(..., help="TOML file")) -> None:
+def seed_rules(file: Path = typer.Argument(..., help="TOML file of [[rule]] tables")) -> None:
+    """Replace the automation rules with a file.
+
+    The rules become those of FILE ([[rule]] tables: assignment, SLA escalation,
+    auto-close); rules not in it are removed. All or nothing.
+    """
     from deskui.services.automation import seed_rules as seed
 
     s = seed(common.get_engine(), file, actor=common.get_actor())
@@ -33,7 +38,11 @@ def rules_list(fmt: str = FormatOpt) -> None:
 
 def rules_apply(tickets: Optional[List[int]] = common.ticket_argument(None, help="Tickets (default: every unassigned one)"),
                 limit: int = typer.Option(500, "--limit", "-n")) -> None:
-    """Apply the assign rules to unassigned active tickets (e.g. after an import)."""
+    """Assign unassigned tickets by the rules.
+
+    Applies the assignment rules to the unassigned active tickets given (default:
+    every one, up to --limit), for instance after an import.
+    """
     from deskui.services.automation import apply_assignment
 
     outcome = apply_assignment(common.get_engine(), tickets or None, limit=limit, actor=common.get_actor())
@@ -67,6 +76,12 @@ def route_suggest(
         return
     if got.empty:
         out("no similar resolved tickets")
+        return
+    if got.weak:  # issue 15.13: found, but confident about nothing
+        from deskui.domain.ranking import SUGGESTION_FLOOR
+
+        out(f"no good suggestion: the closest resolved tickets share {got.confidence:.0%} of this text's words "
+            f"(weighted by rarity; a suggestion needs {SUGGESTION_FLOOR:.0%})")
         return
     common.emit(rows, "table", ("kind", "name", "share", "votes"), title="suggestions")
     common.emit([{"ticket": f"#{e.id}", "subject": e.subject, "category": e.category, "group": e.group,

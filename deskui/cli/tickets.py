@@ -7,6 +7,7 @@ from typing import Callable, Optional
 import typer
 
 from deskui.cli import common
+from deskui.domain.enums import Channel, Level, PendingReason, ResolutionCode, Status, TicketType
 
 from deskui.cli.ticket_table import FULL_COLUMNS as LIST_COLUMNS
 
@@ -55,11 +56,13 @@ def new(
     subject: str = typer.Option(..., "--subject", "-s"),
     requester: str = typer.Option(..., "--requester", "-r", help="Requester email"),
     description: str = typer.Option("", "--description", "-d"),
-    type_: str = typer.Option("incident", "--type"),
-    channel: str = typer.Option("portal", "--channel"),
+    type_: str = typer.Option("incident", "--type", help="incident, request or problem",
+                              callback=common.one_of(TicketType)),
+    channel: str = typer.Option("portal", "--channel", help="phone, email, chat, portal, monitoring or walk_in",
+                                callback=common.one_of(Channel)),
     category: Optional[str] = typer.Option(None, "--category", help="Category path, e.g. Network/VPN"),
-    impact: str = typer.Option("medium", "--impact"),
-    urgency: str = typer.Option("medium", "--urgency"),
+    impact: str = typer.Option("medium", "--impact", help="high, medium or low", callback=common.one_of(Level)),
+    urgency: str = typer.Option("medium", "--urgency", help="high, medium or low", callback=common.one_of(Level)),
     ci: str = typer.Option("", "--ci", help="Configuration item"),
     group: Optional[str] = typer.Option(None, "--group"),
     assignee: Optional[str] = typer.Option(None, "--assignee"),
@@ -77,7 +80,7 @@ def new(
 def list_(
     query: str = typer.Option("", "--query", "-q", help='Queue query, e.g. "status:open priority:1,2 assignee:me"'),
     sort: str = typer.Option("sla", "--sort", help="sla, priority, updated or created"),
-    limit: int = typer.Option(50, "--limit", "-n"),
+    limit: int = typer.Option(50, "--limit", "-n", min=1),
     all_: bool = typer.Option(False, "--all", help="Include resolved, closed and cancelled tickets"),
     fmt: str = FormatOpt,
 ) -> None:
@@ -86,6 +89,8 @@ def list_(
     On a terminal one line per ticket, fitted to its width; into a pipe or a file
     every column in full, tab-separated (--format csv or json for a header or keys).
     """
+    from deskui.errors import UsageError
+    from deskui.domain.query import QueryError, parse_query
     from deskui.reads.queue import SORTS, first_page
 
     if sort not in SORTS:
@@ -93,6 +98,11 @@ def list_(
     me = None
     if "assignee:me" in query:
         me = common.get_actor().id
+    try:
+        parse_query(query)
+    except QueryError as exc:
+        raise UsageError("--query", str(exc)) from None
+    # A well-formed query naming nobody is not a usage error: one line, exit 1 (issue 15.5).
     records = first_page(common.get_engine(), query, sort=sort, limit=limit, include_inactive=all_, me_id=me,
                          check=True)
     if fmt == "table":
@@ -182,8 +192,10 @@ def comment(
 
 def status(
     ticket: int = common.ticket_argument(),
-    new_status: str = typer.Argument(..., metavar="STATUS"),
-    reason: Optional[str] = typer.Option(None, "--reason", help="Pending reason: awaiting_requester, awaiting_vendor, awaiting_change"),
+    new_status: str = typer.Argument(..., metavar="STATUS", help="new, open, pending, resolved, closed or cancelled",
+                                     callback=common.one_of(Status)),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Pending reason: awaiting_requester, awaiting_vendor, awaiting_change",
+                                         callback=common.one_of(PendingReason)),
     fmt: str = FormatOpt,
 ) -> None:
     """Change status along the workflow."""
@@ -195,7 +207,7 @@ def status(
 def escalate(
     ticket: int = common.ticket_argument(),
     reason: str = typer.Option(..., "--reason"),
-    tier: Optional[int] = typer.Option(None, "--tier"),
+    tier: Optional[int] = typer.Option(None, "--tier", min=1, max=3, help="1-3"),
     group: Optional[str] = typer.Option(None, "--group"),
     fmt: str = FormatOpt,
 ) -> None:
@@ -207,7 +219,8 @@ def escalate(
 
 def resolve(
     ticket: int = common.ticket_argument(),
-    code: str = typer.Option(..., "--code", help="solved, workaround, not_reproducible, duplicate, user_error, no_response, fulfilled"),
+    code: str = typer.Option(..., "--code", help="solved, workaround, not_reproducible, duplicate, user_error, no_response, fulfilled",
+                             callback=common.one_of(ResolutionCode)),
     notes: str = typer.Option(..., "--notes"),
     fmt: str = FormatOpt,
 ) -> None:
@@ -233,9 +246,9 @@ def close(ticket: int = common.ticket_argument(), fmt: str = FormatOpt) -> None:
 
 def priority(
     ticket: int = common.ticket_argument(),
-    impact: Optional[str] = typer.Option(None, "--impact"),
-    urgency: Optional[str] = typer.Option(None, "--urgency"),
-    set_priority: Optional[int] = typer.Option(None, "--priority", help="Override 1-4 (needs --reason)"),
+    impact: Optional[str] = typer.Option(None, "--impact", help="high, medium or low", callback=common.one_of(Level)),
+    urgency: Optional[str] = typer.Option(None, "--urgency", help="high, medium or low", callback=common.one_of(Level)),
+    set_priority: Optional[int] = typer.Option(None, "--priority", min=1, max=4, help="Override 1-4 (needs --reason)"),
     reason: str = typer.Option("", "--reason"),
     fmt: str = FormatOpt,
 ) -> None:

@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from deskui.store.db import session_scope
-from deskui.store.kb_queries import (
-    ArticleRecord, KbFigures, LinkedArticle, LinkedTicket, browse_articles, get_article, kb_figures, linked_tickets,
-)
 from deskui.store.search import MARK_END, MARK_START, ArticleHit, TicketHit, parse_query, strip_marks
 from deskui.store.search import search_articles as _search_articles
 
@@ -25,6 +22,19 @@ __all__ = [
     "MARK_START", "TicketHit", "article", "article_detail", "figures", "find_articles", "query_is_empty", "search_articles",
     "strip_marks",
 ]
+
+_KB_QUERIES = ("ArticleRecord", "KbFigures", "LinkedArticle", "LinkedTicket")
+
+
+def __getattr__(name: str):
+    """The records of deskui.store.kb_queries, imported on first use: it imports the
+    ORM models, which `kb search` does not need (issue 15 item 8)."""
+    if name in _KB_QUERIES:
+        from deskui.store import kb_queries
+
+        return getattr(kb_queries, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: Most hits the knowledge screen lists for a query.
 RESULT_LIMIT = 50
@@ -42,12 +52,14 @@ class ArticleDetail:
 
 def search_articles(engine: Engine, query: str, *, limit: int = 10, include_drafts: bool = False) -> list[ArticleHit]:
     """Ranked hits for a natural-language query, best first (none for an empty one)."""
-    with session_scope(engine) as session:
-        return _search_articles(session, query, limit=limit, include_drafts=include_drafts)
+    with engine.connect() as conn:
+        return _search_articles(conn, query, limit=limit, include_drafts=include_drafts)
 
 
 def find_articles(engine: Engine, query: str, *, include_drafts: bool, limit: int = RESULT_LIMIT) -> list[ArticleHit]:
     """The knowledge screen's list: ranked hits for a query, the most viewed articles for none."""
+    from deskui.store.kb_queries import browse_articles
+
     with session_scope(engine) as session:
         if not query.strip():
             return browse_articles(session, include_drafts=include_drafts, limit=BROWSE_LIMIT)
@@ -61,6 +73,8 @@ def query_is_empty(text: str) -> bool:
 
 def article(engine: Engine, article_id: int) -> ArticleRecord:
     """One article; ``NotFound`` for no such article."""
+    from deskui.store.kb_queries import get_article
+
     with session_scope(engine) as session:
         return get_article(session, article_id)
 
@@ -71,6 +85,8 @@ def article_detail(engine: Engine, article_id: int, *, article: ArticleRecord | 
     ``article``: the record as a write just returned it (a counted view), so only
     the links are read.
     """
+    from deskui.store.kb_queries import get_article, linked_tickets
+
     with session_scope(engine) as session:
         if article is None:
             article = get_article(session, article_id)
@@ -79,5 +95,7 @@ def article_detail(engine: Engine, article_id: int, *, article: ArticleRecord | 
 
 def figures(engine: Engine) -> KbFigures:
     """Articles, views, votes, links and the share of resolved tickets with a linked article."""
+    from deskui.store.kb_queries import kb_figures
+
     with session_scope(engine) as session:
         return kb_figures(session)

@@ -18,7 +18,7 @@ from deskui.domain.report import (
     DEFAULT_WINDOW_DAYS, DIMENSIONS, BreakdownRow, Figures, Kpi, RecurrenceFigures, Report, flatten, in_hours,
     in_minutes, kpis, report_dict,
 )
-from deskui.errors import ValidationError
+from deskui.errors import UsageError, ValidationError
 from deskui.store import metrics as m
 from deskui.store import metrics_series as series
 from deskui.store.db import session_scope
@@ -52,14 +52,14 @@ def report_for(engine: Engine, since: str | None, until: str | None, *, timezone
                window_days: int = DEFAULT_WINDOW_DAYS) -> Report:
     """`deskui report --since --until`: the period chosen the documented way
     (the last ``default_days`` days, today included, by default) in the
-    configured zone or the desk's."""
+    configured zone or the desk's. A bad --by, --since or --until is a UsageError."""
     if by is not None and by not in DIMENSIONS:
-        raise ValidationError(f"--by: {by!r} is not one of {', '.join(DIMENSIONS)}")
+        raise UsageError("--by", f"{by!r} is not one of {', '.join(DIMENSIONS)}")
     now = clock.now()
     try:
         period = choose_period(since, until, now, timezone or desk_timezone(engine), default_days)
     except ValueError as exc:
-        raise ValidationError(str(exc)) from None
+        raise UsageError.from_message(str(exc)) from None
     return report(engine, period, by=by, now=now, targets=targets, window_days=window_days)
 
 

@@ -11,11 +11,11 @@ from sqlalchemy.engine import Engine
 
 from deskui.domain.priority import PriorityMatrix
 from deskui.domain.sla import SlaStatus
-from deskui.store.db import session_scope
-from deskui.store.directory_queries import requester_comment_ids, ticket_last_event_id
 from deskui.store.records import CommentRecord, EventRecord, TicketRecord
 from deskui.store.sla_clock import explain_ticket
-from deskui.store.tickets import comments, events, priority_matrix, ticket_record
+from deskui.store.tickets import (
+    comments, events, priority_matrix, requester_comment_ids, ticket_last_event_id, ticket_record,
+)
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,9 @@ class TicketView:
 
 
 def ticket_view(engine: Engine, ticket_id: int) -> TicketView:
-    """The ticket, or ``NotFound`` ("ticket #N not found")."""
-    with session_scope(engine) as session:
+    """The ticket, or ``NotFound`` ("ticket #N not found"). Core only: `ticket show`
+    imports no ORM model (issue 15 item 8)."""
+    with engine.connect() as session:
         ticket = ticket_record(session, ticket_id)
         thread = tuple(comments(session, ticket_id))
         history = tuple(events(session, ticket_id))
@@ -49,8 +50,8 @@ def ticket_view(engine: Engine, ticket_id: int) -> TicketView:
 
 def last_event_id(engine: Engine, ticket_id: int) -> int:
     """The ticket's newest event: a cheap "has it changed since?" question."""
-    with session_scope(engine) as session:
-        return ticket_last_event_id(session, ticket_id)
+    with engine.connect() as conn:
+        return ticket_last_event_id(conn, ticket_id)
 
 
 def ticket_exists(engine: Engine, ticket_id: int) -> bool:

@@ -28,7 +28,9 @@ def load_demo(engine: Engine, tickets: int = 2000, say: Callable[[str], object] 
         say(f"seeded {summary.kind}: {summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged")
     kb = folder / "kb"
     if kb.is_dir():
-        say(f"knowledge base: {import_path(engine, kb, actor=actor)}")
+        s = import_path(engine, kb, actor=actor)
+        say(f"knowledge base: {s.read} articles read: {s.created} created, {s.updated} updated, "
+            f"{s.unchanged} unchanged")
     with session_scope(engine) as session:
         existing = session.scalar(select(func.count()).select_from(tickets_table))
     if existing:

@@ -12,7 +12,8 @@ from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from deskui.domain.enums import ACTIVE_STATUSES
-from deskui.store.models import Analyst, CannedResponse, Comment, Group, GroupMember, Ticket, TicketEvent
+from deskui.store.models import Analyst, CannedResponse, Group, GroupMember, Ticket
+from deskui.store.tickets import requester_comment_ids, ticket_last_event_id  # noqa: F401  (Core; callers import here)
 
 _ACTIVE = sorted(s.value for s in ACTIVE_STATUSES)
 
@@ -79,18 +80,6 @@ def canned_responses(session: Session) -> list[CannedRecord]:
     rows = session.execute(select(CannedResponse.id, CannedResponse.name, CannedResponse.body)
                            .order_by(CannedResponse.name)).all()
     return [CannedRecord(id=i, name=n, body=b) for i, n, b in rows]
-
-
-def requester_comment_ids(session: Session, ticket_id: int) -> frozenset[int]:
-    """Comments on a ticket written by someone who is not an analyst (the requester's
-    mail, an import), so the conversation can show who is talking."""
-    rows = session.scalars(select(Comment.id).where(Comment.ticket_id == ticket_id, Comment.author_id.is_(None)))
-    return frozenset(rows.all())
-
-
-def ticket_last_event_id(session: Session, ticket_id: int) -> int:
-    """The newest event of one ticket: a cheap "has it changed?" question."""
-    return session.scalar(select(func.max(TicketEvent.id)).where(TicketEvent.ticket_id == ticket_id)) or 0
 
 
 def analyst_record(session: Session, analyst_id: int | None) -> AnalystRecord | None:

@@ -54,14 +54,10 @@ def conditions(query_text: str, *, me_id: int | None, now: datetime | None = Non
 
 def list_queue(engine: Engine, query_text: str = "", *, sort: str = "sla", limit: int = 50, offset: int = 0,
                include_inactive: bool = False, me_id: int | None = None) -> list[TicketRecord]:
-    from deskui.store.db import session_scope
-    from deskui.store.models import Ticket
-    from deskui.store.tickets import list_tickets
+    from deskui.store.tickets import ticket_records
 
     where = conditions(query_text, me_id=me_id, dialect_name=engine.dialect.name, include_inactive=include_inactive)
-    # The page's ids through Core (the conditions are on store/tables.py), then its records.
+    # The page's ids, then its records: Core throughout (store/tables.py), no ORM model imported.
     page = select(tickets.c.id).where(*where).order_by(*order_by(sort)).limit(limit).offset(offset)
-    with session_scope(engine) as session:
-        ids = list(session.execute(page).scalars())
-        records = {record.id: record for record in list_tickets(session, [Ticket.id.in_(ids)], (), limit=None)}
-    return [records[ticket_id] for ticket_id in ids if ticket_id in records]
+    with engine.connect() as conn:
+        return ticket_records(conn, list(conn.execute(page).scalars()))

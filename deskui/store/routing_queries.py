@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 
 import sqlalchemy as sa
 
+from deskui.domain.ranking import SUGGESTION_FLOOR
 from deskui.store.routing_holdout import Holdout
 from deskui.store.search_query import ParsedQuery, fts5_or, is_stop, parse_query, tsquery_or
 from deskui.store.search_rank import PG_CONFIG, PG_TICKET_WEIGHTS, TICKET_WEIGHTS, SessionOrConnection, dialect_of
@@ -96,6 +97,8 @@ def label_counts(session: SessionOrConnection, column: str, *, before_id: int | 
 
 #: Neighbours consulted. Chosen on the generated demo history (see bench/bench_routing.py).
 K = 15
+#: The closest neighbours whose shared terms measure the confidence (issue 15 item 13).
+CONFIDENCE_NEIGHBOURS = 5
 
 
 @dataclass(frozen=True)
@@ -123,10 +126,18 @@ class RoutingSuggestion:
     # "model": categories and groups from the trained classifier (share = calibrated
     # confidence, only those at or above its threshold); "neighbours": the vote.
     source: str = "neighbours"
+    #: The share of the text's weight its closest neighbour holds (deskui.domain.ranking.weight_share).
+    confidence: float = 1.0
 
     @property
     def empty(self) -> bool:
         return not (self.evidence or self.groups or self.categories)
+
+    @property
+    def weak(self) -> bool:
+        """Neighbours found but sharing too little with the text: no good suggestion
+        (no category nor group is given, the evidence stays to show why)."""
+        return bool(self.evidence) and self.confidence < SUGGESTION_FLOOR
 
 
 def vote(neighbours: Sequence[Neighbour], label: str) -> list[tuple[int, float, int]]:
@@ -182,9 +193,16 @@ def suggest_in(session: SessionOrConnection, text: str, *, k: int = K, exclude_i
     is stored; the nearest-neighbour vote otherwise. An evaluation (``holdout`` or
     ``before_id``) uses the vote unless ``use_model`` says otherwise: the stored
     model has seen its held-out tickets."""
+    from deskui.store.search_evidence import best_match_share
+
     neighbours = nearest_resolved(session, text, k=k, exclude_id=exclude_id, before_id=before_id, holdout=holdout)
-    cats = vote(neighbours, "category_id")[:limit]
-    groups = vote(neighbours, "group_id")[:limit]
+    # Confident about something? The closest neighbours must share terms holding enough of
+    # the text's IDF weight; a text sharing only "sync" or "wrong" gets no suggestion.
+    ids = [n.id for n in neighbours[:CONFIDENCE_NEIGHBOURS]]
+    confidence = best_match_share(session, "tickets", text, ids, exclude_id=exclude_id)
+    weak = confidence < SUGGESTION_FLOOR
+    cats = [] if weak else vote(neighbours, "category_id")[:limit]
+    groups = [] if weak else vote(neighbours, "group_id")[:limit]
     source = "neighbours"
     if use_model if use_model is not None else (holdout is None and before_id is None):
         from deskui.store.routing_model_queries import load_model
@@ -193,7 +211,8 @@ def suggest_in(session: SessionOrConnection, text: str, *, k: int = K, exclude_i
             model = load_model(session, target)
             if model is None:
                 continue
-            source = "model"
+            # The model's calibrated threshold decides instead of the similarity floor.
+            source, confidence = "model", 1.0
             ranked = _model_ranked(model, text, neighbours, label, limit)
             if target == "group":
                 groups = ranked
@@ -209,4 +228,5 @@ def suggest_in(session: SessionOrConnection, text: str, *, k: int = K, exclude_i
         groups=tuple(Suggestion(i, group_names.get(i, "?"), s, c) for i, s, c in groups),
         evidence=tuple(Evidence(n.id, n.subject, cat_names.get(n.category_id, ""), group_names.get(n.group_id, ""),
                                 n.score) for n in neighbours),
+        confidence=confidence,
     )

@@ -216,6 +216,11 @@ def _ticket_text(session: SessionOrConnection, ticket_id: int) -> str | None:
     return f"{row[0]}\n{(row[1] or '')[:DESCRIPTION_CHARS]}"
 
 
+def ticket_search_text(session: SessionOrConnection, ticket_id: int) -> str | None:
+    """The text a ticket's suggestions are searched with (its subject, then the start of its description)."""
+    return _ticket_text(session, ticket_id)
+
+
 def articles_for_ticket(session: SessionOrConnection, ticket_id: int, *, limit: int = 5) -> list[ArticleHit]:
     """Published articles suggested by a ticket's subject and description (none if no such ticket)."""
     text = _ticket_text(session, ticket_id)

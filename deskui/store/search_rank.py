@@ -10,10 +10,12 @@ deskui.store.search builds article and ticket hits on these.
 
 from __future__ import annotations
 
-from typing import Sequence, Union
+from typing import TYPE_CHECKING, Sequence, Union
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:  # `kb search` imports no sqlalchemy.orm (issue 15 item 8): a Session is "not a Connection"
+    from sqlalchemy.orm import Session
 
 from deskui.store.search_query import (
     ParsedQuery, Term, fts5_and, fts5_or, fts5_term, tsquery_and, tsquery_or, tsquery_term,
@@ -31,11 +33,11 @@ TICKET_WEIGHTS = (3.0, 1.0, 2.0)  # subject, description, resolution_notes
 PG_ARTICLE_WEIGHTS = "{0.0, 0.4, 0.7, 1.0}"
 PG_TICKET_WEIGHTS = "{0.0, 0.4, 0.7, 1.0}"  # A subject, B resolution_notes, C description
 
-SessionOrConnection = Union[Session, Connection]
+SessionOrConnection = Union["Session", Connection]
 
 
 def dialect_of(session_or_conn: SessionOrConnection) -> str:
-    bind = session_or_conn.get_bind() if isinstance(session_or_conn, Session) else session_or_conn
+    bind = session_or_conn if isinstance(session_or_conn, Connection) else session_or_conn.get_bind()
     return bind.dialect.name
 
 
@@ -98,7 +100,7 @@ def sqlite3_of(session: SessionOrConnection):
     The SQLite search path runs several small statements per query; through
     the DB-API directly each costs a few µs instead of SQLAlchemy's ~100 µs.
     """
-    connection = session.connection() if isinstance(session, Session) else session
+    connection = session if isinstance(session, Connection) else session.connection()
     return connection.connection.driver_connection
 
 

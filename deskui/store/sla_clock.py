@@ -10,11 +10,10 @@ the explanation.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from deskui import clock
 from deskui.domain.calendar import BusinessCalendar
@@ -22,9 +21,13 @@ from deskui.domain.enums import EventKind, Status
 from deskui.domain.sla import ClockEvent, SlaStatus, explain
 from deskui.domain.sla_in_force import PolicyInForce, evaluate_in_force
 from deskui.errors import NotFound
-from deskui.store.db import session_scope
-from deskui.store.models import Calendar, Ticket, TicketEvent
 from deskui.store.sla_policies import PolicyInfo, calendar_from_row, policy_for
+from deskui.store.tables import ticket_events, tickets
+
+if TYPE_CHECKING:  # Core at run time: `sla explain` and `ticket show` import no model (issue 15 item 8)
+    from sqlmodel import Session
+
+    from deskui.store.models import Calendar, Ticket
 
 
 def calendar_of(row: Calendar) -> BusinessCalendar:
@@ -51,7 +54,8 @@ def clock_events(rows) -> list[ClockEvent]:
             result.append(ClockEvent(e.at, "reopen", f"reopened by {e.actor}"))
         elif e.kind == EventKind.STATUS:
             if e.new == Status.PENDING:
-                result.append(ClockEvent(e.at, "pause", f"pending: {e.detail}".strip(": ")))
+                # In words ("pending: awaiting requester"): sla explain and the ticket screen show it.
+                result.append(ClockEvent(e.at, "pause", f"pending: {(e.detail or '').replace('_', ' ')}".strip(": ")))
             elif e.old == Status.PENDING and e.new in (Status.OPEN, Status.NEW):
                 result.append(ClockEvent(e.at, "resume", f"back to {e.new}"))
             elif e.new == Status.CANCELLED:
@@ -96,7 +100,9 @@ def evaluate_history(rows: Sequence, priority: int, lookup: Callable[[int], Poli
 
 
 def _history(session: Session, ticket_id: int):
-    return session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)).all()
+    e = ticket_events.c
+    return session.execute(select(e.id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.detail)
+                           .where(e.ticket_id == ticket_id).order_by(e.id)).all()
 
 
 def status_of(session: Session, ticket: Ticket, now: datetime | None = None, detail: bool = True,
@@ -125,8 +131,9 @@ def status_of(session: Session, ticket: Ticket, now: datetime | None = None, det
 
 def explain_ticket(engine: Engine, ticket_id: int, now: datetime | None = None) -> tuple[SlaStatus | None, list[str]]:
     """The SLA status of a ticket and its step-by-step explanation."""
-    with session_scope(engine) as session:
-        ticket = session.get(Ticket, ticket_id)
+    with engine.connect() as session:
+        ticket = session.execute(select(tickets.c.id, tickets.c.priority, tickets.c.type)
+                                 .where(tickets.c.id == ticket_id)).first()
         if ticket is None:
             raise NotFound(f"ticket #{ticket_id} not found")
         result = status_of(session, ticket, now)

@@ -1,4 +1,5 @@
-"""Core-only views of the tables the queue reads while the app starts.
+"""Core-only views of the tables the queue reads while the app starts, and the
+read commands (`ticket list`, `ticket show`, `kb search`) read.
 
 Importing the SQLModel models costs about 200 ms (sqlmodel, pydantic and the
 building of thirty model classes): more than the rest of deskui's start-up
@@ -77,3 +78,11 @@ calendars = table(
     column("id", Integer), column("name", String), column("timezone", String), column("weekly_hours", Text),
     column("holidays", Text), column("holiday_country", String),
 )
+
+comments = table(
+    "comments",
+    column("id", Integer), column("ticket_id", Integer), column("author_id", Integer), column("author_name", String),
+    column("visibility", String), column("body", Text), column("created_at", DateTime), column("message_id", String),
+)
+
+settings = table("settings", column("key", String), column("value", Text))

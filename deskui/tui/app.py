@@ -275,7 +275,7 @@ class DeskApp(App):
             return
         title = MODE_NAMES.get(self.current_mode, "") if len(self.screen_stack) <= 1 else type(screen).__name__
         title = title.removesuffix("Screen") or "deskui"
-        self.push_screen(HelpScreen(title, binding_rows(screen)))
+        self.push_screen(HelpScreen(title, binding_rows(screen), getattr(screen, "HELP_LEGEND", ())))
 
     def action_jump(self) -> None:
         from deskui.tui.screens.jump import JumpScreen

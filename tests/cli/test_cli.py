@@ -113,7 +113,7 @@ def test_unknown_category_group_and_analyst(demo_db):
 
 def test_bad_query_and_format(demo_db):
     r = run("ticket", "list", "--query", "stauts:open", db=demo_db)
-    assert r.exit_code == 1 and "stauts" in r.stderr
+    assert r.exit_code == 2 and "Invalid value for '--query': unknown key 'stauts'" in r.stderr
     r = run("ticket", "list", "--format", "xml", db=demo_db)
     assert r.exit_code == 2 and "table, json, csv" in r.output
 

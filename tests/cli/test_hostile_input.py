@@ -1,4 +1,5 @@
-"""Hostile input (issue 12.5): one clear line on stderr, exit 1, never a traceback,
+"""Hostile input (issue 12.5): one clear line on stderr, exit 1 (a value an option does not take: a usage
+error, exit 2, issue 15.14), never a traceback,
 and nothing changed when it is refused. Through the real command (Typer's runner)
 on real SQLite files, and on PostgreSQL where the issue names it."""
 
@@ -37,6 +38,18 @@ def refused(result, *needles: str) -> str:
     assert "Traceback" not in result.output
     for needle in needles:
         assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+def usage_refused(result, needle: str) -> str:
+    """A usage error (issue 15.14): exit 2, the parser's "Invalid value for 'OPTION': ..."
+    line naming the option; ``needle`` is "OPTION: detail". Returns that line."""
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "Traceback" not in result.output
+    option, _, detail = needle.partition(": ")
+    lines = [line for line in result.stderr.splitlines() if "Invalid value" in line]
+    assert len(lines) == 1, result.stderr
+    assert f"'{option}'" in lines[0] and detail in lines[0], (needle, lines[0])
     return lines[0]
 
 
@@ -111,7 +124,8 @@ def test_ticket_id_out_of_range_on_postgres(pg_database):
     (("--since", "0001-01-01", "--until", "0001-01-05"), "--since: 0001-01-01 is out of range"),
 ])
 def test_report_dates_out_of_range(desk, argv, needle):
-    line = refused(run("report", *argv, db=desk), needle)
+    # A value an option does not take is a usage error (issue 15.14): exit 2, the option named.
+    line = usage_refused(run("report", *argv, db=desk), needle)
     assert "1900-01-01" in line and "2999-12-31" in line
 
 
@@ -207,8 +221,8 @@ def test_a_huge_line_is_refused_with_the_limit(desk, tmp_path):
 
 @pytest.mark.parametrize("name", ["rot13", "base64", "zlib", "hex"])
 def test_only_text_encodings_are_accepted(desk, name):
-    line = refused(run("import", "servicenow", str(SAMPLE / "imports" / "servicenow_incidents.csv"),
-                       "--encoding", name, db=desk), f"--encoding: {name!r} is not a text encoding")
+    line = usage_refused(run("import", "servicenow", str(SAMPLE / "imports" / "servicenow_incidents.csv"),
+                             "--encoding", name, db=desk), f"--encoding: {name!r} is not a text encoding")
     assert "utf-8" in line
 
 

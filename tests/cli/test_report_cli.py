@@ -114,16 +114,18 @@ def test_report_table(desk):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--by", "colour"], "--by: 'colour' is not one of priority, category, group, analyst, channel, type"),
-    (["--since", "2026-13-01"], "--since: '2026-13-01' is not a date (YYYY-MM-DD)"),
-    (["--until", "yesterday"], "--until: 'yesterday' is not a date (YYYY-MM-DD)"),
-    (["--since", "2026-11-10", "--until", "2026-11-10"], "--until (2026-11-10) must be after --since (2026-11-10)"),
+    (["--by", "colour"], "'--by': 'colour' is not one of priority, category, group, analyst, channel, type"),
+    (["--since", "2026-13-01"], "'--since': '2026-13-01' is not a date (YYYY-MM-DD)"),
+    (["--until", "yesterday"], "'--until': 'yesterday' is not a date (YYYY-MM-DD)"),
+    (["--since", "2026-11-10", "--until", "2026-11-10"], "'--until': (2026-11-10) must be after --since (2026-11-10)"),
 ])
-def test_report_mistakes_are_one_line_and_exit_1(desk, args, message):
+def test_report_option_mistakes_are_usage_errors(desk, args, message):
+    """Issue 15 item 14: a value an option does not take exits 2, as the README says usage errors do."""
     db, _ = desk
     result = run("report", *args, db=db)
-    assert result.exit_code == 1
-    assert result.stderr.strip() == f"deskui: error: {message}"
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[0].endswith(" report [OPTIONS]")  # (the runner's program name)
+    assert result.stderr.strip().splitlines()[-1] == f"Error: Invalid value for {message}"
 
 
 def test_targets_and_metrics_come_from_the_user_config(desk, tmp_path, monkeypatch):
@@ -146,10 +148,15 @@ def test_survey_record_validates(desk):
     ok = run("survey", "record", str(ids[0]), "4", db=db)
     assert ok.exit_code == 0 and ok.stdout.strip() == f"recorded 4/5 for #{ids[0]}"
     for args, message in (
-        ([str(ids[0]), "9"], "score: '9' is not one of 1, 2, 3, 4, 5"),
         ([str(ids[2]), "5"], f"ticket #{ids[2]} is new; surveys are for resolved or closed tickets"),
-        (["abc", "5"], "ticket: 'abc' is not a ticket number (e.g. 123 or #123)"),
         (["99999", "5"], "ticket #99999 not found"),
     ):
         result = run("survey", "record", *args, db=db)
         assert result.exit_code == 1 and result.stderr.strip() == f"deskui: error: {message}"
+    # What the command line should not have given is a usage error.
+    for args, message in (
+        ([str(ids[0]), "9"], "'SCORE': '9' is not one of 1, 2, 3, 4, 5"),
+        (["abc", "5"], "'TICKET': 'abc' is not a ticket number (e.g. 123 or #123)"),
+    ):
+        result = run("survey", "record", *args, db=db)
+        assert result.exit_code == 2 and result.stderr.strip().endswith(f"Error: Invalid value for {message}")

@@ -361,8 +361,8 @@ def test_command_line(sqlite_template, tmp_path):
     assert result.exit_code == 0, result.output
     assert "40 tickets (#1-#40" in result.output and "to 2026-11-16 00:00" in result.output
     bad = runner.invoke(app, [f"--db={db}", "--as=rmensah", "generate", "--tickets", "5", "--end", "next tuesday"])
-    assert bad.exit_code == 1
-    assert "--end: 'next tuesday' is not an ISO date" in bad.output and "Traceback" not in bad.output
+    assert bad.exit_code == 2  # a usage error (issue 15 item 14)
+    assert "Invalid value for '--end': 'next tuesday' is not an ISO date" in bad.output and "Traceback" not in bad.output
 
 
 def test_generic_templates_without_a_template_file(sqlite_template, tmp_path):

@@ -292,3 +292,31 @@ async def test_every_queue_action_is_a_palette_command(desk):
         callback = dict((n, c) for n, _, c in provider._commands())["Next row"]
         await callback()
         assert queue.query_one(QueueView).cursor == 1
+
+
+@run_async
+async def test_question_mark_explains_the_sla_column(desk):
+    """Issue 15 item 15: the SLA column's "r" (response target) was explained nowhere."""
+    from pathlib import Path
+
+    app = make_app(desk)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        legend = app.screen.query_one("#help-legend")
+        lines = ["".join(s.text for s in strip) for strip in legend.render_lines(legend.size.region)]
+        text = "\n".join(lines)
+        assert "SLA column" in text and "business time left" in text
+        assert any(line.lstrip().startswith("r45m") and "first response" in line for line in lines), text
+        assert "overdue" in text and "paused" in text
+        # The README says the same.
+        readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+        assert "`r45m` with an `r` in front is the **first-response** (response) target" in readme
+        # Only screens with a notation to explain have a legend.
+        await pilot.press("escape")
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen) and not app.screen.query("#help-legend")

@@ -1,7 +1,10 @@
 """`?`: the keys of the screen underneath, as they are bound now (after the
-user's keymap), with the binding ids to remap them."""
+user's keymap), with the binding ids to remap them; then what the screen's
+notation means, when it has a ``HELP_LEGEND`` (the queue's SLA column)."""
 
 from __future__ import annotations
+
+from typing import Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -39,10 +42,13 @@ def binding_rows(screen: Screen) -> list[tuple[str, str, str]]:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [bind("escape,q,question_mark", "close", "Close", "help.close", show=True)]
 
-    def __init__(self, title: str, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(self, title: str, rows: list[tuple[str, str, str]],
+                 legend: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.rows = rows
+        #: (what the screen shows, what it means), under the keys: the screen's ``HELP_LEGEND``.
+        self.legend = tuple(legend)
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=True)
@@ -55,7 +61,18 @@ class HelpScreen(ModalScreen[None]):
             yield Label(Text(f"Keys: {self.title_text}"), classes="dialog-title")
             with VerticalScroll():
                 yield Static(table)
+                if self.legend:
+                    yield Static(self._legend_table(), id="help-legend")
             yield Label(Text("esc close · remap keys in config.toml [keymap] by id"), classes="dialog-help")
+
+    def _legend_table(self) -> Table:
+        (heading, first), *entries = self.legend
+        table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=True)
+        table.add_column(Text(heading), no_wrap=True, style="bold")
+        table.add_column(Text(first))
+        for shown, meaning in entries:
+            table.add_row(Text(shown), Text(meaning))
+        return table
 
     def on_resize(self, event) -> None:
         # The dialog may take 90% of the screen; its title, help line and border take 6 rows.

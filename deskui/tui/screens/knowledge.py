@@ -40,6 +40,7 @@ from deskui.reads import knowledge as reads
 from deskui.reads.knowledge import RESULT_LIMIT, ArticleDetail, ArticleHit, ArticleRecord, KbFigures
 from deskui.services import knowledge as kb
 from deskui.tui.permissions import PermissionGate
+from deskui.tui.screens.fresh import FreshOnFirstResume
 from deskui.tui.widgets.kb_article import KbArticleView
 from deskui.tui.widgets.kb_format import MUTED
 from deskui.tui.widgets.kb_results import KbResults
@@ -111,7 +112,7 @@ KNOWLEDGE_BINDINGS = [
 ]
 
 
-class KnowledgeScreen(PermissionGate, Screen):
+class KnowledgeScreen(PermissionGate, FreshOnFirstResume, Screen):
     """Search, read, rate and edit knowledge articles."""
 
     BINDINGS = KNOWLEDGE_BINDINGS

@@ -35,6 +35,7 @@ from deskui.domain.metrics import (
     MetricsConfig, Period, format_hours, format_share,
     last_days, period_of_days,
 )
+from deskui.tui.screens.fresh import FreshOnFirstResume
 from deskui.tui.widgets.metrics_panels import (
     BREAKDOWN_COLUMNS, RECURRING_COLUMNS, TICKET_COLUMNS, ComplianceChart, Heatmap, KpiTile, VolumeChart, build_tiles,
     comparable, flex_width,
@@ -104,7 +105,7 @@ class LoadFailed(Message):
 # ====================================================================== the screen
 
 
-class MetricsScreen(Screen):
+class MetricsScreen(FreshOnFirstResume, Screen):
     """Metrics over a period of local days; [ ] move it, p changes its length."""
 
     BINDINGS = METRICS_BINDINGS

@@ -47,6 +47,16 @@ class QueueScreen(PermissionGate, QueueOpsActions, Screen):
     PERMISSIONS = {"take": Action.TAKE, "assign": Action.REASSIGN, "status": Action.STATUS,
                    "new_problem": Action.PROBLEMS, "link_bulletin": Action.LINK}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    #: What the SLA column says (deskui.reads.queue_rows.sla_cell), shown by ? under the keys.
+    HELP_LEGEND = (
+        ("SLA column", "business time left to the ticket's next SLA target"),
+        ("r45m", "r: that target is the first response (the response target)"),
+        ("3h05m", "no r: the resolution target"),
+        ("-2d04h", "minus: overdue by that much business time"),
+        ("paused", "pending: the resolution clock is stopped"),
+        ("met missed", "resolved: how its SLA ended"),
+        ("colour", "green ok, amber at risk, red breached, grey paused, blue met"),
+    )
 
     class FirstPagePainted(Message):
         """The first page of the queue is on screen (a start-time probe; bubbles to the app)."""

@@ -36,6 +36,7 @@ from deskui.reads.failures import one_line
 from deskui.reads.ticket import TicketView, last_event_id, ticket_view
 from deskui.services import drafts as drafts_svc
 from deskui.store.records import TicketRecord
+from deskui.tui.screens.fresh import FreshOnFirstResume
 from deskui.tui.palette import CommandListProvider
 from deskui.tui.widgets.bulletin_banner import BulletinBanner
 from deskui.tui.widgets.key_hints import KeyHints
@@ -77,7 +78,7 @@ class TicketCommands(CommandListProvider):
         return screen.palette_commands() if isinstance(screen, TicketScreen) else []
 
 
-class TicketScreen(Screen):
+class TicketScreen(FreshOnFirstResume, Screen):
     """One ticket. Open it with ``app.push_screen(TicketScreen(ticket_id))``."""
 
     COMMANDS = {TicketCommands}

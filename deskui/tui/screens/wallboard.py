@@ -27,6 +27,7 @@ from textual.widgets import Static
 from deskui import clock
 from deskui.reads.failures import one_line
 from deskui.domain.metrics import zone
+from deskui.tui.screens.fresh import FreshOnFirstResume
 from deskui.tui.widgets.key_hints import KeyHints
 from deskui.tui.widgets.status_line import StatusLine
 from deskui.tui.widgets.wallboard_panels import (
@@ -47,7 +48,7 @@ class BoardRead(Message):
     error: str = ""
 
 
-class WallboardScreen(Screen):
+class WallboardScreen(FreshOnFirstResume, Screen):
     """Live counts, refreshed by itself."""
 
     BINDINGS = WALLBOARD_BINDINGS

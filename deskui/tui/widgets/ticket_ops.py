@@ -70,6 +70,9 @@ def render_ops(view: OpsView) -> Text:
         r = view.routing
         title("Suggested routing (trained model)" if r.source == "model" else
               "Suggested routing (similar resolved tickets)")
+        if r.weak:  # issue 15.13: neighbours found, but they share too little with this ticket
+            text.append(f"No good suggestion: the closest share {r.confidence:.0%} of this ticket's words "
+                        "(weighted by rarity)\n")
         if r.categories:
             text.append("Category: ", style="bold")
             text.append(", ".join(f"{s.name} {s.share:.0%}" for s in r.categories) + "\n")

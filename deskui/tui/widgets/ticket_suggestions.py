@@ -158,11 +158,15 @@ class TicketSuggestions(Vertical):
             for link in data.linked:
                 add(f"a{link.article_id}", linked_article_content(link, width),
                     Choice("article", link.article_id, link.external_id, link.title, linked=True))
-        options.append(heading("Suggested articles" if data.articles else "Suggested articles: none found"))
+        # "no good suggestion": articles matched, but none shares enough with the ticket (issue 15.13).
+        options.append(heading("Suggested articles" if data.articles else
+                               "Suggested articles: no good suggestion" if data.weak_articles
+                               else "Suggested articles: none found"))
         for hit in data.articles:
             add(f"a{hit.id}", hit_content(hit, width=width, snippet_lines=1),
                 Choice("article", hit.id, hit.external_id, hit.title))
         options.append(heading("Similar resolved tickets" if data.tickets
+                               else "Similar resolved tickets: no good suggestion" if data.weak_tickets
                                else "Similar resolved tickets: none found"))
         for ticket in data.tickets:
             add(f"t{ticket.id}", ticket_hit_content(ticket, width=width),
