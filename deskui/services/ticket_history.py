@@ -19,6 +19,7 @@ from sqlmodel import Session
 from deskui.domain.enums import EventKind
 from deskui.domain.history import COLUMN_FIELDS, HistoryPlan, PlannedEvent, TicketState
 from deskui.services.actors import Actor
+from deskui.services.mail import notify
 from deskui.store.models import Analyst, Group, GroupMember, Ticket, TicketEvent
 
 
@@ -74,6 +75,10 @@ def noting(session: Session, ticket_id: int, actor: Actor) -> Iterator[HistoryPl
 
 
 def add_events(session: Session, ticket_id: int, events: Iterable[PlannedEvent]) -> None:
+    """The events into the session; the requester's notifications they ask for go
+    into the outbox before the same transaction commits (deskui.services.mail.notify)."""
+    events = list(events)
+    notify.on_events(session, ticket_id, events)
     for e in events:
         session.add(TicketEvent(
             ticket_id=ticket_id, at=e.at, actor_id=e.actor_id, actor=e.actor, kind=e.kind, field=e.field,

@@ -274,3 +274,4 @@ class Setting(SQLModel, table=True):
 # Operations tables (issue 7: problems timeline, rules, bulletins, requests) live in
 # their own module; importing it here registers them in SQLModel.metadata.
 import deskui.store.models_ops  # noqa: E402,F401
+import deskui.store.models_mail  # noqa: E402,F401
