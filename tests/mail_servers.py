@@ -1,11 +1,16 @@
 """Real mail servers on loopback for the mail tests (DESIGN.md §8: no mocks):
-an aiosmtpd SMTP server that keeps what it receives."""
+an aiosmtpd SMTP server that keeps what it receives, and Dovecot for IMAP."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import os
+import shutil
 import socket
+import subprocess
+import tempfile
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -48,3 +53,120 @@ def smtp_server(port: int | None = None, **kwargs) -> Iterator[tuple[Inbox, int]
         yield inbox, port
     finally:
         controller.stop()
+
+
+# ---------------------------------------------------------------- IMAP: Dovecot, unprivileged, throw-away
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+_DOVECOT_CONF = """\
+base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+default_login_user = {user}
+default_internal_user = {user}
+default_internal_group = {group}
+first_valid_uid = 1
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {d}/users
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={d}/home/%u
+}}
+mail_location = maildir:~/Maildir
+service imap-login {{
+  chroot =
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+class Dovecot:
+    """A Dovecot IMAP server on a free loopback port, run as an unprivileged user
+    (``nobody`` when the tests run as root: its login processes refuse root)."""
+
+    ACCOUNTS = 20
+
+    def __init__(self) -> None:
+        import grp
+        import pwd
+
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="deskui-dovecot-")
+        self.user = pwd.getpwuid(os.getuid()).pw_name if os.getuid() else "nobody"
+        entry = pwd.getpwnam(self.user)
+        self.group = grp.getgrgid(entry.pw_gid).gr_name
+        for sub in ("run", "state", "home"):
+            os.makedirs(os.path.join(self.dir, sub))
+        # Accounts are made up front: Dovecot may not see a passwd-file changed within the same second.
+        with open(os.path.join(self.dir, "users"), "w") as fh:
+            fh.writelines(f"desk{n}:{{PLAIN}}s3cret\n" for n in range(1, self.ACCOUNTS + 1))
+        self.conf = os.path.join(self.dir, "dovecot.conf")
+        with open(self.conf, "w") as fh:
+            fh.write(_DOVECOT_CONF.format(d=self.dir, user=self.user, group=self.group, uid=entry.pw_uid,
+                                          gid=entry.pw_gid, port=self.port))
+        if os.getuid() == 0:
+            os.chmod(self.dir, 0o755)
+            for root, dirs, files in os.walk(self.dir):
+                for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+                    os.chown(name, entry.pw_uid, entry.pw_gid)
+        self._run(DOVECOT, "-c", self.conf)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"dovecot did not start: {self.log()}") from None
+                time.sleep(0.05)
+        self._count = 0
+
+    def _run(self, *argv: str) -> None:
+        prefix = ["runuser", "-u", self.user, "--"] if os.getuid() == 0 else []
+        # The daemon keeps whatever it inherits open: hand it no pipes to wait on.
+        subprocess.run(prefix + list(argv), check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=30)
+
+    def log(self) -> str:
+        try:
+            with open(os.path.join(self.dir, "dovecot.log")) as fh:
+                return fh.read()[-2000:]
+        except OSError:
+            return ""
+
+    def new_account(self) -> str:
+        """A fresh mailbox user, password ``s3cret`` (tests share one server, never a mailbox)."""
+        self._count += 1
+        assert self._count <= self.ACCOUNTS, "raise Dovecot.ACCOUNTS"
+        return f"desk{self._count}"
+
+    def append(self, user: str, raw: bytes, password: str = "s3cret", folder: str = "INBOX",
+               date: str | None = None) -> None:
+        import imaplib
+
+        client = imaplib.IMAP4("127.0.0.1", self.port)
+        client.login(user, password)
+        client.append(folder, None, date, raw)
+        client.logout()
+
+    def stop(self) -> None:
+        try:
+            self._run(DOVECOT, "-c", self.conf, "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)

@@ -409,20 +409,20 @@ def intake_email(engine: Engine, path: Path | str, options: MailOptions = MailOp
     summary = IntakeSummary(source=str(path), dry_run=options.dry_run)
     timer = time.perf_counter()
     now = clock.now()
-    desk = _desk_addresses(engine, options)
+    desk = desk_addresses(engine, options)
 
     def done(outcome: tuple[str, ...]) -> None:
-        _count(summary, outcome)
+        count_outcome(summary, outcome)
         if progress:
             progress(summary)
 
-    take_each(engine, messages(path), lambda session, m: _take(session, m[0], m[1], options, desk, now), done,
+    take_each(engine, messages(path), lambda session, m: take(session, m[0], m[1], options, desk, now), done,
               dry_run=options.dry_run)
     summary.seconds = time.perf_counter() - timer
     return summary
 
 
-def _desk_addresses(engine: Engine, options: MailOptions) -> frozenset[str]:
+def desk_addresses(engine: Engine, options: MailOptions) -> frozenset[str]:
     """The desk's own addresses (mail from them is a loop); checks --group on the way."""
     with session_scope(engine) as session:
         if options.group:
@@ -431,7 +431,7 @@ def _desk_addresses(engine: Engine, options: MailOptions) -> frozenset[str]:
     return frozenset(a.strip().lower() for a in (*groups, *options.desk_addresses) if a.strip())
 
 
-def _count(summary: IntakeSummary, outcome: tuple[str, ...]) -> None:
+def count_outcome(summary: IntakeSummary, outcome: tuple[str, ...]) -> None:
     summary.messages_read += 1
     kind = outcome[0]
     if kind == "ignored":
@@ -455,7 +455,7 @@ def _count(summary: IntakeSummary, outcome: tuple[str, ...]) -> None:
             summary.comments_added += 1
 
 
-def _take(session: Session, where: str, raw: bytes, options: MailOptions, desk: frozenset[str],
+def take(session: Session, where: str, raw: bytes, options: MailOptions, desk: frozenset[str],
           now: datetime) -> tuple[str, ...]:
     """Decide what one message is and write it; returns what happened."""
     try:
