@@ -101,3 +101,27 @@ def retry(
     if row_id is not None and count == 0:
         common.fail(f"outbox #{row_id}: no failed message with that id (see deskui mail outbox --state failed)")
     typer.echo(f"mail: {count} queued again")
+
+
+@app.command("config")
+def config(
+    notify: Optional[str] = typer.Option(None, "--notify", help="Kinds that mail the requester, comma-separated "
+                                         "(created, reply, pending, escalated, resolved, reopened, closed) or none."),
+    domain: Optional[str] = typer.Option(None, "--domain", help="Domain of the Message-IDs (your mail domain)."),
+    csat_share: Optional[float] = typer.Option(None, "--csat-share", help="Share (0-1) of resolutions asked for a score."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Show the desk's mail settings (kept in the database), or change them."""
+    from deskui.services.mail.desk import configure, current
+
+    common.check_format_in(FORMATS, fmt)
+    engine = common.get_engine()
+    if notify is None and domain is None and csat_share is None:
+        values = current(engine)
+    else:
+        values = configure(engine, notify=notify, domain=domain, csat_share=csat_share)
+    if fmt == "json":
+        typer.echo(json.dumps(values))
+        return
+    typer.echo(f"notify      {', '.join(values['notify']) or 'none'}\n"
+               f"domain      {values['domain']}\ncsat share  {values['csat_share']:g}")

@@ -46,3 +46,20 @@ def test_mail_send_outbox_and_config_errors(sqlite_engine, frozen_now, monkeypat
     assert run(db, "mail", "outbox").exit_code == 0
     retry = run(db, "mail", "retry", str(listed[0]["id"]))
     assert retry.exit_code == 1 and "no failed message" in retry.output
+
+
+def test_mail_config_sets_what_notifies(sqlite_engine, frozen_now):
+    seed_org(sqlite_engine)
+    db = sqlite_engine.url.database
+    assert json.loads(run(db, "mail", "config", "--format", "json").output)["notify"][0] == "created"
+    bad = run(db, "mail", "config", "--notify", "created,lunch")
+    assert bad.exit_code == 1 and "'lunch' is not one of created" in bad.output
+    done = run(db, "mail", "config", "--notify", "resolved", "--domain", "desk.northwind.example", "--csat-share", "0")
+    assert done.exit_code == 0, done.output
+    demo = actor_for(sqlite_engine, "demo")
+    t = svc.open_ticket(sqlite_engine, demo, subject="Laptop fan", requester="kim@northwind.example")
+    svc.resolve(sqlite_engine, demo, t.id, code="solved", notes="Cleaned it.")
+    [row] = json.loads(run(db, "mail", "outbox", "--format", "json").output)
+    assert row["kind"] == "resolved" and row["message_id"].endswith("@desk.northwind.example>")
+    from deskui.reads.mail import outbox_rows
+    assert "1 (poor) to 5" not in outbox_rows(sqlite_engine)[0].body  # a share of 0 asks nobody
