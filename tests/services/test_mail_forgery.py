@@ -121,3 +121,32 @@ def test_read_score_forms():
     assert read_score("4.5 stars") == (None, "4.5 stars")
     assert read_score("10 out of 10") == (None, "10 out of 10")
     assert read_score("Thanks, 5") == (None, "Thanks, 5")
+
+
+def dsn(message_id: str, action: str = "failed", status: str = "5.1.1", to: str = "kim.lee@northwind.example") -> bytes:
+    return (
+        "From: MAILER-DAEMON@mx.northwind.example\r\nTo: desk@northwind.example\r\nSubject: Undelivered Mail\r\n"
+        "Message-ID: <dsn-" + action + message_id.strip("<>") + ">\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.northwind.example\r\n\r\n"
+        f"Final-Recipient: rfc822; {to}\r\nAction: {action}\r\nStatus: {status}\r\n"
+        f"Diagnostic-Code: smtp; 550 {status} User unknown\r\n\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {message_id}\r\nTo: {to}\r\n\r\n--B--\r\n"
+    ).encode()
+
+
+def test_a_bounce_of_our_mail_stops_mail_to_the_address_and_a_forged_one_does_not(org, frozen_now, tmp_path):
+    t = opened(org, tmp_path)
+    ack = outbox(org, t.id, "created")
+    forged = intake_email(org, eml(tmp_path, "forged.eml", dsn("<guess@northwind.example>")))
+    delayed = intake_email(org, eml(tmp_path, "delayed.eml", dsn(ack.message_id, "delayed", "4.4.1")))
+    assert forged.ignored == delayed.ignored == {"bounce": 1}
+    real = intake_email(org, eml(tmp_path, "real.eml", dsn(ack.message_id)))
+    assert real.ignored == {"bounce: address marked undeliverable": 1} and real.comments_added == 0
+    demo = actor_for(org, "demo")
+    svc.take(org, demo, t.id)
+    svc.resolve(org, demo, t.id, code="solved", notes="Cleared the jam.")
+    resolved = outbox(org, t.id, "resolved")
+    assert resolved.state == "failed"
+    assert resolved.last_error.startswith("not sent: kim.lee@northwind.example bounced on 2026-11-16 09:00: smtp; 550")

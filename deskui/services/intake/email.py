@@ -466,6 +466,8 @@ def take(session: Session, where: str, raw: bytes, options: MailOptions, desk: f
         return ("error", f"{where}: body: {len(mail.body)} characters is over the limit of {BODY_MAX_LENGTH}")
     if not mail.sender or "@" not in mail.sender:
         return ("ignored", "no sender")
+    if mail.auto_reason == "bounce" and thread.note_bounce(session, raw, mail.at):
+        return ("ignored", "bounce: address marked undeliverable")
     if mail.auto_reason:
         return ("ignored", mail.auto_reason)
     if mail.loop_marker or mail.sender in desk:

@@ -18,13 +18,17 @@ its text becomes a public comment, and the ticket stays resolved.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import email.utils
+import re
 
 from sqlalchemy import select, update
 from sqlmodel import Session
 
 from deskui.domain import mail as m
 from deskui.domain.enums import Status
+from deskui.domain.text import clean_text
 from deskui.services.actors import Actor
 from deskui.services.survey import SURVEYED_STATUSES, add_survey
 from deskui.store.models import Analyst, Comment, Requester, Ticket
@@ -118,3 +122,52 @@ def answered_before(session: Session, ticket: Ticket, body: str) -> bool:
 
 
 FINAL = (Status.CLOSED.value, Status.CANCELLED.value)
+
+
+# ------------------------------------------------------------------ bounces
+
+_OUR_ID = re.compile(rb"<deskui\.\d{1,12}\.[a-z]{1,16}\.[0-9a-f]{16}@[^<>\s]{1,200}>")
+
+
+def note_bounce(session: Session, raw: bytes, at) -> str | None:
+    """A delivery report that a mail deskui sent failed for good: its requester's
+    address is marked undeliverable (no more mail to it). Only a report that names
+    the Message-ID of one of our mails counts -- nobody else knows those -- so a
+    forged "bounce" cannot silence a requester. Returns the address, or None."""
+    ours = None
+    for found in dict.fromkeys(_OUR_ID.findall(raw[:1_000_000])):
+        ours = session.scalars(select(OutboundMail).where(OutboundMail.message_id == found.decode())).first()
+        if ours is not None:
+            break
+    if ours is None:
+        return None
+    action, status, diagnostic = _delivery_status(raw)
+    if action and action != "failed":
+        return None  # delayed, relayed, delivered: not a failure
+    if status.startswith("4."):
+        return None  # temporary
+    requester = session.scalars(select(Requester).where(Requester.email == ours.to_address.lower())).first()
+    if requester is None:
+        return None
+    reason = clean_text(diagnostic or status or "delivery failed", single_line=True)[:300]
+    session.execute(update(Requester).where(Requester.id == requester.id)
+                    .values(mail_bounced_at=at, mail_bounce=reason).execution_options(synchronize_session=False))
+    return requester.email
+
+
+def _delivery_status(raw: bytes) -> tuple[str, str, str]:
+    """(Action, Status, Diagnostic-Code) of the first recipient of a DSN (RFC 3464), lower-cased action."""
+    try:
+        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        for part in msg.walk():
+            if part.get_content_type() != "message/delivery-status":
+                continue
+            blocks = part.get_payload()
+            for block in blocks[1:] if isinstance(blocks, list) else []:
+                action = str(block.get("Action", "")).strip().lower()
+                status = str(block.get("Status", "")).strip()
+                diagnostic = str(block.get("Diagnostic-Code", "")).strip()
+                return action, status, diagnostic
+    except Exception:  # a report the parser cannot read: judged by its Message-ID alone
+        pass
+    return "", "", ""

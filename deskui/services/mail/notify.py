@@ -112,6 +112,7 @@ def queue(session: Session, ticket_id: int, kind: str, e: PlannedEvent, settings
         ask_rating=asks_rating(ticket.id, settings["csat_share"]),
     )
     subject, body = m.render(kind, ctx)
+    undeliverable = requester.mail_bounced_at is not None
     root, last = thread_of(session, ticket)
     refs = list(dict.fromkeys(r for r in (root, last) if r))
     now = e.at
@@ -119,8 +120,10 @@ def queue(session: Session, ticket_id: int, kind: str, e: PlannedEvent, settings
         ticket_id=ticket.id, kind=kind, comment_id=e.comment_id if kind == m.REPLY else None,
         to_address=requester.email, subject=subject[:400], body=body,
         message_id=m.message_id(ticket.id, kind, secrets.token_hex(8), settings["domain"]),
-        in_reply_to=last or root or "", thread_refs=" ".join(refs), state=m.QUEUED, attempts=0,
-        next_attempt_at=now, created_at=now,
+        in_reply_to=last or root or "", thread_refs=" ".join(refs), attempts=0,
+        state=m.FAILED if undeliverable else m.QUEUED, next_attempt_at=now, created_at=now,
+        last_error=(f"not sent: {requester.email} bounced on {requester.mail_bounced_at:%Y-%m-%d %H:%M}: "
+                    f"{requester.mail_bounce}")[:500] if undeliverable else "",
     )
     session.add(row)
     session.flush()

@@ -1,4 +1,4 @@
-"""mail: the outbox of notifications to requesters (issue 13)
+"""mail: the outbox of notifications to requesters, bounced requester addresses (issue 13)
 
 Revision ID: 0013_mail
 Revises: 0009_drafts
@@ -44,9 +44,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_outbox_ticket_id", "outbox", ["ticket_id"])
     op.create_index("ix_outbox_state_next", "outbox", ["state", "next_attempt_at"])
+    # Plain ADD COLUMNs (SQLite supports NOT NULL with a default).
+    op.add_column("requesters", sa.Column("mail_bounced_at", sa.DateTime(), nullable=True))
+    op.add_column("requesters", sa.Column("mail_bounce", text(length=300), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("requesters") as batch:
+        batch.drop_column("mail_bounce")
+        batch.drop_column("mail_bounced_at")
     op.drop_index("ix_outbox_state_next", table_name="outbox")
     op.drop_index("ix_outbox_ticket_id", table_name="outbox")
     op.drop_table("outbox")
