@@ -50,22 +50,20 @@ def _due(now: datetime, lease: timedelta):
 
 
 def claim_due(session: Session, now: datetime, lease: timedelta, limit: int) -> list[OutboxRecord]:
-    """Claim up to ``limit`` due rows (oldest first): state sending, attempts + 1."""
+    """Claim up to ``limit`` due rows (oldest first): state sending, attempts + 1. One
+    UPDATE re-checks that each row is still due (a row another sender claimed meanwhile
+    is not) and RETURNING says which ones this call won."""
     o = OutboundMail
-    candidates = session.execute(select(o.id, o.state, o.claimed_at).where(_due(now, lease))
-                                 .order_by(o.id).limit(limit)).all()
-    claimed: list[int] = []
-    for row_id, state, claimed_at in candidates:
-        same_claim = o.claimed_at.is_(None) if claimed_at is None else o.claimed_at == claimed_at
-        won = session.execute(
-            update(o).where(o.id == row_id, o.state == state, same_claim)
-            .values(state=m.SENDING, claimed_at=now, attempts=o.attempts + 1)
-            .execution_options(synchronize_session=False)).rowcount == 1
-        if won:
-            claimed.append(row_id)
-    if not claimed:
+    candidates = session.scalars(select(o.id).where(_due(now, lease)).order_by(o.id).limit(limit)).all()
+    if not candidates:
         return []
-    rows = session.scalars(select(o).where(o.id.in_(claimed)).order_by(o.id).execution_options(
+    won = session.scalars(
+        update(o).where(o.id.in_(candidates), _due(now, lease))
+        .values(state=m.SENDING, claimed_at=now, attempts=o.attempts + 1).returning(o.id)
+        .execution_options(synchronize_session=False)).all()
+    if not won:
+        return []
+    rows = session.scalars(select(o).where(o.id.in_(won)).order_by(o.id).execution_options(
         populate_existing=True)).all()
     return [record(r) for r in rows]
 
@@ -75,9 +73,18 @@ def _mine(row: OutboxRecord):
     return and_(o.id == row.id, o.state == m.SENDING, o.claimed_at == row.claimed_at)
 
 
-def mark_sent(session: Session, row: OutboxRecord, now: datetime) -> bool:
-    return session.execute(update(OutboundMail).where(_mine(row)).values(state=m.SENT, sent_at=now, last_error="")
-                           .execution_options(synchronize_session=False)).rowcount == 1
+def mark_sent(session: Session, sent: list[OutboxRecord], now: datetime) -> int:
+    """Sent, in one statement (only rows still held by the claim that sent them)."""
+    o = OutboundMail
+    by_claim: dict[datetime | None, list[int]] = {}
+    for row in sent:
+        by_claim.setdefault(row.claimed_at, []).append(row.id)
+    done = 0
+    for claimed_at, ids in by_claim.items():
+        done += session.execute(update(o).where(o.id.in_(ids), o.state == m.SENDING, o.claimed_at == claimed_at)
+                                .values(state=m.SENT, sent_at=now, last_error="")
+                                .execution_options(synchronize_session=False)).rowcount
+    return done
 
 
 def mark_failed(session: Session, row: OutboxRecord, error: str, *, retry_at: datetime | None) -> bool:

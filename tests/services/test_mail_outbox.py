@@ -140,3 +140,19 @@ def test_refusals_back_off_then_fail_with_the_reason_and_can_be_retried(org, fro
         inbox.refuse = None
         requeue(org, mail_rows(org)[0].id)
         assert send_pass(org, SmtpTransport(s), s).sent == 1 and len(inbox.messages) == 1
+
+
+def test_non_ascii_subject_body_and_sender_name_arrive_intact(org, frozen_now):
+    svc.open_ticket(org, actor_for(org, "demo"), subject="Drucker im 3. Stock druckt nur «Kästchen» 🖨",
+                    requester="juergen@northwind.example", requester_name="Jürgen Groß")
+    svc.open_ticket(org, actor_for(org, "demo"), subject="Maus", requester="jürgen@northwind.example")
+    with smtp_server() as (inbox, port):
+        s = settings(port, from_address="Servicedesk Nordwind — IT <desk@northwind.example>")
+        result = send_pass(org, SmtpTransport(s), s)
+    # An international address goes out with SMTPUTF8 (the server offers it).
+    assert result.sent == 2, result
+    assert inbox.envelopes[1][1] == ["jürgen@northwind.example"]
+    msg = inbox.messages[0]
+    assert msg["Subject"].endswith("Received: Drucker im 3. Stock druckt nur «Kästchen» 🖨")
+    assert msg["From"].addresses[0].display_name == "Servicedesk Nordwind — IT"
+    assert "Hello Jürgen Groß," in msg.get_content()

@@ -54,7 +54,9 @@ class SendSummary:
 
 
 def send_pass(engine: Engine, transport: Transport, settings: SmtpSettings, *, limit: int | None = None) -> SendSummary:
-    """Send every due row once (at most ``limit``)."""
+    """Send every due row once (at most ``limit``). A batch's outcomes are marked in one
+    transaction after it is sent (a crash inside a batch re-sends, after the lease, what
+    that batch had sent: at-least-once, as above)."""
     summary = SendSummary()
     lease = timedelta(seconds=settings.lease_seconds)
     try:
@@ -63,38 +65,48 @@ def send_pass(engine: Engine, transport: Transport, settings: SmtpSettings, *, l
             batch = run_write(engine, lambda s: outbox.claim_due(s, clock.now(), lease, size))
             if not batch:
                 break
+            outcomes: list[tuple[OutboxRecord, str | None, object]] = []  # (row, error, retry_at)
+            untried: list[OutboxRecord] = []
             for n, row in enumerate(batch):
                 try:
                     transport.send(row)
                 except Unreachable as exc:
                     summary.unreachable = str(exc)
-                    run_write(engine, lambda s: [outbox.release(s, r) for r in batch[n:]])
-                    return summary
+                    untried = batch[n:]
+                    break
                 except PermanentFailure as exc:
-                    _failed(engine, row, str(exc), None)
+                    outcomes.append((row, str(exc), None))
                     summary.failed += 1
                     summary.errors.append(f"#{row.ticket_id} {row.kind} to {row.to_address}: {exc}")
                 except Exception as exc:  # a temporary refusal (4xx) or anything else: retry later
                     final = row.attempts >= settings.max_attempts
                     retry_at = None if final else clock.now() + timedelta(
                         seconds=retry_delay(row.attempts, settings.retry_seconds))
-                    _failed(engine, row, f"{type(exc).__name__}: {exc}" if not str(exc)[:3].isdigit() else str(exc),
-                            retry_at)
+                    text = str(exc) if str(exc)[:3].isdigit() else f"{type(exc).__name__}: {exc}"
+                    outcomes.append((row, text, retry_at))
                     if final:
                         summary.failed += 1
                         summary.errors.append(f"#{row.ticket_id} {row.kind} to {row.to_address}: {exc}")
                     else:
                         summary.retrying += 1
                 else:
-                    run_write(engine, lambda s: outbox.mark_sent(s, row, clock.now()))
+                    outcomes.append((row, None, None))
                     summary.sent += 1
+            run_write(engine, lambda s: _mark(s, outcomes, untried))
+            if untried:
+                return summary
     finally:
         transport.close()
     return summary
 
 
-def _failed(engine: Engine, row: OutboxRecord, error: str, retry_at) -> None:
-    run_write(engine, lambda s: outbox.mark_failed(s, row, error, retry_at=retry_at))
+def _mark(session, outcomes, untried) -> None:
+    outbox.mark_sent(session, [row for row, error, _ in outcomes if error is None], clock.now())
+    for row, error, retry_at in outcomes:
+        if error is not None:
+            outbox.mark_failed(session, row, error, retry_at=retry_at)
+    for row in untried:
+        outbox.release(session, row)
 
 
 def watch(engine: Engine, make_transport: Callable[[], Transport], settings: SmtpSettings, *,
