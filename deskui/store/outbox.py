@@ -123,3 +123,15 @@ def counts(session: Session) -> dict[str, int]:
     o = OutboundMail
     found = dict(session.execute(select(o.state, func.count()).group_by(o.state)).all())
     return {state: int(found.get(state, 0)) for state in m.STATES}
+
+
+def requester_bounce(session: Session, requester_id: int | None) -> str:
+    """"" when mail to the requester is fine, else when and why it bounced."""
+    from deskui.store.models import Requester
+
+    if requester_id is None:
+        return ""
+    row = session.get(Requester, requester_id)
+    if row is None or row.mail_bounced_at is None:
+        return ""
+    return f"{row.email} is undeliverable: bounced {row.mail_bounced_at:%Y-%m-%d %H:%M} UTC ({row.mail_bounce})"
