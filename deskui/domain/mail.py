@@ -85,8 +85,7 @@ def _greeting(ctx: MailContext) -> str:
     return f"Hello {ctx.requester_name}," if ctx.requester_name else "Hello,"
 
 
-_FOOTER = ("--\nReply to this message to add to your request; keep [#{n}] in the subject.\n"
-           "Please do not change the subject line.")
+_FOOTER = "--\nReply to this message to add to your request (keep [#{n}] in the subject)."
 
 RATING_QUESTION = ("How did we do? Reply with a number from 1 (poor) to 5 (excellent) as the first word,\n"
                    "for example \"5\" or \"rate: 4\"; anything you write after it reaches the analyst.")
@@ -101,9 +100,9 @@ def render(kind: str, ctx: MailContext) -> tuple[str, str]:
         lines += [f"We have your request and gave it the number #{n}:", f"  {ctx.subject}", "",
                   "An analyst will look at it and answer by email.",
                   f"Expected first response: {_when(ctx.expected)}."]
-    elif kind == REPLY:
+    elif kind == REPLY:  # the analyst's own words, greeting and all
         prefix = ""
-        lines += [f"{ctx.author or 'The service desk'} wrote on #{n}:", "", ctx.text]
+        lines = [ctx.text, "", ctx.author or "The service desk"]
     elif kind == PENDING:
         prefix = "Waiting for you"
         lines += [f"Your request #{n} is waiting for your answer; the clock is paused until you reply."]

@@ -156,3 +156,21 @@ def test_non_ascii_subject_body_and_sender_name_arrive_intact(org, frozen_now):
     assert msg["Subject"].endswith("Received: Drucker im 3. Stock druckt nur «Kästchen» 🖨")
     assert msg["From"].addresses[0].display_name == "Servicedesk Nordwind — IT"
     assert "Hello Jürgen Groß," in msg.get_content()
+
+
+def test_watch_runs_a_pass_per_interval(org, frozen_now):
+    from deskui.services.mail.sender import watch
+
+    demo = actor_for(org, "demo")
+    svc.open_ticket(org, demo, subject="First", requester="kim.lee@northwind.example")
+    waits, reports = [], []
+
+    def between_passes(seconds: float) -> None:  # the sleep, injected: a new mail arrives meanwhile
+        waits.append(seconds)
+        svc.open_ticket(org, demo, subject="Second", requester="kim.lee@northwind.example")
+
+    with smtp_server() as (inbox, port):
+        s = settings(port)
+        watch(org, lambda: SmtpTransport(s), s, interval=30, passes=2, report=reports.append, sleep=between_passes)
+    assert waits == [30] and [r.sent for r in reports] == [1, 1]
+    assert [m["Subject"].split(": ", 1)[1] for m in inbox.messages] == ["First", "Second"]
