@@ -174,3 +174,25 @@ def test_watch_runs_a_pass_per_interval(org, frozen_now):
         watch(org, lambda: SmtpTransport(s), s, interval=30, passes=2, report=reports.append, sleep=between_passes)
     assert waits == [30] and [r.sent for r in reports] == [1, 1]
     assert [m["Subject"].split(": ", 1)[1] for m in inbox.messages] == ["First", "Second"]
+
+
+def test_a_rolled_back_savepoint_takes_its_notifications_with_it(org, frozen_now):
+    from deskui.domain.history import HistoryPlan
+    from deskui.services.ticket_history import add_events
+    from deskui.store.db import write_session
+
+    demo = actor_for(org, "demo")
+    t = svc.open_ticket(org, demo, subject="Savepoints", requester="kim.lee@northwind.example")
+    with write_session(org) as s:
+        kept, dropped = HistoryPlan(actor_id=demo.id, actor="demo"), HistoryPlan(actor_id=demo.id, actor="demo")
+        kept.escalate(frozen_now, "kept", tier=2)
+        dropped.emit(frozen_now, "closed", "status", "resolved", "closed")
+        with s.begin_nested():
+            add_events(s, t.id, kept.events)
+        try:
+            with s.begin_nested():
+                add_events(s, t.id, dropped.events)
+                raise RuntimeError("undo")
+        except RuntimeError:
+            pass
+    assert [r.kind for r in mail_rows(org)] == ["created", "escalated"]

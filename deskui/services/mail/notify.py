@@ -55,18 +55,31 @@ def kind_of(e: PlannedEvent) -> str | None:
 
 def on_events(session: Session, ticket_id: int, events: Iterable[PlannedEvent]) -> None:
     """Note the notifications these events ask for; they are written before the commit."""
-    wanted = [(ticket_id, kind, e) for e in events if (kind := kind_of(e)) is not None]
+    # Each with the (innermost) transaction it belongs to: a savepoint rolled back takes
+    # its notifications with it.
+    tx = session.get_nested_transaction() or session.get_transaction()
+    wanted = [(ticket_id, kind, e, tx) for e in events if (kind := kind_of(e)) is not None]
     if not wanted:
         return
     session.info.setdefault(_PENDING, []).extend(wanted)
     if not session.info.get(_LISTENING):
         session.info[_LISTENING] = True
         event.listen(session, "before_commit", _write_pending)
-        event.listen(session, "after_rollback", _forget_pending)
+        event.listen(session, "after_soft_rollback", _forget_rolled_back)
 
 
-def _forget_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+def _forget_rolled_back(session: Session, previous) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [p for p in pending if not _within(p[3], previous)]
+
+
+def _within(tx, ancestor) -> bool:
+    while tx is not None:
+        if tx is ancestor:
+            return True
+        tx = tx.parent
+    return False
 
 
 def _write_pending(session: Session) -> None:
@@ -74,7 +87,7 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     settings = desk_settings(session)
-    for ticket_id, kind, e in pending:
+    for ticket_id, kind, e, _tx in pending:
         if kind in settings["notify"]:
             queue(session, ticket_id, kind, e, settings)
     session.flush()
