@@ -1,12 +1,14 @@
 """`deskui intake ...`: work that arrives by itself -- mail and monitoring alerts.
 
     deskui intake email ~/Maildir/servicedesk --group "Service Desk"
+    DESKUI_IMAP_PASSWORD=... deskui intake imap imaps://desk@mail.example.org --move-to Taken
     tail -F /var/log/nagios/alerts.jsonl | deskui intake alerts - --group "Server & Cloud"
 
 ``--format json`` prints the summary as one JSON object. For mail: ``source``,
 ``dry_run``, ``messages_read``, ``tickets_created``, ``comments_added``,
-``reopened``, ``resumed``, ``ignored`` (reason -> count), ``errors``,
-``seconds``. For alerts: ``source``, ``dry_run``, ``alerts_read``,
+``reopened``, ``resumed``, ``not_on_thread`` (mail naming a ticket from someone
+not on its thread: a new ticket), ``rated`` (survey answers by reply), ``ignored``
+(reason -> count), ``errors``, ``seconds``; the same for ``intake imap``. For alerts: ``source``, ``dry_run``, ``alerts_read``,
 ``incidents_opened``, ``notes_added``, ``resolved``, ``reopened``,
 ``held_back``, ``ignored``, ``skipped``, ``rows_skipped``, ``rejects_file``,
 ``seconds``.
