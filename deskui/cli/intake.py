@@ -1,12 +1,14 @@
 """`deskui intake ...`: work that arrives by itself -- mail and monitoring alerts.
 
     deskui intake email ~/Maildir/servicedesk --group "Service Desk"
+    DESKUI_IMAP_PASSWORD=... deskui intake imap imaps://desk@mail.example.org --move-to Taken
     tail -F /var/log/nagios/alerts.jsonl | deskui intake alerts - --group "Server & Cloud"
 
 ``--format json`` prints the summary as one JSON object. For mail: ``source``,
 ``dry_run``, ``messages_read``, ``tickets_created``, ``comments_added``,
-``reopened``, ``resumed``, ``ignored`` (reason -> count), ``errors``,
-``seconds``. For alerts: ``source``, ``dry_run``, ``alerts_read``,
+``reopened``, ``resumed``, ``not_on_thread`` (mail naming a ticket from someone
+not on its thread: a new ticket), ``rated`` (survey answers by reply), ``ignored``
+(reason -> count), ``errors``, ``seconds``; the same for ``intake imap``. For alerts: ``source``, ``dry_run``, ``alerts_read``,
 ``incidents_opened``, ``notes_added``, ``resolved``, ``reopened``,
 ``held_back``, ``ignored``, ``skipped``, ``rows_skipped``, ``rejects_file``,
 ``seconds``.
@@ -75,19 +77,58 @@ def email_(
         summary = intake_email(engine, path, options, lambda s: progress.update(
             task, description=f"{s.messages_read:,} read, {s.tickets_created:,} tickets, {s.comments_added:,} replies"),
             actor=actor)
+    _print_mail_summary(summary, fmt)
+
+
+def _print_mail_summary(summary, fmt: str) -> None:
     if fmt == "json":
         typer.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
         return
     lines = [
         f"email intake of {summary.source}" + (" (dry run: nothing written)" if summary.dry_run else ""),
         f"  messages read    {summary.messages_read:>8,}",
-        f"  tickets created  {summary.tickets_created:>8,}",
+        f"  tickets created  {summary.tickets_created:>8,}  ({summary.not_on_thread} from mail naming a ticket "
+        "whose thread the sender is not on)",
         f"  replies added    {summary.comments_added:>8,}  ({summary.reopened} reopened, {summary.resumed} "
         "back from pending)",
+        f"  ratings          {summary.rated:>8,}",
         _reasons("ignored", summary.ignored),
     ]
     lines += [f"  unreadable: {e}" for e in summary.errors[:10]]
     typer.echo("\n".join(lines))
+
+
+@app.command("imap")
+def imap(
+    url: str = typer.Argument(..., help="imaps://user@host[:993], imap+starttls://user@host[:143] or "
+                                        "imap://user@host (loopback only)."),
+    folder: str = typer.Option("INBOX", "--folder", help="The folder to read."),
+    move_to: Optional[str] = typer.Option(None, "--move-to", help="Move taken mail here (else it is flagged)."),
+    password_file: Optional[Path] = typer.Option(None, "--password-file",
+                                                 help="File holding the password (else DESKUI_IMAP_PASSWORD)."),
+    ca_file: str = typer.Option("", "--ca-file", help="CA bundle for a server with a private certificate."),
+    group: Optional[str] = typer.Option(None, "--group", help="Group new tickets go to."),
+    type_: str = typer.Option("incident", "--type", help="Type of new tickets: incident or request."),
+    desk_address: List[str] = typer.Option([], "--desk-address", help="The desk's own address; repeatable."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Decide everything, write nothing, flag nothing."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Take new mail from an IMAP mailbox: by UID, each message once, flagged or moved when taken."""
+    from deskui.domain.enums import TicketType, allowed
+    from deskui.services.intake.email import MailOptions
+    from deskui.services.intake.imap import imap_account, intake_imap
+
+    common.check_format_in(FORMATS, fmt)
+    if type_ not in {t.value for t in TicketType}:
+        raise typer.BadParameter(f"{type_!r} is not one of {allowed(TicketType)}", param_hint="--type")
+    account = imap_account(url, password_file=password_file, ca_file=ca_file)
+    options = MailOptions(dry_run=dry_run, group=group, ticket_type=type_, desk_addresses=tuple(desk_address))
+    engine = common.get_engine()
+    with _progress("imap") as progress:
+        task = progress.add_task("", total=None)
+        summary = intake_imap(engine, account, options, folder=folder, move_to=move_to, progress=lambda s: progress.update(
+            task, description=f"{s.messages_read:,} read, {s.tickets_created:,} tickets, {s.comments_added:,} replies"))
+    _print_mail_summary(summary, fmt)
 
 
 @app.command("alerts")

@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 
 from deskui.domain.priority import PriorityMatrix
 from deskui.domain.sla import SlaStatus
+from deskui.store import outbox
+from deskui.store.outbox import OutboxRecord
 from deskui.store.records import CommentRecord, EventRecord, TicketRecord
 from deskui.store.sla_clock import explain_ticket
 from deskui.store.tickets import (
@@ -29,6 +31,8 @@ class TicketView:
     sla_lines: tuple[str, ...]  # the explanation, the summary first
     matrix: PriorityMatrix
     from_requester: frozenset[int] = frozenset()  # comments not written by an analyst
+    mail: tuple[OutboxRecord, ...] = ()  # mail to the requester about this ticket, oldest first
+    requester_bounce: str = ""  # "" or why mail to the requester's address stopped
 
     @property
     def last_event_id(self) -> int:
@@ -44,8 +48,10 @@ def ticket_view(engine: Engine, ticket_id: int) -> TicketView:
         history = tuple(events(session, ticket_id))
         matrix = priority_matrix(session)
         external = requester_comment_ids(session, ticket_id)
+        mail = tuple(reversed(outbox.rows(session, ticket_id=ticket_id, limit=200)))
+        bounce = outbox.requester_bounce(session, ticket.requester_id)
     status, lines = explain_ticket(engine, ticket_id)
-    return TicketView(ticket, thread, history, status, tuple(lines), matrix, external)
+    return TicketView(ticket, thread, history, status, tuple(lines), matrix, external, mail, bounce)
 
 
 def last_event_id(engine: Engine, ticket_id: int) -> int:

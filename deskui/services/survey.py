@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from deskui import clock
 from deskui.domain.enums import Status
@@ -63,15 +64,22 @@ def record_survey(engine: Engine, ticket_id: int, score: object, *, comment: str
     who = actor or system_actor("survey")
     now = at or clock.now()
     with write_session(engine) as session:
-        ticket = session.get(Ticket, ticket_id)
-        if ticket is None:
-            raise NotFound(f"ticket #{ticket_id} not found")
-        if ticket.status not in SURVEYED_STATUSES:
-            raise ValidationError(
-                f"ticket #{ticket_id} is {ticket.status}; surveys are for {' or '.join(SURVEYED_STATUSES)} tickets")
-        survey = Survey(ticket_id=ticket_id, score=value, comment=text, created_at=now)
-        session.add(survey)
-        session.flush()
-        with noting(session, ticket_id, who) as plan:
-            plan.survey(now, value, text)
-        return SurveyRecord(survey.id, ticket_id, value, text, now)
+        return add_survey(session, ticket_id, value, text, who, now)
+
+
+def add_survey(session: Session, ticket_id: int, score: int, comment: str, actor: Actor, at: datetime) -> SurveyRecord:
+    """The survey row and its event inside the caller's transaction (a rating by mail
+    lands with the mail's comment, or not at all)."""
+    value = parse_score(score)
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"ticket #{ticket_id} not found")
+    if ticket.status not in SURVEYED_STATUSES:
+        raise ValidationError(
+            f"ticket #{ticket_id} is {ticket.status}; surveys are for {' or '.join(SURVEYED_STATUSES)} tickets")
+    survey = Survey(ticket_id=ticket_id, score=value, comment=comment[:COMMENT_MAX], created_at=at)
+    session.add(survey)
+    session.flush()
+    with noting(session, ticket_id, actor) as plan:
+        plan.survey(at, value, comment[:COMMENT_MAX])
+    return SurveyRecord(survey.id, ticket_id, value, comment[:COMMENT_MAX], at)

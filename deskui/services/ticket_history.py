@@ -19,6 +19,7 @@ from sqlmodel import Session
 from deskui.domain.enums import EventKind
 from deskui.domain.history import COLUMN_FIELDS, HistoryPlan, PlannedEvent, TicketState
 from deskui.services.actors import Actor
+from deskui.services.mail import notify
 from deskui.store.models import Analyst, Group, GroupMember, Ticket, TicketEvent
 
 
@@ -77,6 +78,8 @@ def noting(session: Session, ticket_id: int, actor: Actor) -> Iterator[HistoryPl
 def add_events(session: Session, ticket_id: int, events: Iterable[PlannedEvent], *, acting_admin: str = "") -> None:
     """The planned events as rows; ``acting_admin``: the admin login that acted for the
     event's analyst (PostgreSQL ``--as``), recorded on every one of them."""
+    events = list(events)
+    notify.on_events(session, ticket_id, events)
     for e in events:
         session.add(TicketEvent(
             ticket_id=ticket_id, at=e.at, actor_id=e.actor_id, actor=e.actor, kind=e.kind, field=e.field,

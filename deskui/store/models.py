@@ -49,6 +49,10 @@ class Requester(SQLModel, table=True):
     department: str = Field(default="", max_length=120)
     location: str = Field(default="", max_length=120)
     vip: bool = Field(default=False)
+    # Mail to this address bounced for good (a delivery report about a mail deskui sent):
+    # no more mail goes to it, and the ticket screen says so (issue 13.5).
+    mail_bounced_at: Optional[NaiveDatetime] = None
+    mail_bounce: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
 
 
 class Calendar(SQLModel, table=True):
@@ -276,3 +280,4 @@ class Setting(SQLModel, table=True):
 # Operations tables (issue 7: problems timeline, rules, bulletins, requests) live in
 # their own module; importing it here registers them in SQLModel.metadata.
 import deskui.store.models_ops  # noqa: E402,F401
+import deskui.store.models_mail  # noqa: E402,F401

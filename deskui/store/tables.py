@@ -63,7 +63,8 @@ categories = table(
 requesters = table(
     "requesters",
     column("id", Integer), column("email", String), column("name", String), column("department", String),
-    column("location", String), column("vip", Boolean),
+    column("location", String), column("vip", Boolean), column("mail_bounced_at", DateTime),
+    column("mail_bounce", String),
 )
 
 sla_policies = table(

@@ -59,13 +59,15 @@ def test_new_mail_opens_a_ticket(org, frozen_now, tmp_path):
     [t] = email_tickets(org)
     assert t.subject == "Printer on floor 3 jams" and t.channel == "email" and t.status == "new"
     assert t.requester_email == "kim.lee@northwind.example" and t.requester_name == "Kim Lee"
-    assert t.created_at == datetime(2026, 11, 16, 8, 30)
+    # The time of receipt, not the sender's Date: header (kept in the created event).
+    assert t.created_at == datetime(2026, 11, 16, 9, 0)
     assert t.description.startswith("It jams on every page.")
     assert "- invoice.pdf (application/pdf, 900 B)" in t.description
     assert t.external_ref == "email:<m1@mail.example>"
     assert t.response_due_at is not None  # SLA cache as open_ticket sets it
     with session_scope(org) as s:
-        assert [(e.kind, e.detail) for e in events(s, t.id)] == [("created", "via email")]
+        assert [(e.kind, e.detail) for e in events(s, t.id)] == [
+            ("created", "via email; Date: header 2026-11-16 08:30:00")]
 
 
 def test_html_only_mail_is_converted_to_text(org, frozen_now, tmp_path):

@@ -840,3 +840,26 @@ async def test_live_check_shows_another_analysts_change(desk_db):
         assert screen.view is not before and screen.view.ticket.assignee == "akhan"
         assert [b.comment.body for b in screen.query(CommentBlock)] == ["On it."]
         assert "akhan (Amira Khan)" in screen.query_one(TicketHeader).render().plain
+
+
+@run_async
+async def test_the_ticket_screen_shows_mail_to_the_requester_with_its_state(desk_db):
+    """Issue 13.7: each notification with its state and the reason it failed; a bounced address said."""
+    from sqlalchemy import update
+
+    from deskui.store.models import Requester
+    from deskui.store.models_mail import OutboundMail
+    from deskui.tui.widgets.ticket_mail import MailLog
+
+    t = open_ticket(desk_db, subject="[red]Mail[/] test")
+    with session_scope(desk_db) as s:
+        s.execute(update(OutboundMail).values(state="failed", attempts=8, last_error="451 [b]try later[/b]"))
+        s.execute(update(Requester).values(mail_bounced_at=NOW, mail_bounce="550 no such user"))
+    app = make_app(desk_db, t.id)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await start(pilot)
+        log = pilot.app.screen.query_one(MailLog)
+        text = log.render().plain
+        assert log.display and "created" in text and "failed" in text and "[red]Mail[/] test" in text
+        assert "after 8 attempt(s): 451 [b]try later[/b]" in text
+        assert "is undeliverable: bounced" in text and "550 no such user" in text

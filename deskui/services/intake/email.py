@@ -12,16 +12,26 @@ For each message, in one transaction:
   ``desk_addresses`` -- or more than ``loop_limit`` messages from one sender
   within ``loop_window_minutes``); a message already taken (same Message-ID:
   mail is taken once, so running intake over the same folder again is safe);
-- a reply -- a ticket tag ``[#123]`` in the subject, or an ``In-Reply-To`` /
-  ``References`` header naming a message deskui took -- becomes a public comment
-  by the requester on that ticket (quoted text trimmed). A resolved ticket is
-  reopened; one pending on the requester goes back to open. A reply to a closed
-  or cancelled ticket opens a new ticket that says which one it follows;
+- a reply -- an ``In-Reply-To`` / ``References`` header naming a message deskui
+  sent or took, else a ticket tag ``[#123]`` in the subject -- from someone on
+  that ticket's thread (its requester, an address deskui mailed about it, a
+  sender already on it, an analyst: :mod:`deskui.services.intake.mail_thread`)
+  becomes a public comment on that ticket (quoted text trimmed). A resolved
+  ticket is reopened; one pending on the requester goes back to open. A reply to
+  a closed or cancelled ticket opens a new ticket that says which one it follows.
+  A reply to a resolution mail that starts with a score (1-5) is the survey
+  answer, once, and reopens nothing. Mail from anyone *not* on the thread opens
+  a new ticket that links to the one it names (counted as ``not_on_thread``);
 - anything else opens a ticket: requester from ``From`` (created on first
   mail), channel email, the subject (``Re:``/``Fwd:`` prefixes dropped), the
   text body (HTML converted to text with the standard library's html.parser)
   and a list of the attachments (name, type, size; the files themselves are
   not stored).
+
+Times are the time of receipt (now, or the IMAP server's arrival time), never
+the ``Date:`` header, which the sender writes: a back-dated or future header
+cannot move a ticket in the queue or its SLA. The header is kept as data in the
+ticket's ``created`` event.
 
 Mail is untrusted: every header and body goes through ``clean_text``.
 """
@@ -52,6 +62,7 @@ from deskui.domain.permissions import Action
 from deskui.errors import ValidationError
 from deskui.services.files import IMPORT_LIMIT, MESSAGE_LIMIT, open_stream, read_bytes, too_large
 from deskui.services.actors import SYSTEM, Actor, require, system_actor
+from deskui.services.intake import mail_thread as thread
 from deskui.services.intake import ops
 from deskui.services.intake.runner import take_each
 from deskui.services.directory import group_by_name
@@ -60,7 +71,6 @@ from deskui.store.models import Comment, Group, Requester, Ticket
 
 ACTOR = system_actor("intake:email")
 REF_PREFIX = "email:"
-TAG = re.compile(r"\[(?:[A-Za-z][\w .-]{0,30})?#(\d{1,12})\]")
 REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|antw|tr|rif)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 AUTO_SUBJECT = re.compile(r"^\s*(automatic reply|auto(matic)?[- ]?reply|autoreply|out of (the )?office|"
                           r"abwesenheitsnotiz|r[ée]ponse automatique)\b", re.IGNORECASE)
@@ -86,6 +96,8 @@ class IntakeSummary:
     comments_added: int = 0
     reopened: int = 0
     resumed: int = 0
+    not_on_thread: int = 0  # replies from someone not on the ticket's thread: new tickets
+    rated: int = 0  # survey answers by reply
     ignored: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -94,7 +106,8 @@ class IntakeSummary:
         return {
             "source": self.source, "dry_run": self.dry_run, "messages_read": self.messages_read,
             "tickets_created": self.tickets_created, "comments_added": self.comments_added,
-            "reopened": self.reopened, "resumed": self.resumed, "ignored": dict(sorted(self.ignored.items())),
+            "reopened": self.reopened, "resumed": self.resumed,
+            "not_on_thread": self.not_on_thread, "rated": self.rated, "ignored": dict(sorted(self.ignored.items())),
             "errors": list(self.errors), "seconds": round(self.seconds, 3),
         }
 
@@ -178,7 +191,8 @@ class Mail:
     sender: str  # lower-case address
     sender_name: str
     subject: str
-    at: datetime
+    at: datetime  # when it was received: every time stored comes from here
+    header_date: datetime | None  # what its Date: header says (data only)
     references: tuple[str, ...]
     body: str
     attachments: tuple[tuple[str, str, int], ...]
@@ -187,6 +201,7 @@ class Mail:
 
 
 def parse_mail(raw: bytes, where: str, now: datetime) -> Mail:
+    """``now``: the time of receipt."""
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     name, address = email.utils.parseaddr(_header(msg, "From"))
     sender = clean_text(address, single_line=True).lower()
@@ -197,7 +212,7 @@ def parse_mail(raw: bytes, where: str, now: datetime) -> Mail:
     mid = message_id[0] if message_id else _synthetic_id(sender, _header(msg, "Date"), subject, body)
     return Mail(
         where=where, message_id=mid[:300], sender=sender, sender_name=clean_text(name, single_line=True)[:120],
-        subject=subject, at=_date(_header(msg, "Date"), now), references=tuple(dict.fromkeys(references)),
+        subject=subject, at=now, header_date=_date(_header(msg, "Date")), references=tuple(dict.fromkeys(references)),
         body=body, attachments=tuple(_attachments(msg)), auto_reason=_auto_reason(msg, sender, subject),
         loop_marker=_loop_marker(msg),
     )
@@ -221,17 +236,16 @@ def _synthetic_id(sender: str, date: str, subject: str, body: str) -> str:
     return f"<{digest}@no-message-id.deskui.invalid>"
 
 
-def _date(value: str, now: datetime) -> datetime:
+def _date(value: str) -> datetime | None:
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
-        return now
+        return None
     if parsed is None:
-        return now
+        return None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    # A date in the future (a wrong clock) would put the ticket ahead of everyone's now.
-    return min(parsed.replace(microsecond=0), now)
+    return parsed.replace(microsecond=0)
 
 
 def _body(msg: EmailMessage) -> str:
@@ -397,20 +411,20 @@ def intake_email(engine: Engine, path: Path | str, options: MailOptions = MailOp
     summary = IntakeSummary(source=str(path), dry_run=options.dry_run)
     timer = time.perf_counter()
     now = clock.now()
-    desk = _desk_addresses(engine, options)
+    desk = desk_addresses(engine, options)
 
     def done(outcome: tuple[str, ...]) -> None:
-        _count(summary, outcome)
+        count_outcome(summary, outcome)
         if progress:
             progress(summary)
 
-    take_each(engine, messages(path), lambda session, m: _take(session, m[0], m[1], options, desk, now), done,
+    take_each(engine, messages(path), lambda session, m: take(session, m[0], m[1], options, desk, now), done,
               dry_run=options.dry_run)
     summary.seconds = time.perf_counter() - timer
     return summary
 
 
-def _desk_addresses(engine: Engine, options: MailOptions) -> frozenset[str]:
+def desk_addresses(engine: Engine, options: MailOptions) -> frozenset[str]:
     """The desk's own addresses (mail from them is a loop); checks --group on the way."""
     with session_scope(engine) as session:
         if options.group:
@@ -419,7 +433,7 @@ def _desk_addresses(engine: Engine, options: MailOptions) -> frozenset[str]:
     return frozenset(a.strip().lower() for a in (*groups, *options.desk_addresses) if a.strip())
 
 
-def _count(summary: IntakeSummary, outcome: tuple[str, ...]) -> None:
+def count_outcome(summary: IntakeSummary, outcome: tuple[str, ...]) -> None:
     summary.messages_read += 1
     kind = outcome[0]
     if kind == "ignored":
@@ -429,15 +443,21 @@ def _count(summary: IntakeSummary, outcome: tuple[str, ...]) -> None:
         summary.errors.append(outcome[1])
     elif kind == "created":
         summary.tickets_created += 1
+        if "not_on_thread" in outcome:
+            summary.not_on_thread += 1
     elif kind == "comment":
         summary.comments_added += 1
         if "reopened" in outcome:
             summary.reopened += 1
         if "resumed" in outcome:
             summary.resumed += 1
+    elif kind == "rated":
+        summary.rated += 1
+        if "comment" in outcome:
+            summary.comments_added += 1
 
 
-def _take(session: Session, where: str, raw: bytes, options: MailOptions, desk: frozenset[str],
+def take(session: Session, where: str, raw: bytes, options: MailOptions, desk: frozenset[str],
           now: datetime) -> tuple[str, ...]:
     """Decide what one message is and write it; returns what happened."""
     try:
@@ -448,6 +468,8 @@ def _take(session: Session, where: str, raw: bytes, options: MailOptions, desk: 
         return ("error", f"{where}: body: {len(mail.body)} characters is over the limit of {BODY_MAX_LENGTH}")
     if not mail.sender or "@" not in mail.sender:
         return ("ignored", "no sender")
+    if mail.auto_reason == "bounce" and thread.note_bounce(session, raw, mail.at):
+        return ("ignored", "bounce: address marked undeliverable")
     if mail.auto_reason:
         return ("ignored", mail.auto_reason)
     if mail.loop_marker or mail.sender in desk:
@@ -456,8 +478,22 @@ def _take(session: Session, where: str, raw: bytes, options: MailOptions, desk: 
         return ("ignored", "duplicate")
     if _too_many(session, mail, options):
         return ("ignored", "loop")
-    target = _target(session, mail)
-    if target is not None and target.status not in (Status.CLOSED.value, Status.CANCELLED.value):
+    target, _how = thread.find_target(session, mail.subject, mail.references, email_ref)
+    if target is not None and not thread.on_thread(session, target, mail.sender):
+        return _new_ticket(session, mail, options, follows=target, stranger=True)
+    if target is not None:
+        body = _trim_quote(mail.body)
+        rated = thread.take_rating(session, target, body, ACTOR, max(mail.at, target.created_at))
+        if rated is not None:
+            rest = _with_attachments(rated[1], mail.attachments)
+            if rest:
+                _comment(session, target, mail, rest)
+                return ("rated", "comment")
+            return ("rated",)
+        if thread.answered_before(session, target, body):
+            _comment(session, target, mail, _with_attachments(body, mail.attachments))
+            return ("comment",)
+    if target is not None and target.status not in thread.FINAL:
         return _reply(session, target, mail)
     return _new_ticket(session, mail, options, follows=target)
 
@@ -483,28 +519,9 @@ def _too_many(session: Session, mail: Mail, options: MailOptions) -> bool:
     return (tickets or 0) + (replies or 0) >= options.loop_limit
 
 
-def _target(session: Session, mail: Mail) -> Ticket | None:
-    tag = TAG.search(mail.subject)
-    if tag:
-        ticket = session.get(Ticket, int(tag.group(1)))
-        if ticket is not None:
-            return ticket
-    if mail.references:
-        refs = list(mail.references)
-        ticket_id = session.scalar(select(Comment.ticket_id).where(Comment.message_id.in_(refs)).limit(1))
-        if ticket_id is None:
-            ticket_id = session.scalar(select(Ticket.id).where(
-                Ticket.external_ref.in_([email_ref(r) for r in refs])).limit(1))
-        if ticket_id is not None:
-            return session.get(Ticket, ticket_id)
-    return None
-
-
 def _reply(session: Session, ticket: Ticket, mail: Mail) -> tuple[str, ...]:
     body = _with_attachments(_trim_quote(mail.body), mail.attachments) or f"(empty reply: {mail.subject})"
-    author = f"{mail.sender_name} <{mail.sender}>" if mail.sender_name else mail.sender
-    at = max(mail.at, ticket.created_at)
-    ops.add_comment(session, ACTOR, ticket, body, author_name=author, message_id=mail.message_id, at=at)
+    at = _comment(session, ticket, mail, body)
     done = ["comment"]
     if ticket.status == Status.RESOLVED.value:
         ops.reopen(session, ACTOR, ticket, f"requester replied by email ({mail.where})", at)
@@ -515,17 +532,30 @@ def _reply(session: Session, ticket: Ticket, mail: Mail) -> tuple[str, ...]:
     return tuple(done)
 
 
-def _new_ticket(session: Session, mail: Mail, options: MailOptions, follows: Ticket | None) -> tuple[str, ...]:
+def _comment(session: Session, ticket: Ticket, mail: Mail, body: str) -> datetime:
+    author = f"{mail.sender_name} <{mail.sender}>" if mail.sender_name else mail.sender
+    at = max(mail.at, ticket.created_at)
+    ops.add_comment(session, ACTOR, ticket, body, author_name=author, message_id=mail.message_id, at=at)
+    return at
+
+
+def _new_ticket(session: Session, mail: Mail, options: MailOptions, follows: Ticket | None,
+                stranger: bool = False) -> tuple[str, ...]:
     subject = clean_subject(REPLY_PREFIX.sub("", mail.subject)) or "(no subject)"
     body = _with_attachments(mail.body, mail.attachments)
-    if follows is not None:
+    if stranger:
+        body = f"Mail about #{follows.id} from {mail.sender}, who is not on its thread.\n\n{body}".strip()
+    elif follows is not None:
         body = f"Follow-up to #{follows.id} ({follows.status}).\n\n{body}".strip()
+    header = mail.header_date.isoformat(sep=" ") if mail.header_date else "none"
     ticket = ops.open_ticket(
         session, ACTOR, subject=subject, requester=mail.sender, requester_name=mail.sender_name,
         description=body, type=options.ticket_type, channel="email", group=options.group,
-        external_ref=email_ref(mail.message_id), at=mail.at,
+        external_ref=email_ref(mail.message_id), at=mail.at, note=f"Date: header {header}",
     )
     if follows is not None:
+        why = (f"mail from {mail.sender}, not on the thread of #{follows.id}" if stranger
+               else f"reply to #{follows.id}, which is {follows.status}")
         with ops.noting_on(session, ACTOR, ticket) as plan:
-            plan.link(mail.at, "follows", f"#{follows.id}", f"reply to #{follows.id}, which is {follows.status}")
-    return ("created",)
+            plan.link(mail.at, "follows", f"#{follows.id}", why)
+    return ("created", "not_on_thread") if stranger else ("created",)

@@ -35,7 +35,7 @@ from deskui.store.models import Comment, Ticket
 def open_ticket(session: Session, actor: Actor, *, subject: str, requester: str, requester_name: str = "",
                 description: str = "", type: str = TicketType.INCIDENT.value, channel: str = Channel.EMAIL.value,
                 impact: str = Level.MEDIUM.value, urgency: str = Level.MEDIUM.value, ci: str = "",
-                group: str | None = None, external_ref: str | None = None, at: datetime) -> Ticket:
+                group: str | None = None, external_ref: str | None = None, at: datetime, note: str = "") -> Ticket:
     """As ``tickets.open_ticket``: priority from the matrix, SLA due times, a ``created`` event."""
     subject = clean_subject(subject) or "(no subject)"
     description = checked_body(clean_text(description), "description")
@@ -54,7 +54,7 @@ def open_ticket(session: Session, actor: Actor, *, subject: str, requester: str,
     session.add(ticket)
     session.flush()
     with noting(session, ticket.id, actor) as plan:
-        plan.create(at, ticket.channel)
+        plan.create(at, ticket.channel, note)
     sla.refresh(session, ticket, actor.username, at)
     session.flush()
     return ticket

@@ -46,6 +46,7 @@ from deskui.tui.widgets.ticket_actions import (
 )
 from deskui.tui.widgets.ticket_conflict import ConflictBanner, describe_changes
 from deskui.tui.widgets.ticket_conversation import Conversation
+from deskui.tui.widgets.ticket_mail import MailLog
 from deskui.tui.widgets.ticket_feature import DraftKept, PaletteCommand, ReloadTicket, TicketChange, TicketFeature
 from deskui.tui.widgets.ticket_header import TicketHeader
 from deskui.tui.widgets.ticket_history import TicketHistory
@@ -174,6 +175,7 @@ class TicketScreen(FreshOnFirstResume, Screen):
                         with ScrollableContainer(id="ticket-columns"):
                             with VerticalScroll(id="ticket-main"):
                                 yield Conversation(id="conversation")
+                                yield MailLog(id="mail-log")
                             with VerticalScroll(id="ticket-side"):
                                 yield Static(Content("Knowledge (f)"), classes="section-title")
                                 yield TicketSuggestions(tid).data_bind(ticket_view=TicketScreen.view)
@@ -248,6 +250,7 @@ class TicketScreen(FreshOnFirstResume, Screen):
         self.query_one(SlaBars).show(view.sla, view.sla_lines[0] if view.sla_lines else "no SLA policy")
         self.query_one(SlaTimeline).show(view.sla_lines)
         self.query_one(TicketHistory).show(view.events)
+        self.query_one(MailLog).show(view.mail, view.requester_bounce)
         await self.query_one(Conversation).show(ticket.description, ticket.requester_name or ticket.requester_email,
                                                 ticket.created_at, view.comments, view.from_requester)
         self.sub_title = f"{ticket.number} {ticket.subject}"

@@ -1,0 +1,1 @@
+"""Mail to requesters (issue 13): notifications into the outbox, delivery over SMTP."""
