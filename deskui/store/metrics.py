@@ -333,10 +333,13 @@ def _next_recurrence():
     # A cancelled incident (a duplicate, a mistake) is no recurrence.
     common = [other.type == TicketType.INCIDENT.value, other.created_at > Ticket.resolved_at,
               other.status != Status.CANCELLED.value]
-    by_ci = select(func.min(other.created_at)).where(other.ci == Ticket.ci, *common).scalar_subquery()
-    by_requester = select(func.min(other.created_at)).where(
+    # ORDER BY created_at LIMIT 1, not min(): the seek stops at the first incident that
+    # is not cancelled instead of reading every later one with the same key (issue 17.1).
+    by_ci = select(other.created_at).where(other.ci == Ticket.ci, *common).order_by(
+        other.created_at).limit(1).scalar_subquery()
+    by_requester = select(other.created_at).where(
         other.ci == "", other.requester_id == Ticket.requester_id, other.category_id == Ticket.category_id, *common,
-    ).scalar_subquery()
+    ).order_by(other.created_at).limit(1).scalar_subquery()
     return case((Ticket.ci != "", by_ci), else_=by_requester)
 
 
