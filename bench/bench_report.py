@@ -140,7 +140,7 @@ def _scan(engine):
         return conn.execute(text("SELECT count(*), sum(priority) FROM tickets")).one()
 
 
-def bench_screen(url: str) -> None:
+def bench_screen(url: str, days: int = 30) -> None:
     """Time from App start to the metrics screen showing its KPI tiles, beside a bare Textual app."""
     import asyncio
 
@@ -172,7 +172,7 @@ def bench_screen(url: str) -> None:
 
         engine = make_engine(url)
         desk = DeskContext(engine=engine, actor=actor_for(engine, "demo"),
-                           settings=Settings(db_url=url, user="demo"), live_refresh_seconds=0, sweep_seconds=0)
+                           settings=Settings(db_url=url, user="demo", raw={"metrics": {"default_days": days}}), live_refresh_seconds=0, sweep_seconds=0)
 
         class Host(App):
             CSS_PATH = str(ROOT / "deskui" / "tui" / "app.tcss")
@@ -228,7 +228,7 @@ def main() -> None:
         build(url, args.tickets)
         bench_report(url, args.by, args.days)
         if not args.skip_screen:
-            bench_screen(url)
+            bench_screen(url, args.days)
 
 
 if __name__ == "__main__":
