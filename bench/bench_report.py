@@ -1,6 +1,6 @@
 """Benchmark: `deskui report` and the metrics screen's first paint over N tickets (default 1,000,000).
 
-    python bench/bench_report.py [--tickets N] [--by group] [--pg URL] [--skip-screen]
+    python bench/bench_report.py [--tickets N] [--by group] [--days 30] [--pg URL] [--skip-screen]
 
 The database is built once with ``deskui.services.generate`` (the demo organisation
 plus N synthetic tickets observed at a fixed instant) and cached under bench/out/.
@@ -71,7 +71,7 @@ def timed_cpu(fn, repeat: int = 5) -> tuple[float, float, object]:
     return statistics.median(walls), statistics.median(cpus), result
 
 
-def bench_report(url: str, by: str | None) -> None:
+def bench_report(url: str, by: str | None, days: int = 30) -> None:
     from sqlalchemy import text
 
     from deskui import clock
@@ -84,7 +84,7 @@ def bench_report(url: str, by: str | None) -> None:
         with session_scope(engine) as s:
             tz = m.desk_timezone(s)
             total = s.execute(text("SELECT count(*) FROM tickets")).scalar()
-        period = last_days(END, tz, 30)
+        period = last_days(END, tz, days)
         floor, floor_cpu, _ = timed_cpu(lambda: _scan(engine))
         cold, _ = timed(lambda: m.build_report(engine, period), repeat=1)
         warm, warm_cpu, report = timed_cpu(lambda: m.build_report(engine, period))
@@ -140,7 +140,7 @@ def _scan(engine):
         return conn.execute(text("SELECT count(*), sum(priority) FROM tickets")).one()
 
 
-def bench_screen(url: str) -> None:
+def bench_screen(url: str, days: int = 30) -> None:
     """Time from App start to the metrics screen showing its KPI tiles, beside a bare Textual app."""
     import asyncio
 
@@ -172,7 +172,7 @@ def bench_screen(url: str) -> None:
 
         engine = make_engine(url)
         desk = DeskContext(engine=engine, actor=actor_for(engine, "demo"),
-                           settings=Settings(db_url=url, user="demo"), live_refresh_seconds=0, sweep_seconds=0)
+                           settings=Settings(db_url=url, user="demo", raw={"metrics": {"default_days": days}}), live_refresh_seconds=0, sweep_seconds=0)
 
         class Host(App):
             CSS_PATH = str(ROOT / "deskui" / "tui" / "app.tcss")
@@ -216,6 +216,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--by", default="group")
+    parser.add_argument("--days", type=int, default=30, help="the period: the last N days (365: a year)")
     parser.add_argument("--pg", default="", help="a PostgreSQL URL to bench as well (database is reused)")
     parser.add_argument("--skip-screen", action="store_true")
     args = parser.parse_args()
@@ -225,9 +226,9 @@ def main() -> None:
         urls.append(args.pg)
     for url in urls:
         build(url, args.tickets)
-        bench_report(url, args.by)
+        bench_report(url, args.by, args.days)
         if not args.skip_screen:
-            bench_screen(url)
+            bench_screen(url, args.days)
 
 
 if __name__ == "__main__":

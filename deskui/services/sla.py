@@ -9,6 +9,7 @@ are a cache for sorting the queue, refreshed on every change and by the sweep
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Sequence
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -20,16 +21,23 @@ from deskui.domain.sla import SlaStatus
 from deskui.services.ticket_history import add_events
 from deskui.store.models import Ticket, TicketEvent
 # The clock's reads live in the store, shared with the read side; named here for the writers.
-from deskui.store.sla_clock import calendar_of, clock_events, evaluate_history, explain_ticket, status_of  # noqa: F401
+from deskui.store.sla_clock import (  # noqa: F401
+    calendar_of, clock_events, evaluate_history, explain_ticket, histories, status_of,
+)
 from deskui.store.sla_policies import PolicyInfo, policy_for  # noqa: F401 (used by importers)
 
 
 def refresh(session: Session, ticket: Ticket, actor_name: str = "system", now: datetime | None = None,
-            policies: dict | None = None) -> SlaStatus | None:
-    """Recompute the stored SLA cache of one ticket; write a breach event once per target."""
+            policies: dict | None = None, history: Sequence | None = None) -> SlaStatus | None:
+    """Recompute the stored SLA cache of one ticket; write a breach event once per target.
+
+    ``history``: the ticket's clock events as ``deskui.store.sla_clock.histories``
+    reads them for a batch (the sweep); without it they are read here, after a flush
+    so that events added in this transaction count."""
     now = now or clock.now()
-    session.flush()
-    result = status_of(session, ticket, now, detail=False, policies=policies)
+    if history is None:
+        session.flush()
+    result = status_of(session, ticket, now, detail=False, policies=policies, history=history)
     if result is None:
         ticket.sla_policy_id = None
         ticket.response_due_at = ticket.resolution_due_at = None
@@ -46,7 +54,7 @@ def refresh(session: Session, ticket: Ticket, actor_name: str = "system", now: d
     ticket.resolution_state = status.resolution.state.value
     plan = HistoryPlan(TicketState(ticket_id=ticket.id), None, actor_name)
     for target in (status.response, status.resolution):
-        if target.breached_at is not None and not _breach_recorded(session, ticket.id, target.name):
+        if target.breached_at is not None and not _breach_recorded(session, ticket.id, target.name, history):
             plan.sla_breach(min(target.breached_at, now), target.name, info.name)
     if plan.events:
         add_events(session, ticket.id, plan.events)
@@ -54,7 +62,9 @@ def refresh(session: Session, ticket: Ticket, actor_name: str = "system", now: d
     return status
 
 
-def _breach_recorded(session: Session, ticket_id: int, target: str) -> bool:
+def _breach_recorded(session: Session, ticket_id: int, target: str, history: Sequence | None = None) -> bool:
+    if history is not None:
+        return any(e.kind == EventKind.SLA_BREACH and e.field == target for e in history)
     return session.scalars(
         select(TicketEvent.id).where(
             TicketEvent.ticket_id == ticket_id, TicketEvent.kind == EventKind.SLA_BREACH, TicketEvent.field == target

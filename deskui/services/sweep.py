@@ -81,10 +81,14 @@ def sweep(engine: Engine, now: datetime | None = None, batch_size: int = 500) ->
     policies: dict = {}  # (priority, type) -> PolicyInfo, for this sweep
     for start in range(0, len(ids), batch_size):
         with write_session(engine) as session:
-            for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(ids[start:start + batch_size]))).all():
+            batch = ids[start:start + batch_size]
+            # One query for the batch's tickets and one for their clock events (not one per ticket).
+            events = sla.histories(session, batch)
+            for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(batch))).all():
                 before = _cache(ticket)
                 had_breach = ticket.sla_breach_recorded
-                status = sla.refresh(session, ticket, "sla-sweep", now, policies=policies)
+                status = sla.refresh(session, ticket, "sla-sweep", now, policies=policies,
+                                     history=events[ticket.id])
                 on_sla_refresh(session, ticket, status, rules, now)
                 after = _cache(ticket)
                 checked += 1

@@ -21,9 +21,11 @@ from deskui.store.upsert import insert_many_ignore
 
 TICKETS = Ticket.__table__
 EVENT_COLUMNS = ("ticket_id", "at", "actor_id", "actor", "kind", "field", "old", "new", "detail", "comment_id")
-# Columns an import update writes (the number, its creation and the id stay).
-UPDATED_COLUMNS = tuple(c.name for c in TICKETS.columns if c.name not in ("id", "external_ref", "created_at"))
-INSERTED_COLUMNS = tuple(c.name for c in TICKETS.columns if c.name != "id")
+# Columns an import update writes (the number, its creation and the id stay; the
+# database computes the generated durations).
+_WRITTEN = [c for c in TICKETS.columns if c.computed is None]
+UPDATED_COLUMNS = tuple(c.name for c in _WRITTEN if c.name not in ("id", "external_ref", "created_at"))
+INSERTED_COLUMNS = tuple(c.name for c in _WRITTEN if c.name != "id")
 
 
 class ImportFlush:

@@ -33,12 +33,11 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import (
-    BigInteger, Float, and_, case, cast, func, literal, or_, select,
+    Column, Float, and_, case, cast, func, literal, literal_column, or_, select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import ColumnElement
 from sqlmodel import Session
 
 from deskui import clock
@@ -52,36 +51,15 @@ from deskui.domain.report import (
     RecurrenceFigures, Report, SlaFigures, TargetFigures,
 )
 from deskui.store.db import session_scope
+from deskui.store.epoch import epoch  # noqa: F401 (metrics_series and wallboard import it from here)
 from deskui.store.sla_live import any_breached, ticket_state_is
 from deskui.store.models import Analyst, Calendar, Category, Group, SlaPolicy, Survey, Ticket
 
 _ACTIVE = sorted(status.value for status in ACTIVE_STATUSES)
 ALL = "__all__"  # the key of the single group when there is no breakdown
-# Up to this many (group, percentile) pairs, one ordered LIMIT/OFFSET query each beats a window pass.
-FEW_RANK_QUERIES = 4
 
 
 # ===================================================================== SQL helpers
-
-class epoch(FunctionElement):
-    """Whole seconds since 1970-01-01 of a naive UTC timestamp column (floored)."""
-
-    type = BigInteger()
-    inherit_cache = True
-
-
-@compiles(epoch, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):
-    arg = compiler.process(element.clauses, **kw)
-    if sqlite3.sqlite_version_info >= (3, 38):
-        return f"unixepoch({arg})"
-    return f"CAST(strftime('%s', {arg}) AS INTEGER)"
-
-
-@compiles(epoch, "postgresql")
-def _epoch_pg(element, compiler, **kw):
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
-
 
 def _local_seconds(column, offsets: Sequence[tuple[int, int]]) -> ColumnElement:
     """Local wall-clock seconds since the epoch: UTC seconds + the offset in force."""
@@ -131,10 +109,16 @@ def _keyed(rows) -> dict:
 
 # ===================================================================== queries
 
-def _distribution_query(session: Session, seconds, where: list, key, ps: Sequence[float] = (MEDIAN, P90)) -> dict:
-    """{key: Distribution} of a duration in seconds over the rows matching ``where``:
-    count, total, median and p90 (one query with percentile_cont on PostgreSQL; on
-    SQLite a GROUP BY for counts, then ordered scans for just the ranks needed).
+def _distribution_query(session: Session, seconds, where: list, key, ps: Sequence[float] = (MEDIAN, P90),
+                        rank_where: list | None = None) -> dict:
+    """{key: Distribution} of a duration in seconds (a generated column of ``tickets``)
+    over the rows matching ``where``: count, total, median and p90.
+
+    PostgreSQL: one query with ``percentile_cont``. SQLite: counts and totals from the
+    period's covering index, then the ranks each percentile needs from ordered walks of
+    the duration's own index (no sort; ``rank_where`` is ``where`` with the period
+    column kept out of index choice, so SQLite walks the duration index). Exact: the
+    same two ranks and float formula as ``percentile_cont``.
     ``ps``: the percentiles, (median, p90) or () for count and total only."""
     if session.get_bind().dialect.name == "postgresql":
         value = cast(seconds, Float)
@@ -145,17 +129,48 @@ def _distribution_query(session: Session, seconds, where: list, key, ps: Sequenc
                                                                            for v in row[3:]]))
             for row in session.execute(stmt)
         }
-    # SQLite: counts and totals by group, then only the ranks the percentiles need.
     totals = {row[0]: (_int(row[1]), _int(row[2])) for row in session.execute(
-        _group(_select_grouped(key, func.count(), func.sum(seconds)).where(*where), key))}
-    needed = {k: [percentile_positions(p, n) for p in ps] for k, (n, _total) in totals.items() if n}
-    sizes = {k: n for k, (n, _total) in totals.items()}
-    values = _ranked_values(session, seconds, where, key, needed, sizes) if ps else {}
+        _group(_select_grouped(key, func.count(), func.sum(seconds)).where(*where), key)) if row[1]}
+    if not ps:
+        return {k: Distribution(n, total) for k, (n, total) in totals.items()}
+    needed = {k: [percentile_positions(p, n) for p in ps] for k, (n, _total) in totals.items()}
+    scope = rank_where if rank_where is not None else where
+    # One short walk per group and percentile: a single merged walk in Python over every
+    # group's values (or fetching them all) measured 2-3x slower at a million tickets.
+    values = {k: _ranks(session, seconds, scope, key, k, positions, totals[k][0]) for k, positions in needed.items()}
     return {
-        k: Distribution(totals[k][0], totals[k][1], *_spread(ps, [
+        k: Distribution(n, total, *_spread(ps, [
             interpolate(values[k][lo], values[k][hi], fraction) for lo, hi, fraction in needed[k]]))
-        for k in needed
+        for k, (n, total) in totals.items()
     }
+
+
+def _unindexed_key(key):
+    """A breakdown column kept out of index choice (it has indexes of its own; the rank
+    walks must use the duration's index); an expression key stays as it is."""
+    column = getattr(key, "expression", key)  # Ticket.group_id -> its Column
+    return _unindexed(column) if isinstance(column, Column) else key
+
+
+def _ranks(session: Session, seconds, where: list, key, k, positions: list, n: int) -> dict[int, Any]:
+    """{rank: value} for the (lower, upper, fraction) ``positions`` of group ``k`` (n values):
+    one ``ORDER BY seconds LIMIT 2 OFFSET lower`` each, an ordered walk of the duration's
+    index that stops at the rank (no sort); a rank in the upper half is counted from the
+    top (``DESC``), so the walk is short for a p90."""
+    scope = list(where)
+    if key is not None:
+        keyed = _unindexed_key(key)
+        scope.append(keyed.is_(None) if k is None else keyed == k)
+    result: dict[int, Any] = {}
+    for lower, upper, _fraction in positions:
+        query = select(seconds).where(*scope).limit(upper - lower + 1)
+        if 2 * lower < n:
+            got = session.execute(query.order_by(seconds).offset(lower)).scalars().all()
+            result.update({lower + i: v for i, v in enumerate(got)})
+        else:
+            got = session.execute(query.order_by(seconds.desc()).offset(n - 1 - upper)).scalars().all()
+            result.update({upper - i: v for i, v in enumerate(got)})
+    return result
 
 
 def _spread(ps: Sequence[float], values: list) -> tuple:
@@ -164,41 +179,10 @@ def _spread(ps: Sequence[float], values: list) -> tuple:
     return found.get(MEDIAN), found.get(P90)
 
 
-def _ranked_values(session: Session, seconds, where: list, key, needed: dict,
-                   sizes: dict) -> dict[Any, dict[int, float]]:
-    """{key: {rank: value}} for the ranks in ``needed`` ({key: [(lower, upper, fraction)]});
-    ``sizes``: {key: number of values}.
-
-    For a few groups, one ``ORDER BY v LIMIT 2 OFFSET lower`` per group and percentile
-    (a top-N sort, the cheapest ordered scan SQLite has; ranks in the upper half are
-    counted from the top, ``ORDER BY v DESC``, so the sort keeps fewer rows); for many,
-    a single pass of ``row_number()`` per group keeps the rows whose rank some group needs.
-    """
-    result: dict[Any, dict[int, float]] = {}
-    if key is None or sum(len(positions) for positions in needed.values()) <= FEW_RANK_QUERIES:
-        for k, positions in needed.items():
-            scope = list(where)
-            if key is not None:
-                scope.append(key.is_(None) if k is None else key == k)
-            n = sizes[k]
-            for lower, upper, _fraction in positions:
-                query = select(seconds.label("v")).where(*scope).limit(upper - lower + 1)
-                if 2 * lower < n:
-                    got = session.execute(query.order_by(seconds).offset(lower)).scalars().all()
-                    ranked_values = {lower + i: v for i, v in enumerate(got)}
-                else:  # from the top: rank n - 1 - offset
-                    got = session.execute(query.order_by(seconds.desc()).offset(n - 1 - upper)).scalars().all()
-                    ranked_values = {upper - i: v for i, v in enumerate(got)}
-                result.setdefault(k, {}).update(ranked_values)
-        return result
-    ranks = sorted({rank for positions in needed.values() for lower, upper, _f in positions for rank in (lower, upper)})
-    ranked = select(
-        key.label("k"), seconds.label("v"),
-        (func.row_number().over(partition_by=[key], order_by=seconds) - 1).label("i"),
-    ).where(*where).subquery()
-    for k, i, v in session.execute(select(ranked.c.k, ranked.c.i, ranked.c.v).where(ranked.c.i.in_(ranks))):
-        result.setdefault(k, {})[i] = v
-    return result
+def _unindexed(column):
+    """``+column`` on SQLite: the same value, but not a candidate for index choice, so a
+    rank scan walks the duration's index instead of the period's."""
+    return literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
 
 
 def _opened(session: Session, period: Period, key) -> dict:
@@ -242,24 +226,29 @@ def _resolved_counts(session: Session, period: Period, key) -> dict:
 
 
 def _resolution_seconds():
-    return epoch(Ticket.resolved_at) - epoch(Ticket.created_at)
+    """created -> resolved in whole seconds: the generated column (migration 0011)."""
+    return Ticket.__table__.c.resolution_seconds
 
 
 def _first_response_seconds():
-    return epoch(Ticket.first_response_at) - epoch(Ticket.created_at)
+    """created -> first response in whole seconds: the generated column (migration 0011)."""
+    return Ticket.__table__.c.first_response_seconds
 
 
 def _resolution(session: Session, period: Period, key, ps: Sequence[float] = (MEDIAN, P90)) -> dict:
     # A ticket resolved without a known resolution time (an import) has no duration.
-    where = [_in(Ticket.resolved_at, period.since, period.until), Ticket.resolution_time_unknown.is_(False)]
-    return _distribution_query(session, _resolution_seconds(), where, key, ps)
+    known = Ticket.resolution_time_unknown.is_(False)
+    where = [_in(Ticket.resolved_at, period.since, period.until), known]
+    ranks = [_in(_unindexed(Ticket.resolved_at), period.since, period.until), known]
+    return _distribution_query(session, _resolution_seconds(), where, key, ps, ranks)
 
 
 def _first_response(session: Session, period: Period, key, ps: Sequence[float] = (MEDIAN, P90)) -> dict:
     # A cancelled ticket is out of the first-response figures (issue 19: most are
     # duplicates and mistakes, answered or not, not a measure of the desk's speed).
     where = [_in(Ticket.first_response_at, period.since, period.until), ~_cancelled()]
-    return _distribution_query(session, _first_response_seconds(), where, key, ps)
+    ranks = [_in(_unindexed(Ticket.first_response_at), period.since, period.until), ~_cancelled()]
+    return _distribution_query(session, _first_response_seconds(), where, key, ps, ranks)
 
 
 def _sla(session: Session, period: Period, as_of: datetime, key) -> dict:
@@ -344,10 +333,13 @@ def _next_recurrence():
     # A cancelled incident (a duplicate, a mistake) is no recurrence.
     common = [other.type == TicketType.INCIDENT.value, other.created_at > Ticket.resolved_at,
               other.status != Status.CANCELLED.value]
-    by_ci = select(func.min(other.created_at)).where(other.ci == Ticket.ci, *common).scalar_subquery()
-    by_requester = select(func.min(other.created_at)).where(
+    # ORDER BY created_at LIMIT 1, not min(): the seek stops at the first incident that
+    # is not cancelled instead of reading every later one with the same key (issue 17.1).
+    by_ci = select(other.created_at).where(other.ci == Ticket.ci, *common).order_by(
+        other.created_at).limit(1).scalar_subquery()
+    by_requester = select(other.created_at).where(
         other.ci == "", other.requester_id == Ticket.requester_id, other.category_id == Ticket.category_id, *common,
-    ).scalar_subquery()
+    ).order_by(other.created_at).limit(1).scalar_subquery()
     return case((Ticket.ci != "", by_ci), else_=by_requester)
 
 

@@ -336,6 +336,30 @@ async def test_period_and_breakdown_keys(small):
 
 
 @run_async
+async def test_p_offers_a_year_and_the_year_shows_its_tiles_charts_and_breakdown(small):
+    """Issue 17.2: p cycles 7, 30, 90 and 365 days; a year loads like any period."""
+    engine, _ids = small
+    app = Harness(engine, MetricsScreen)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        lengths = []
+        for _ in range(4):
+            await pilot.press("p")
+            await settle(pilot)
+            lengths.append(screen.period.days)
+        assert lengths == [90, 365, 7, 30]
+        await pilot.press("p", "p")
+        await settle(pilot)
+        assert screen.period.days == 365 and screen.period.label() == "2025-11-17 .. 2026-11-16"
+        assert screen.loaded.is_set() and screen.first_paint.is_set()
+        assert tile_text(screen, "opened").splitlines()[1] == "4  no comparison"  # the whole small desk
+        assert "365 days" in str(screen.query_one("#period").render())
+        table = screen.query_one("#breakdown", DataTable)
+        assert table.row_count == 1
+
+
+@run_async
 async def test_recurring_key_opens_its_tickets(busy):
     app = Harness(busy, MetricsScreen)
     async with app.run_test(size=(160, 48)) as pilot:

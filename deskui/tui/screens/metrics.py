@@ -43,7 +43,7 @@ from deskui.tui.widgets.metrics_panels import (
 from deskui.tui.widgets.key_hints import KeyHints
 from deskui.tui.widgets.status_line import StatusLine
 
-PERIOD_LENGTHS = (7, 30, 90)
+PERIOD_LENGTHS = (7, 30, 90, 365)  # p cycles them; 365: a year (issue 17.2)
 
 
 def bind(keys: str, action: str, description: str, binding_id: str, *, show: bool = False,
