@@ -76,12 +76,12 @@ def launch_app() -> None:
 
 
 def _register() -> None:
-    from deskui.cli import admin, generate, importers, intake, kb, problems, report, tickets
+    from deskui.cli import admin, generate, importers, intake, kb, problems, report, serve, tickets
 
     admin.register(app, _typer)
     tickets.register(app, _typer)
     for module, name in ((kb, "kb"), (report, None), (importers, "import"), (intake, "intake"),
-                         (problems, "problem")):
+                         (problems, "problem"), (serve, None)):
         _mount(module, name)
     app.command("generate", help="Generate a realistic synthetic ticket history.")(generate.generate)
 

@@ -1,0 +1,93 @@
+"""deskui served to a real headless Chromium: the wallboard follows other processes,
+the full app is driven by keys, and beyond loopback the server refuses to start unsafely."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.web.browser import Screen, chromium_page, needs_browser, served
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("serve") / "demo.db"
+    subprocess.run([sys.executable, "-m", "deskui", "--db", str(db), "init", "--demo"], check=True,
+                   capture_output=True)
+    return db
+
+
+def deskui(db, *args, user="demo"):
+    return subprocess.run([sys.executable, "-m", "deskui", "--db", str(db), "--as", user, *args],
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "DESKUI_USER": user})
+
+
+@needs_browser
+def test_wallboard_in_chromium_follows_another_process(demo_db, tmp_path):
+    with served(demo_db, "--wallboard", log=tmp_path / "serve.log") as url, chromium_page() as page:
+        screen = Screen(page)
+        page.goto(url)
+        found = screen.wait_for(page, r"([\d,]+) open · ", timeout=15)
+        page.screenshot(path=str(tmp_path / "01-wallboard.png"))
+        before = int(found.group(1).replace(",", ""))
+        mark = screen.mark()
+        made = deskui(demo_db, "ticket", "new", "-s", "Printer on fire", "-r", "x@example.com")
+        assert made.returncode == 0, made.stderr
+        screen.wait_for(page, rf"{before + 1:,} open · ", since=mark, timeout=5)
+        page.screenshot(path=str(tmp_path / "02-wallboard-updated.png"))
+        # Read-only by construction: no queue, no ticket keys; `r` and `enter` do nothing.
+        mark = screen.mark()
+        page.keyboard.press("Enter")
+        page.keyboard.press("r")
+        page.wait_for_timeout(300)
+        assert "Reply" not in screen.text(mark) and "Queue" not in screen.text(mark)
+        # The page reloads itself when the server comes back (the reconnect script is in it).
+        assert "__deskuiPolling" in page.content()
+    print(f"screenshots: {tmp_path}")
+
+
+@needs_browser
+def test_full_app_on_loopback_queue_ticket_reply(demo_db, tmp_path):
+    shots = tmp_path
+    with served(demo_db, env={"DESKUI_USER": "demo"}, log=tmp_path / "serve.log") as url, \
+            chromium_page() as page:
+        screen = Screen(page)
+        page.goto(url)
+        screen.wait_for(page, r"#\d+", timeout=20)  # the queue's first page
+        page.screenshot(path=str(shots / "01-queue.png"))
+        page.locator(".xterm-screen").click()
+        page.keyboard.press("j")
+        page.screenshot(path=str(shots / "02-j.png"))
+        mark = screen.mark()
+        page.keyboard.press("Enter")
+        screen.wait_for(page, r"Reply", since=mark, timeout=10)  # the ticket screen's keys
+        page.screenshot(path=str(shots / "03-ticket.png"))
+        mark = screen.mark()
+        page.keyboard.press("r")
+        screen.wait_for(page, r"ctrl\+s send", since=mark, timeout=10)
+        page.keyboard.type("Restarted the spooler from the browser")
+        page.screenshot(path=str(shots / "04-reply.png"))
+        mark = screen.mark()
+        page.keyboard.press("Control+s")
+        screen.wait_for(page, r"Restarted the spooler", since=mark, timeout=10)
+        page.screenshot(path=str(shots / "05-replied.png"))
+    print(f"screenshots: {shots}")
+
+
+def test_beyond_loopback_refuses_without_tls_or_viewer_token(demo_db):
+    for args, env, says in (
+        (["--wallboard"], {}, "without TLS"),
+        (["--wallboard", "--behind-proxy"], {"DESKUI_VIEWER_TOKEN": ""}, "without a viewer token"),
+    ):
+        done = subprocess.run([sys.executable, "-m", "deskui", "--db", str(demo_db), "serve", "--host",
+                               "0.0.0.0", "--port", "1", *args], capture_output=True, text=True, check=False,
+                              env={**os.environ, **env}, timeout=30)
+        assert done.returncode == 1
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and says in lines[0], done.stderr
