@@ -84,6 +84,9 @@ def _register() -> None:
                          (problems, "problem"), (serve, None)):
         _mount(module, name)
     app.command("generate", help="Generate a realistic synthetic ticket history.")(generate.generate)
+    from deskui.cli import analyst_tokens  # until issue 12's `analyst` group: a temporary one
+    analyst_tokens.register(_analyst := _typer(help="Analysts: sign-in tokens."))
+    app.add_typer(_analyst, name="analyst")
 
 
 def _mount(module, name: str | None) -> None:
