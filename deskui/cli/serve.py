@@ -61,6 +61,8 @@ def serve(
     keyfile: Path | None = typer.Option(None, "--keyfile", help="TLS private key (PEM)."),
     behind_proxy: bool = typer.Option(False, "--behind-proxy",
                                       help="TLS is done by a reverse proxy in front of this server."),
+    require_signin: bool = typer.Option(False, "--require-signin",
+                                        help="Ask for sign-in on loopback too (it is always asked elsewhere)."),
     viewer_token_env: str = typer.Option("DESKUI_VIEWER_TOKEN", "--viewer-token-env",
                                          help="Environment variable holding the shared wallboard token."),
 ) -> None:
@@ -78,15 +80,17 @@ def serve(
         if wallboard and len(viewer_token) < 16:
             raise common_error(f"refusing to serve the wallboard on {host} without a viewer token: "
                                f"set {viewer_token_env} (16 characters or more)")
-        if not wallboard:
-            raise common_error(f"refusing to serve the full app on {host}: per-analyst sign-in is not "
-                               "built yet; serve it on loopback, or serve --wallboard")
     if wallboard:
         command = shlex.join([sys.executable, "-c", WALLBOARD_MAIN, settings.db_url])
     else:
         user = ["--as", settings.user] if settings.user else []
         command = shlex.join([sys.executable, "-m", "deskui", "--db", settings.db_url, *user])
-    server = make_server(command, host=host, port=port, certfile=certfile, keyfile=keyfile,
+    signin = None
+    if not wallboard and (require_signin or not loopback):
+        from deskui.cli.serve_signin import SignIn
+
+        signin = SignIn(common.get_engine(), settings.db_url, secure=bool(certfile or behind_proxy))
+    server = make_server(command, host=host, port=port, certfile=certfile, keyfile=keyfile, signin=signin,
                          viewer_token=None if loopback or not wallboard else viewer_token,
                          title="deskui wallboard" if wallboard else "deskui")
     server.serve()
@@ -98,9 +102,11 @@ def common_error(message: str) -> typer.Exit:
 
 
 def make_server(command: str, *, host: str, port: int, certfile=None, keyfile=None,
-                viewer_token: str | None = None, title: str = "deskui"):
+                viewer_token: str | None = None, title: str = "deskui", signin=None):
     """A textual-serve Server with deskui's additions: a reconnecting page, TLS, a viewer token."""
     import ssl
+
+    import asyncio
 
     from aiohttp import web
     from textual_serve.server import Server
@@ -113,7 +119,38 @@ def make_server(command: str, *, host: str, port: int, certfile=None, keyfile=No
             if viewer_token:
                 app.middlewares.append(self._viewer_token)
             app.middlewares.append(self._add_reconnect)
+            if signin is not None:
+                signin.install(app, web)
             return app
+
+        async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+            """textual-serve's handler, with the session's own command: signed in, the app
+            runs as that analyst (--as), never as the user running the server."""
+            from textual_serve.app_service import AppService
+            from textual_serve.server import to_int
+
+            command = self.command
+            if signin is not None:
+                user = signin.user_of(request)
+                if user is None:
+                    return web.Response(status=403, text="deskui: sign in first\n")
+                command = signin.command_for(user)
+            websocket = web.WebSocketResponse(heartbeat=15)
+            width = to_int(request.query.get("width", "80"), 80)
+            height = to_int(request.query.get("height", "24"), 24)
+            try:
+                await websocket.prepare(request)
+                service = AppService(command, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+                                     close=websocket.close, download_manager=self.download_manager,
+                                     debug=self.debug)
+                await service.start(width, height)
+                try:
+                    await self._process_messages(websocket, service)
+                finally:
+                    await service.stop()
+            except asyncio.CancelledError:
+                await websocket.close()
+            return websocket
 
         @web.middleware
         async def _viewer_token(self, request: web.Request, handler):

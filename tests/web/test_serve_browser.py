@@ -4,6 +4,7 @@ the full app is driven by keys, and beyond loopback the server refuses to start 
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -53,13 +54,31 @@ def test_wallboard_in_chromium_follows_another_process(demo_db, tmp_path):
 
 
 @needs_browser
-def test_full_app_on_loopback_queue_ticket_reply(demo_db, tmp_path):
+def test_full_app_signs_in_then_queue_ticket_reply(demo_db, tmp_path):
+    """--require-signin asks on loopback what any other address always asks: the session runs
+    as the signed-in analyst (akhan), not as the server's user (DESKUI_USER=demo)."""
+    issued = deskui(demo_db, "analyst", "token", "akhan", user="rmensah")
+    assert issued.returncode == 0, issued.stderr
+    token = issued.stdout.split()[0]
     shots = tmp_path
-    with served(demo_db, env={"DESKUI_USER": "demo"}, log=tmp_path / "serve.log") as url, \
+    log = tmp_path / "serve.log"
+    with served(demo_db, "--require-signin", env={"DESKUI_USER": "demo"}, log=log) as url, \
             chromium_page() as page:
         screen = Screen(page)
         page.goto(url)
+        assert page.url.endswith("/signin")
+        page.fill("#user", "akhan")
+        page.fill("#token", token + "x")
+        page.screenshot(path=str(shots / "00-signin.png"))
+        page.click("#submit")
+        assert "Wrong analyst name or token" in page.inner_text("#error")
+        page.screenshot(path=str(shots / "00-refused.png"))
+        assert screen.frames == []  # no app was started for the wrong token
+        page.fill("#user", "akhan")
+        page.fill("#token", token)
+        page.click("#submit")
         screen.wait_for(page, r"#\d+", timeout=20)  # the queue's first page
+        screen.wait_for(page, r"akhan", timeout=10)  # the status line: the signed-in analyst
         page.screenshot(path=str(shots / "01-queue.png"))
         page.locator(".xterm-screen").click()
         page.keyboard.press("j")
@@ -77,7 +96,19 @@ def test_full_app_on_loopback_queue_ticket_reply(demo_db, tmp_path):
         page.keyboard.press("Control+s")
         screen.wait_for(page, r"Restarted the spooler", since=mark, timeout=10)
         page.screenshot(path=str(shots / "05-replied.png"))
+    assert "refused sign-in as 'akhan'" in log.read_text()
+    events = sqlite3.connect(demo_db).execute(
+        "SELECT a.username FROM comments c JOIN analysts a ON a.id = c.author_id "
+        "WHERE c.body = 'Restarted the spooler from the browser'").fetchall()
+    assert events == [("akhan",)]
     print(f"screenshots: {shots}")
+
+
+def test_backoff_is_bounded():
+    from deskui.cli.serve_signin import BACKOFF_CAP, backoff_seconds
+
+    waits = [backoff_seconds(n) for n in range(12)]
+    assert waits[0] == 0 and waits[1] > 0 and waits == sorted(waits) and max(waits) == BACKOFF_CAP
 
 
 def test_beyond_loopback_refuses_without_tls_or_viewer_token(demo_db):
