@@ -4,6 +4,7 @@ the full app is driven by keys, and beyond loopback the server refuses to start 
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -122,3 +123,19 @@ def test_beyond_loopback_refuses_without_tls_or_viewer_token(demo_db):
         assert done.returncode == 1
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and says in lines[0], done.stderr
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl to make a test certificate")
+def test_tls_with_certfile_and_keyfile(demo_db, tmp_path):
+    import ssl
+    import urllib.request
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    with served(demo_db, "--wallboard", "--certfile", str(cert), "--keyfile", str(key)) as url:
+        https = url.replace("http://", "https://")
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        page = urllib.request.urlopen(https, context=context, timeout=10).read().decode()
+        assert "wss://" in page and "__deskuiPolling" in page
