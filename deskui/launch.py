@@ -26,6 +26,20 @@ def launch(db: str | None, user: str | None) -> None:
     run_app(engine=engine, actor=actor, settings=settings)
 
 
+def launch_wallboard(db: str | None) -> None:
+    """The read-only wallboard alone (what `deskui serve --wallboard` runs per browser session)."""
+    from deskui.config import load_settings
+    from deskui.store.db import check_schema, make_engine
+
+    settings = load_settings(db, None)
+    engine = make_engine(settings.db_url)
+    check_schema(engine)
+    from deskui.tui.context import DeskContext
+    from deskui.tui.wallboard_app import WALL_VIEWER, WallboardApp
+
+    WallboardApp(DeskContext(engine=engine, actor=WALL_VIEWER, settings=settings)).run()
+
+
 def user_error_message(exc: BaseException) -> str | None:
     """The one line to show for deskui's own errors and an unusable database;
     None for a bug (its traceback is worth seeing)."""

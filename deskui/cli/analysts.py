@@ -102,4 +102,7 @@ def register(app: typer.Typer, make) -> None:
     analyst_app.command("add")(analyst_add)
     analyst_app.command("set-role")(analyst_set_role)
     analyst_app.command("disable")(analyst_disable)
+    from deskui.cli import analyst_tokens  # `analyst token`: sign-in tokens for `deskui serve`
+
+    analyst_tokens.register(analyst_app)
     app.add_typer(analyst_app, name="analyst")

@@ -95,12 +95,12 @@ def launch_app() -> None:
 
 
 def _register() -> None:
-    from deskui.cli import admin, analysts, generate, importers, intake, kb, mail, problems, report, tickets
+    from deskui.cli import admin, analysts, generate, importers, intake, kb, mail, problems, report, serve, tickets
 
     admin.register(app, _typer)
     tickets.register(app, _typer)
     for module, name in ((kb, "kb"), (report, None), (importers, "import"), (intake, "intake"),
-                         (mail, "mail"), (problems, "problem"), (analysts, None)):
+                         (mail, "mail"), (problems, "problem"), (analysts, None), (serve, None)):
         _mount(module, name)
     app.command("generate", help="Generate a realistic synthetic ticket history.")(generate.generate)
 

@@ -297,6 +297,18 @@ class Draft(SQLModel, table=True):
     updated_at: NaiveDatetime
 
 
+class AnalystToken(SQLModel, table=True):
+    """An analyst's personal sign-in token for `deskui serve`, stored only as an scrypt
+    hash with its salt (deskui.domain.tokens); one per analyst, revocable."""
+
+    __tablename__ = "analyst_tokens"
+    analyst_id: int = Field(foreign_key="analysts.id", primary_key=True)
+    salt: str = Field(max_length=64)
+    hash: str = Field(max_length=128)
+    created_at: NaiveDatetime
+    revoked_at: Optional[NaiveDatetime] = None
+
+
 class Setting(SQLModel, table=True):
     """Desk-wide settings kept in the database (e.g. the priority matrix as JSON)."""
 

@@ -98,6 +98,7 @@ TABLES: dict[str, Access] = {
     "request_details": _work(I, U, why="a service request's answers"),
     "request_checklist": _work(I, U, why="fulfilment steps, ticked off"),
     "request_approvals": _lead(U, analyst=(I,), why="rows come with a request; deciding is a lead's"),
+    "outbox": _work(I, U, why="requester mail, written with the change; the sender claims and marks it"),
     "settings": _work(I, U, why=f"only the row {SWEEP_LEASE_KEY!r} (row level security); the rest is admin's"),
     # Leads.
     "bulletins": _lead(I, U, why="known issues and changes"),
@@ -112,6 +113,8 @@ TABLES: dict[str, Access] = {
     "automation_rules": _directory("rules"),
     "catalog_items": _directory("the service catalogue"),
     "canned_responses": _directory("canned replies"),
+    "routing_models": _directory("the trained routing model (deskui route train)"),
+    "analyst_tokens": _directory("sign-in token hashes for deskui serve"),
     # Migrations' bookkeeping: read by everyone (the schema check), written by the owner.
     "alembic_version": Access("schema", why="the schema revision"),
 }

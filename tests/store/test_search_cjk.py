@@ -105,7 +105,7 @@ def test_the_migration_indexes_existing_cjk_text_as_bigrams(engine):
     from deskui.store.db import _alembic_config
 
     head = current_revision(engine)
-    command.downgrade(_alembic_config(engine), "0009_drafts")
+    command.downgrade(_alembic_config(engine), "0011_rollups")
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO articles (external_id, title, tags, body, status, category, created_at, "
                           "updated_at, views, helpful, not_helpful) VALUES ('ZH-OLD', '打印机显示脱机', '', "

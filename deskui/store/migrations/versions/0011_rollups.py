@@ -14,7 +14,7 @@ median or p90 reads its two ranks with a short ordered index scan (deskui.store.
 start with the same column, so writes keep the same number of indexes to maintain.
 
 Revision ID: 0011_rollups
-Revises: 0009_drafts
+Revises: 0010_roles
 Create Date: 2026-12-03
 """
 from alembic import op
@@ -24,7 +24,7 @@ from deskui.store.epoch import seconds_between
 
 
 revision = "0011_rollups"
-down_revision = "0009_drafts"
+down_revision = "0010_roles"
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@
    are made again over it.
 
 Revision ID: 0012_routing_model
-Revises: 0009_drafts
+Revises: 0011_rollups
 Create Date: 2026-12-03
 """
 import re
@@ -22,7 +22,7 @@ import sqlmodel
 
 
 revision = "0012_routing_model"
-down_revision = "0009_drafts"
+down_revision = "0011_rollups"
 branch_labels = None
 depends_on = None
 

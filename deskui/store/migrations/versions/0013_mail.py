@@ -1,7 +1,7 @@
 """mail: the outbox of notifications to requesters, bounced requester addresses (issue 13)
 
 Revision ID: 0013_mail
-Revises: 0009_drafts
+Revises: 0012_routing_model
 Create Date: 2026-12-03
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = "0013_mail"
-down_revision = "0009_drafts"
+down_revision = "0012_routing_model"
 branch_labels = None
 depends_on = None
 
