@@ -18,9 +18,13 @@ def is_forbidden(ch: str) -> bool:
 
 
 # Printable text: no controls (Cc), no surrogates, no line/paragraph separators.
-printable = st.text(st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")))
+# Bidi controls, zero-width space, word joiner and BOM are printable in Unicode's sense
+# but clean_text shows them as tags on purpose (issue 12.6): not "printable" here.
+SHOWN_AS_TAGS = "".join(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x2060, 0xFEFF]))
+_printable_char = st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters=SHOWN_AS_TAGS)
+printable = st.text(_printable_char)
 printable_with_layout = st.text(
-    st.one_of(st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")), st.sampled_from("\n\t"))
+    st.one_of(_printable_char, st.sampled_from("\n\t"))
 )
 
 # Complete escape sequences of every family the sanitiser knows.
