@@ -11,9 +11,8 @@ from sqlalchemy.engine import Engine
 
 from deskui.domain.priority import PriorityMatrix
 from deskui.domain.sla import SlaStatus
-from deskui.store import outbox
-from deskui.store.outbox import OutboxRecord
-from deskui.store.records import CommentRecord, EventRecord, TicketRecord
+from deskui.store import outbox_view
+from deskui.store.records import CommentRecord, EventRecord, OutboxRecord, TicketRecord
 from deskui.store.sla_clock import explain_ticket
 from deskui.store.tickets import (
     comments, events, priority_matrix, requester_comment_ids, ticket_last_event_id, ticket_record,
@@ -48,8 +47,8 @@ def ticket_view(engine: Engine, ticket_id: int) -> TicketView:
         history = tuple(events(session, ticket_id))
         matrix = priority_matrix(session)
         external = requester_comment_ids(session, ticket_id)
-        mail = tuple(reversed(outbox.rows(session, ticket_id=ticket_id, limit=200)))
-        bounce = outbox.requester_bounce(session, ticket.requester_id)
+        mail = tuple(reversed(outbox_view.ticket_mail(session, ticket_id)))
+        bounce = outbox_view.requester_bounce(session, ticket.requester_id)
     status, lines = explain_ticket(engine, ticket_id)
     return TicketView(ticket, thread, history, status, tuple(lines), matrix, external, mail, bounce)
 

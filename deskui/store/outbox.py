@@ -7,7 +7,6 @@ A row is claimed with a compare-and-set (``UPDATE ... WHERE id = :id AND state =
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
@@ -15,26 +14,7 @@ from sqlmodel import Session
 
 from deskui.domain import mail as m
 from deskui.store.models_mail import OutboundMail
-
-
-@dataclass(frozen=True)
-class OutboxRecord:
-    id: int
-    ticket_id: int
-    kind: str
-    to_address: str
-    subject: str
-    body: str
-    message_id: str
-    in_reply_to: str
-    thread_refs: str
-    state: str
-    attempts: int
-    next_attempt_at: datetime
-    claimed_at: datetime | None
-    sent_at: datetime | None
-    last_error: str
-    created_at: datetime
+from deskui.store.records import OutboxRecord
 
 
 def record(row: OutboundMail) -> OutboxRecord:
@@ -124,14 +104,3 @@ def counts(session: Session) -> dict[str, int]:
     found = dict(session.execute(select(o.state, func.count()).group_by(o.state)).all())
     return {state: int(found.get(state, 0)) for state in m.STATES}
 
-
-def requester_bounce(session: Session, requester_id: int | None) -> str:
-    """"" when mail to the requester is fine, else when and why it bounced."""
-    from deskui.store.models import Requester
-
-    if requester_id is None:
-        return ""
-    row = session.get(Requester, requester_id)
-    if row is None or row.mail_bounced_at is None:
-        return ""
-    return f"{row.email} is undeliverable: bounced {row.mail_bounced_at:%Y-%m-%d %H:%M} UTC ({row.mail_bounce})"

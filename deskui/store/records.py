@@ -86,3 +86,23 @@ class EventRecord:
     old: str
     new: str
     detail: str
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    id: int
+    ticket_id: int
+    kind: str
+    to_address: str
+    subject: str
+    body: str
+    message_id: str
+    in_reply_to: str
+    thread_refs: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    claimed_at: datetime | None
+    sent_at: datetime | None
+    last_error: str
+    created_at: datetime
