@@ -116,7 +116,7 @@ def histories(session: Session, ticket_ids: Sequence[int]) -> dict[int, list]:
     result: dict[int, list] = {ticket_id: [] for ticket_id in ticket_ids}
     if not ticket_ids:
         return result
-    e = TicketEvent.__table__.c
+    e = ticket_events.c
     rows = session.execute(
         select(e.ticket_id, e.id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.detail)
         .where(e.ticket_id.in_(list(ticket_ids)), e.kind.in_([str(k.value) for k in CLOCK_KINDS]))

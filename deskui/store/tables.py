@@ -93,9 +93,9 @@ settings = table("settings", column("key", String), column("value", Text))
 # Mail to the requester (migration 0013_mail), read by `ticket show` and the ticket screen.
 outbox = table(
     "outbox",
-    column("id", Integer), column("ticket_id", Integer), column("kind", String), column("to_address", String),
-    column("subject", String), column("body", Text), column("message_id", String), column("in_reply_to", String),
+    column("id", Integer), column("ticket_id", Integer), column("kind", String), column("comment_id", Integer),
+    column("to_address", String), column("subject", String), column("body", Text), column("message_id", String), column("in_reply_to", String),
     column("thread_refs", Text), column("state", String), column("attempts", Integer),
     column("next_attempt_at", DateTime), column("claimed_at", DateTime), column("sent_at", DateTime),
-    column("last_error", String), column("created_at", DateTime),
+    column("last_error", String), column("created_at", DateTime), column("answered_at", DateTime),
 )
